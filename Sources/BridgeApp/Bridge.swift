@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import NIOCore
+import NIOPosix
+import SIPIngress
+
+/// A running bridge: the SIP listener, the call registry, the status server and the event
+/// loops they share. Started by `sipbridge run`/`demo` and by the integration tests.
+final class Bridge: Sendable {
+    let config: BridgeConfig
+    let userAgent: UserAgent
+    let registry: CallRegistry
+    /// The bound SIP port (useful when configured as 0).
+    let sipPort: Int
+    /// The bound status port.
+    let statusPort: Int
+    /// The address in Contact, Via and SDP.
+    let advertisedAddress: String
+    private let group: MultiThreadedEventLoopGroup
+    private let statusTask: Task<Void, any Error>
+    private let logger: Logger
+
+    private init(
+        config: BridgeConfig, userAgent: UserAgent, registry: CallRegistry, sipPort: Int, statusPort: Int,
+        advertisedAddress: String, group: MultiThreadedEventLoopGroup, statusTask: Task<Void, any Error>, logger: Logger
+    ) {
+        self.config = config
+        self.userAgent = userAgent
+        self.registry = registry
+        self.sipPort = sipPort
+        self.statusPort = statusPort
+        self.advertisedAddress = advertisedAddress
+        self.group = group
+        self.statusTask = statusTask
+        self.logger = logger
+    }
+
+    /// Starts everything: one event loop per core, SIP on one of them, calls spread over all.
+    /// - Parameters:
+    ///   - config: the validated configuration.
+    ///   - logger: the root logger.
+    static func start(config: BridgeConfig, logger: Logger) async throws -> Bridge {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let advertised = LocalAddresses.advertised(configured: config.sip.advertisedAddress, listenHost: config.sip.listenHost)
+        let registry = CallRegistry(group: group, config: config, advertisedAddress: advertised, logger: logger)
+        let userAgent: UserAgent
+        do {
+            userAgent = try await UserAgent.start(
+                configuration: .init(
+                    listenHost: config.sip.listenHost, listenPort: config.sip.listenPort, advertisedHost: advertised,
+                    timers: config.sip.timers),
+                eventLoop: group.next(), delegate: registry, logger: logger)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw BridgeStartError("cannot listen for SIP on udp://\(config.sip.listenHost):\(config.sip.listenPort): \(error)")
+        }
+        registry.attach(userAgent)
+
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let startedAt = Date()
+        let statusApp = StatusServer.application(
+            config: config.status, registry: registry, startedAt: startedAt, logger: logger
+        ) { port in portContinuation.yield(port) }
+        let statusTask = Task {
+            defer { portContinuation.finish() }
+            try await statusApp.run()
+        }
+        var iterator = portStream.makeAsyncIterator()
+        guard let statusPort = await iterator.next() else {
+            try? await userAgent.shutdown()
+            try? await group.shutdownGracefully()
+            let failure = await statusTask.result
+            throw BridgeStartError(
+                "cannot serve status on \(config.status.host):\(config.status.port): \(failure)")
+        }
+        logger.info(
+            "sipbridge running",
+            metadata: [
+                "sip": "udp://\(config.sip.listenHost):\(userAgent.localAddress.port ?? 0)",
+                "advertised": "\(advertised)", "status": "http://\(config.status.host):\(statusPort)",
+                "routes": "\(config.routes.map(\.name).joined(separator: ","))",
+            ])
+        return Bridge(
+            config: config, userAgent: userAgent, registry: registry, sipPort: userAgent.localAddress.port ?? 0,
+            statusPort: statusPort, advertisedAddress: advertised, group: group, statusTask: statusTask, logger: logger)
+    }
+
+    /// Hangs up every call, closes the listeners and stops the event loops.
+    func shutdown() async {
+        await registry.endAll()
+        try? await userAgent.shutdown()
+        statusTask.cancel()
+        _ = await statusTask.result
+        try? await group.shutdownGracefully()
+        logger.info("sipbridge stopped")
+    }
+}
+
+/// A failure to start, with a message for the operator.
+struct BridgeStartError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,236 @@
+import NIOCore
+import SIPIngress
+import Transcode
+import WSEgress
+import Yams
+
+extension BridgeConfig {
+    /// Parses and validates a YAML configuration.
+    /// - Parameters:
+    ///   - yaml: the file's text.
+    ///   - environment: variables for `${NAME}` substitution.
+    /// - Throws: `ConfigError` listing every problem by key path.
+    static func parse(yaml: String, environment: [String: String]) throws -> BridgeConfig {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigError(issues: [ConfigIssue(path: "(file)", message: "not valid YAML: \(error)")])
+        }
+        let reader = ConfigReader(environment: environment)
+        var config = BridgeConfig()
+        guard let root, let top = reader.mapping(root, "", allowed: ["sip", "rtp", "status", "routes"]) else {
+            throw ConfigError(issues: reader.issues + [ConfigIssue(path: "(file)", message: "expected a mapping with routes")])
+        }
+        if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers"]) {
+            config.sip.parse(sip, reader)
+        }
+        if let rtp = reader.mapping(
+            top["rtp"], "rtp", allowed: ["address", "port_range", "codecs", "max_queued_s"])
+        {
+            config.rtp.parse(rtp, reader)
+        }
+        if let status = reader.mapping(top["status"], "status", allowed: ["listen"]),
+            let listen = reader.string(status["listen"], "status.listen")
+        {
+            if let (host, port) = hostPort(listen) {
+                config.status.host = host
+                config.status.port = port
+            } else {
+                reader.report("status.listen", "expected HOST:PORT, got \"\(listen)\"")
+            }
+        }
+        let routes = reader.sequence(top["routes"], "routes") ?? []
+        if top["routes"] == nil || routes.isEmpty { reader.report("routes", "at least one route is required") }
+        var names: Set<String> = []
+        for (index, node) in routes.enumerated() {
+            let path = "routes[\(index)]"
+            guard let route = Route.parse(node, path, reader) else { continue }
+            if !names.insert(route.name).inserted { reader.report("\(path).name", "duplicate route name \"\(route.name)\"") }
+            config.routes.append(route)
+        }
+        guard reader.issues.isEmpty else { throw ConfigError(issues: reader.issues) }
+        return config
+    }
+
+    /// Splits `HOST:PORT` (IPv6 as `[addr]:port`).
+    static func hostPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+}
+
+extension BridgeConfig.SIP {
+    fileprivate mutating func parse(_ sip: [String: Node], _ reader: ConfigReader) {
+        if let node = sip["listen"] {
+            // A single URI or a list of URIs; UDP is the transport of this version.
+            let uris: [(String, String)]
+            if case .sequence = node {
+                uris = (reader.sequence(node, "sip.listen") ?? []).enumerated().compactMap { index, item in
+                    reader.string(item, "sip.listen[\(index)]").map { ($0, "sip.listen[\(index)]") }
+                }
+            } else {
+                uris = reader.string(node, "sip.listen").map { [($0, "sip.listen")] } ?? []
+            }
+            if uris.count != 1 { reader.report("sip.listen", "exactly one udp:// listener is supported in this version") }
+            for (uri, path) in uris {
+                guard uri.lowercased().hasPrefix("udp://") else {
+                    reader.report(path, "only udp://HOST:PORT is supported in this version, got \"\(uri)\"")
+                    continue
+                }
+                guard let (host, port) = BridgeConfig.hostPort(String(uri.dropFirst(6))) else {
+                    reader.report(path, "expected udp://HOST:PORT, got \"\(uri)\"")
+                    continue
+                }
+                listenHost = host
+                listenPort = port
+            }
+        }
+        if let address = reader.string(sip["advertised_address"], "sip.advertised_address") {
+            if address.isEmpty || address.contains(" ") {
+                reader.report("sip.advertised_address", "expected an IP address or host name")
+            } else {
+                advertisedAddress = address
+            }
+        }
+        if let value = reader.int(sip["max_calls"], "sip.max_calls", in: 1...1_000_000) { maxCalls = value }
+        if let timerNode = reader.mapping(sip["timers"], "sip.timers", allowed: ["t1_ms", "t2_ms", "t4_ms"]) {
+            if let t1 = reader.int(timerNode["t1_ms"], "sip.timers.t1_ms", in: 50...10_000) { timers.t1 = .milliseconds(Int64(t1)) }
+            if let t2 = reader.int(timerNode["t2_ms"], "sip.timers.t2_ms", in: 500...60_000) { timers.t2 = .milliseconds(Int64(t2)) }
+            if let t4 = reader.int(timerNode["t4_ms"], "sip.timers.t4_ms", in: 500...60_000) { timers.t4 = .milliseconds(Int64(t4)) }
+            if timers.t2 < timers.t1 { reader.report("sip.timers.t2_ms", "must not be smaller than t1_ms") }
+        }
+    }
+}
+
+extension BridgeConfig.RTP {
+    fileprivate mutating func parse(_ rtp: [String: Node], _ reader: ConfigReader) {
+        if let address = reader.string(rtp["address"], "rtp.address") { self.address = address }
+        if let range = reader.string(rtp["port_range"], "rtp.port_range") {
+            let parts = range.split(separator: "-").map { String($0) }.map { Int($0.trimmedSpaces()) }
+            if parts.count == 2, let low = parts[0], let high = parts[1], 1024 <= low, low < high, high <= 65535,
+                high - low >= 3
+            {
+                portRange = low...high
+            } else {
+                reader.report("rtp.port_range", "expected LOW-HIGH with 1024 <= LOW < HIGH <= 65535 (at least two port pairs), got \"\(range)\"")
+            }
+        }
+        if let list = reader.sequence(rtp["codecs"], "rtp.codecs") {
+            var codecs: [AudioCodec] = []
+            for (index, item) in list.enumerated() {
+                guard let name = reader.string(item, "rtp.codecs[\(index)]") else { continue }
+                guard let codec = AudioCodec(encodingName: name) else {
+                    reader.report("rtp.codecs[\(index)]", "unknown codec \"\(name)\" (supported: PCMU, PCMA)")
+                    continue
+                }
+                if codecs.contains(codec) { reader.report("rtp.codecs[\(index)]", "\(codec) listed twice") }
+                codecs.append(codec)
+            }
+            if list.isEmpty { reader.report("rtp.codecs", "at least one codec is required") }
+            if !codecs.isEmpty { self.codecs = codecs }
+        }
+        if let value = reader.int(rtp["max_queued_s"], "rtp.max_queued_s", in: 1...3600) { maxQueuedSeconds = value }
+    }
+}
+
+extension BridgeConfig.Route {
+    fileprivate static func parse(_ node: Node, _ path: String, _ reader: ConfigReader) -> Self? {
+        guard let route = reader.mapping(node, path, allowed: ["name", "match", "stream"]) else { return nil }
+        let name = reader.string(route["name"], "\(path).name")
+        if route["name"] == nil { reader.report("\(path).name", "required") }
+        var pattern: UserPattern?
+        if let match = reader.mapping(route["match"], "\(path).match", allowed: ["to_user"]),
+            let source = reader.string(match["to_user"], "\(path).match.to_user")
+        {
+            do {
+                pattern = try UserPattern(source)
+            } catch {
+                reader.report("\(path).match.to_user", "not a valid regular expression: \(error)")
+            }
+        }
+        if route["stream"] == nil { reader.report("\(path).stream", "required") }
+        guard let stream = BridgeConfig.Stream.parse(route["stream"], "\(path).stream", reader), let name else {
+            return nil
+        }
+        return BridgeConfig.Route(name: name, toUser: pattern, stream: stream)
+    }
+}
+
+extension BridgeConfig.Stream {
+    fileprivate static func parse(_ node: Node?, _ path: String, _ reader: ConfigReader) -> Self? {
+        let allowed: Set<String> = [
+            "url", "content_type", "bidirectional", "extra_headers", "stream_timeout_s", "connect_timeout_ms", "account_id",
+        ]
+        guard let stream = reader.mapping(node, path, allowed: allowed) else { return nil }
+        guard let url = reader.string(stream["url"], "\(path).url") else {
+            if stream["url"] == nil { reader.report("\(path).url", "required") }
+            return nil
+        }
+        if WebSocketURL(URLTemplate(url).expand(StreamIdentity.placeholder)) == nil {
+            reader.report("\(path).url", "expected a ws:// or wss:// URL, got \"\(url)\"")
+        }
+        var result = BridgeConfig.Stream(url: url)
+        if let type = reader.string(stream["content_type"], "\(path).content_type") {
+            if let format = AudioFormat(contentType: type), format.sampleRate == 8000 {
+                result.contentType = format
+            } else {
+                reader.report(
+                    "\(path).content_type",
+                    "supported: audio/x-mulaw;rate=8000, audio/x-l16;rate=8000 (16/24 kHz need the resampler), got \"\(type)\"")
+            }
+        }
+        if let value = reader.bool(stream["bidirectional"], "\(path).bidirectional") { result.bidirectional = value }
+        if let node = stream["extra_headers"] {
+            guard case .mapping(let mapping) = node else {
+                reader.report("\(path).extra_headers", "expected a mapping of header names to values")
+                return nil
+            }
+            for (key, value) in mapping {
+                let name = key.string ?? ""
+                let headerPath = "\(path).extra_headers.\(name)"
+                guard !name.isEmpty, name.utf8.allSatisfy(isHeaderTokenByte) else {
+                    reader.report(headerPath, "not a valid HTTP header name")
+                    continue
+                }
+                guard let text = reader.string(value, headerPath) else { continue }
+                guard !text.contains("\r"), !text.contains("\n") else {
+                    reader.report(headerPath, "header values must not contain line breaks")
+                    continue
+                }
+                result.extraHeaders.append((name, text))
+            }
+        }
+        if let value = reader.int(stream["stream_timeout_s"], "\(path).stream_timeout_s", in: 1...86_400 * 7) {
+            result.streamTimeoutSeconds = value
+        }
+        if let value = reader.int(stream["connect_timeout_ms"], "\(path).connect_timeout_ms", in: 100...60_000) {
+            result.connectTimeoutMilliseconds = value
+        }
+        if let value = reader.string(stream["account_id"], "\(path).account_id") { result.accountID = value }
+        return result
+    }
+}
+
+/// RFC 7230 §3.2.6 `tchar`.
+private func isHeaderTokenByte(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        true
+    default:
+        "!#$%&'*+-.^_`|~".utf8.contains(byte)
+    }
+}
+
+extension String {
+    fileprivate func trimmedSpaces() -> String {
+        var slice = Substring(self)
+        while slice.first == " " { slice.removeFirst() }
+        while slice.last == " " { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,86 @@
+import SIPIngress
+import Transcode
+
+/// The bridge's configuration after validation: every default applied once, every value typed.
+/// The YAML contract is in `docs/configuration.md`; the mapping lives in `BridgeConfig+YAML`.
+struct BridgeConfig: Sendable {
+    /// `sip.*`.
+    struct SIP: Sendable {
+        /// Address and port from `sip.listen` (`udp://HOST:PORT`).
+        var listenHost = "0.0.0.0"
+        var listenPort = 5060
+        /// `sip.advertised_address`: the address in Via, Contact and SDP; when `nil`, the
+        /// listen address, or the first non-loopback IPv4 address when listening on 0.0.0.0.
+        var advertisedAddress: String?
+        /// `sip.max_calls`: INVITEs beyond this many active calls get 503.
+        var maxCalls = 1000
+        /// RFC 3261 T1/T2/T4.
+        var timers = SIPTimerValues()
+    }
+
+    /// `rtp.*`.
+    struct RTP: Sendable {
+        /// `rtp.address`: where RTP sockets bind.
+        var address = "0.0.0.0"
+        /// `rtp.port_range`.
+        var portRange = 20000...29999
+        /// `rtp.codecs`: preference order for the SDP answer.
+        var codecs: [AudioCodec] = [.pcmu, .pcma]
+        /// `rtp.max_queued_s`: the cap on audio queued for the caller.
+        var maxQueuedSeconds = 120
+    }
+
+    /// `status.*`.
+    struct Status: Sendable {
+        var host = "127.0.0.1"
+        var port = 8080
+    }
+
+    /// One entry of `routes`.
+    struct Route: Sendable {
+        var name: String
+        /// `match.to_user`: a regex on the To user (the Request-URI user when To has none);
+        /// `nil` matches every call.
+        var toUser: UserPattern?
+        var stream: Stream
+    }
+
+    /// `routes[].stream`.
+    struct Stream: Sendable {
+        /// `url`: a ws/wss URL template (`{call_id}`, `{stream_id}`, `{from_user}`, `{to_user}`).
+        var url: String
+        /// `content_type`.
+        var contentType = AudioFormat.mulaw8k
+        /// `bidirectional`: whether `playAudio` etc. are honoured (spec §1).
+        var bidirectional = true
+        /// `extra_headers`: sent on the WebSocket upgrade request.
+        var extraHeaders: [(name: String, value: String)] = []
+        /// `stream_timeout_s`: the stream (and call) ends after this long (spec §1).
+        var streamTimeoutSeconds = 86_400
+        /// `connect_timeout_ms`: WebSocket connect + upgrade budget; past it the INVITE gets 503.
+        var connectTimeoutMilliseconds = 5_000
+        /// `account_id`: sent as `start.accountId` (spec §3.1).
+        var accountID = "0"
+    }
+
+    var sip = SIP()
+    var rtp = RTP()
+    var status = Status()
+    var routes: [Route] = []
+}
+
+/// A compiled route regex. `Regex` is an immutable value, safe to share between threads.
+struct UserPattern: @unchecked Sendable {
+    let source: String
+    let regex: Regex<AnyRegexOutput>
+
+    init(_ source: String) throws {
+        self.source = source
+        self.regex = try Regex(source)
+    }
+
+    /// Whether the pattern matches anywhere in `user` (use `^…$` to anchor).
+    func matches(_ user: String) -> Bool {
+        (try? regex.firstMatch(in: user)) != nil
+    }
+}

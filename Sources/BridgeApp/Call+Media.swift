@@ -1,0 +1,147 @@
+import Logging
+import NIOCore
+import RTPMedia
+import SIPIngress
+import Transcode
+import WSEgress
+
+/// Caller → AI: RTP in, `media` events out (ARCHITECTURE "The two media paths").
+extension Call: RTPReceiver {
+    func receivedRTP(_ datagram: ByteBuffer, from source: SocketAddress) {
+        guard isActive, let stream else { return }
+        let packet: RTPPacket
+        do {
+            packet = try RTPPacket(parsing: datagram)
+        } catch {
+            stats.packetsDropped += 1
+            return
+        }
+        guard packet.header.payloadType == media.payloadType else {
+            // telephone-event (RFC 4733) and comfort noise (RFC 3389) arrive with the media
+            // work; anything else is not ours.
+            stats.packetsDropped += 1
+            return
+        }
+        stats.packetsIn += 1
+        let format = route.stream.contentType
+        let payload: ByteBuffer
+        if media.codec == .pcmu && format.encoding == .mulaw {
+            payload = packet.payload  // pass-through, no copy
+        } else {
+            payload = convertInbound(packet.payload, format: format, allocator: stream.channel.allocator)
+        }
+        var wrote = false
+        framer.push(payload) { frame in
+            var buffer = stream.channel.allocator.buffer(capacity: 96 + frame.readableBytes * 4 / 3)
+            streamSession.writeMedia(frame, into: &buffer)
+            stream.write(text: buffer)
+            stats.mediaSent += 1
+            wrote = true
+        }
+        if wrote { stream.flush() }
+    }
+
+    private func convertInbound(_ payload: ByteBuffer, format: AudioFormat, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let size = AudioConverter.streamBytes(forCodecBytes: payload.readableBytes, encoding: format.encoding)
+        var output = allocator.buffer(capacity: size)
+        output.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
+            payload.withUnsafeReadableBytes { source in
+                AudioConverter.codecToStream(
+                    source, codec: media.codec, encoding: format.encoding, byteOrder: .big, output: target)
+            }
+        }
+        return output
+    }
+}
+
+/// AI → caller: stream events in, paced RTP out.
+extension Call: StreamConnectionDelegate {
+    func streamReceived(_ event: InboundEvent) {
+        guard isActive || isConnecting else { return }
+        switch event {
+        case .playAudio(let play):
+            guard route.stream.bidirectional else { return }
+            stats.playAudioReceived += 1
+            enqueue(play)
+        case .checkpoint(let name, _):
+            guard route.stream.bidirectional else { return }
+            if playout.appendCheckpoint(name) { sendPlayedStream([name]) }
+        case .clearAudio:
+            guard route.stream.bidirectional else { return }
+            // Spec §5.2: queued audio and pending checkpoints go (unacknowledged), then
+            // clearedAudio; the next pacer tick already sends silence.
+            playout.clear()
+            guard let stream else { return }
+            var buffer = stream.channel.allocator.buffer(capacity: 128)
+            streamSession.writeClearedAudio(into: &buffer)
+            stream.send(text: buffer)
+        case .stop:
+            end(.streamStopped)
+        case .other(let name):
+            logger.debug("ignoring unknown stream event", metadata: ["event": "\(name)"])
+        }
+    }
+
+    func streamReceivedMalformed(_ error: StreamProtocolError) {
+        logger.info("ignoring malformed stream message", metadata: ["error": "\(error)"])
+    }
+
+    func streamClosed(_ reason: StreamCloseReason) {
+        if case .localClose = reason { return }
+        logger.info("stream closed", metadata: ["reason": "\(reason)"])
+        end(.streamClosed)
+    }
+
+    private var isConnecting: Bool {
+        !isActive && stream != nil
+    }
+
+    /// Converts a `playAudio` payload to the call's codec and queues it (spec §4.1 rules 1-3).
+    private func enqueue(_ play: PlayAudio) {
+        guard let format = play.audioFormat(negotiated: route.stream.contentType), format.sampleRate == 8000 else {
+            logger.info(
+                "dropping playAudio in an unsupported format",
+                metadata: ["contentType": "\(play.contentType ?? "-")", "sampleRate": "\(play.sampleRate ?? 0)"])
+            return
+        }
+        let input = play.payload
+        if format.encoding == .mulaw && media.codec == .pcmu {
+            playout.append(input)
+        } else {
+            var output = ByteBuffer()
+            output.writeWithUnsafeMutableBytes(minimumWritableBytes: input.readableBytes) { target in
+                input.withUnsafeReadableBytes { source in
+                    AudioConverter.streamToCodec(
+                        source, encoding: format.encoding, byteOrder: .little, codec: media.codec, output: target)
+                }
+            }
+            playout.append(output)
+        }
+        stats.playoutBytesQueued = playout.queuedBytes
+    }
+
+    /// Sends one 20 ms RTP packet: queued AI audio, or silence to keep NAT bindings and the
+    /// carrier's RTP timeout alive. Checkpoints whose audio is now out are acknowledged.
+    func sendFrame() {
+        guard let rtp else { return }
+        let frameSize = media.codec.bytesPer20ms
+        var packet = rtp.channel.allocator.buffer(capacity: RTPHeader.fixedSize + frameSize)
+        sender.writeNextHeader(into: &packet)
+        let frame = playout.takeFrame(size: frameSize, silence: media.codec.silenceCode, into: &packet)
+        rtp.send(packet, to: remoteRTPAddress)
+        stats.packetsOut += 1
+        if frame.hasAudio { stats.audioFramesOut += 1 }
+        stats.playoutBytesQueued = playout.queuedBytes
+        if !frame.passedMarkers.isEmpty { sendPlayedStream(frame.passedMarkers) }
+    }
+
+    private func sendPlayedStream(_ names: [String]) {
+        guard let stream else { return }
+        for name in names {
+            var buffer = stream.channel.allocator.buffer(capacity: 128 + name.utf8.count)
+            streamSession.writePlayedStream(name: name, into: &buffer)
+            stream.write(text: buffer)
+        }
+        stream.flush()
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Logging
+import NIOCore
+import RTPMedia
+import SIPIngress
+import Transcode
+import WSEgress
+
+/// One bridged call: a SIP session, an RTP port pair and a WebSocket stream, owned by one
+/// event loop (ARCHITECTURE "One call, one owner"). Every method runs on `eventLoop`.
+final class Call {
+    /// Why the call ended, for logs and records.
+    enum EndReason: String, Sendable {
+        case callerHungUp = "caller hung up"
+        case callerCancelled = "caller cancelled"
+        case noAck = "no ACK"
+        case streamStopped = "AI server sent stop"
+        case streamClosed = "AI server closed the stream"
+        case streamTimeout = "stream_timeout_s reached"
+        case setupFailed = "setup failed"
+        case bridgeHungUp = "bridge hung up"
+        case shutdown = "shutdown"
+    }
+
+    private enum State {
+        /// Binding RTP and connecting the stream.
+        case connecting
+        /// The stream is up; the 200 OK has been sent.
+        case active
+        case ended(EndReason)
+    }
+
+    let id: String
+    let sessionID: SessionID
+    let incoming: IncomingCall
+    let route: BridgeConfig.Route
+    let media: NegotiatedMedia
+    let eventLoop: any EventLoop
+    let startedAt = Date()
+    var logger: Logger
+
+    private var state = State.connecting
+    private let rtpConfig: BridgeConfig.RTP
+    private let userAgent: UserAgent
+    private let onEnd: @Sendable (SessionID) -> Void
+    var streamSession: StreamSession
+    var rtp: RTPTransport?
+    var stream: StreamConnection?
+    let remoteRTPAddress: SocketAddress
+    var framer: InboundFramer
+    var playout: PlayoutQueue
+    var sender: RTPSender
+    var pacer: Pacer?
+    private var pacerTask: Scheduled<Void>?
+    private var timeoutTask: Scheduled<Void>?
+    var stats = MediaStats()
+
+    init(
+        incoming: IncomingCall, route: BridgeConfig.Route, media: NegotiatedMedia, remoteRTP: SocketAddress,
+        rtpConfig: BridgeConfig.RTP, userAgent: UserAgent, eventLoop: any EventLoop, logger: Logger,
+        onEnd: @escaping @Sendable (SessionID) -> Void
+    ) {
+        let id = UUID().uuidString.lowercased()
+        self.id = id
+        self.sessionID = incoming.id
+        self.incoming = incoming
+        self.route = route
+        self.media = media
+        self.remoteRTPAddress = remoteRTP
+        self.rtpConfig = rtpConfig
+        self.userAgent = userAgent
+        self.eventLoop = eventLoop
+        self.onEnd = onEnd
+        var logger = logger
+        logger[metadataKey: "call.id"] = "\(id)"
+        logger[metadataKey: "sip.call_id"] = "\(incoming.sipCallID)"
+        self.logger = logger
+        let start = StreamStart(
+            sequenceNumber: 1, callId: id, streamId: UUID().uuidString.lowercased(), accountId: route.stream.accountID,
+            tracks: [.inbound], mediaFormat: route.stream.contentType, extraHeaders: "{}")
+        streamSession = StreamSession(
+            start: start, startEpochMilliseconds: Int(Date().timeIntervalSince1970 * 1000))
+        framer = InboundFramer(frameSize: route.stream.contentType.bytesPer20ms)
+        playout = PlayoutQueue(maximumBytes: media.codec.sampleRate * rtpConfig.maxQueuedSeconds)
+        sender = RTPSender(payloadType: media.payloadType, samplesPerFrame: UInt32(media.codec.bytesPer20ms))
+    }
+
+    var isEnded: Bool {
+        if case .ended = state { return true }
+        return false
+    }
+
+    var isActive: Bool {
+        if case .active = state { return true }
+        return false
+    }
+
+    // MARK: - Setup
+
+    /// Binds the RTP port pair, opens the stream and sends `start` (spec §2: at once, without
+    /// waiting for the server). Succeeds with the local RTP port for the SDP answer.
+    func connect(portPool: RTPPortPool, connectOptions: StreamConnectOptions) -> EventLoopFuture<Int> {
+        let identity = StreamIdentity(
+            callID: id, streamID: streamSession.streamId, fromUser: incoming.fromUser ?? "",
+            toUser: incoming.toUser ?? incoming.requestUser ?? "")
+        let urlText = URLTemplate(route.stream.url).expand(identity)
+        guard let url = WebSocketURL(urlText) else {
+            return eventLoop.makeFailedFuture(StreamConnectError("bad stream URL \(urlText)"))
+        }
+        return RTPTransport.bind(host: rtpConfig.address, pool: portPool, eventLoop: eventLoop, receiver: self)
+            .assumeIsolated()
+            .flatMap { transport in
+                self.rtp = transport
+                return StreamConnection.connect(to: url, options: connectOptions, eventLoop: self.eventLoop, delegate: self)
+            }
+            .flatMapThrowing { connection in
+                guard case .connecting = self.state else {
+                    // CANCEL or BYE arrived while connecting: the stream is not wanted any more.
+                    connection.close()
+                    throw StreamConnectError("call ended during setup")
+                }
+                self.stream = connection
+                var buffer = connection.channel.allocator.buffer(capacity: 512)
+                self.streamSession.writeStart(into: &buffer)
+                connection.send(text: buffer)
+                return self.rtp!.port
+            }
+            .nonisolated()
+    }
+
+    /// The 200 OK went out: start playout towards the caller and the stream timer.
+    func answered() {
+        guard case .connecting = state else { return }
+        state = .active
+        let now = NIODeadline.now()
+        pacer = Pacer(start: now)
+        schedulePacer()
+        timeoutTask = eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(route.stream.streamTimeoutSeconds))) {
+            self.end(.streamTimeout)
+        }
+        logger.info(
+            "call answered",
+            metadata: ["route": "\(route.name)", "codec": "\(media.codec)", "rtp.local_port": "\(rtp?.port ?? 0)"])
+    }
+
+    // MARK: - Teardown
+
+    /// Ends the call once: closes the stream (1000, no `stop`, spec §5.4), releases the RTP
+    /// ports and, unless the SIP side already ended, hangs up (BYE, or a 503 before answer).
+    func end(_ reason: EndReason, sipAlreadyEnded: Bool = false) {
+        if case .ended = state { return }
+        let wasActive = isActive
+        state = .ended(reason)
+        pacerTask?.cancel()
+        timeoutTask?.cancel()
+        stream?.close()
+        rtp?.close()
+        if !sipAlreadyEnded { userAgent.hangUp(sessionID, status: wasActive ? 480 : 503) }
+        logger.info(
+            "call ended",
+            metadata: [
+                "reason": "\(reason.rawValue)", "rtp.packets_in": "\(stats.packetsIn)",
+                "rtp.packets_out": "\(stats.packetsOut)", "ws.media_sent": "\(stats.mediaSent)",
+            ])
+        onEnd(sessionID)
+    }
+
+    // MARK: - Pacer (AI → caller)
+
+    private func schedulePacer() {
+        guard let pacer else { return }
+        pacerTask = eventLoop.assumeIsolated().scheduleTask(deadline: pacer.nextDeadline) { self.pacerFired() }
+    }
+
+    private func pacerFired() {
+        guard isActive, var pacer else { return }
+        let tick = pacer.tick(now: .now())
+        self.pacer = pacer
+        if tick.skipped > 0 {
+            sender.skip(frames: tick.skipped)
+            stats.framesSkipped += tick.skipped
+        }
+        for _ in 0..<tick.due { sendFrame() }
+        stream?.flush()
+        schedulePacer()
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import RTPMedia
+import SIPIngress
+import WSEgress
+
+/// Spawns, finds and reaps calls (ARCHITECTURE "One call, one owner"): the SIP layer's delegate.
+/// It picks an event loop per call, routes the INVITE, and forwards SIP events to the call's
+/// loop. It holds only handles; call state is touched on the call's own loop.
+final class CallRegistry: UserAgentDelegate, Sendable {
+    /// A live call: its loop and the call confined to it.
+    struct Handle: Sendable {
+        let eventLoop: any EventLoop
+        let call: NIOLoopBound<Call>
+    }
+
+    private struct State {
+        var calls: [SessionID: Handle] = [:]
+        var userAgent: UserAgent?
+        var totalCalls = 0
+        var rejectedCalls = 0
+    }
+
+    private let group: any EventLoopGroup
+    private let config: BridgeConfig
+    private let portPool: RTPPortPool
+    private let logger: Logger
+    /// The address written into SDP answers (`c=`, `o=`).
+    let advertisedAddress: String
+    private let state = NIOLockedValueBox(State())
+
+    init(group: any EventLoopGroup, config: BridgeConfig, advertisedAddress: String, logger: Logger) {
+        self.group = group
+        self.advertisedAddress = advertisedAddress
+        self.config = config
+        self.portPool = RTPPortPool(range: config.rtp.portRange)
+        self.logger = logger
+    }
+
+    /// Connects the registry to the SIP layer once it is listening.
+    func attach(_ userAgent: UserAgent) {
+        state.withLockedValue { $0.userAgent = userAgent }
+    }
+
+    /// Calls currently tracked.
+    var activeCount: Int { state.withLockedValue { $0.calls.count } }
+    /// Calls offered since start, and how many were rejected before answer.
+    var totals: (offered: Int, rejected: Int) { state.withLockedValue { ($0.totalCalls, $0.rejectedCalls) } }
+    /// The RTP port pairs in use.
+    var portsInUse: Int { portPool.inUseCount }
+
+    // MARK: - UserAgentDelegate (called on the SIP loop)
+
+    func incomingCall(_ call: IncomingCall) {
+        guard let userAgent = state.withLockedValue({ state -> UserAgent? in
+            state.totalCalls += 1
+            return state.userAgent
+        }) else { return }
+        let reject = { (status: Int, reason: String?, headers: [SIPHeader]) in
+            self.state.withLockedValue { $0.rejectedCalls += 1 }
+            userAgent.reject(call.id, status: status, reason: reason, headers: headers)
+            self.logger.info(
+                "call rejected",
+                metadata: ["sip.call_id": "\(call.sipCallID)", "status": "\(status)", "reason": "\(reason ?? "")"])
+        }
+        if activeCount >= config.sip.maxCalls {
+            return reject(503, "Too Many Calls", [SIPHeader("Retry-After", "5")])
+        }
+        guard let route = RouteTable(routes: config.routes).route(for: call) else {
+            return reject(404, nil, [])
+        }
+        let media: NegotiatedMedia
+        do {
+            media = try OfferAnswer.negotiate(offer: call.offer, preferences: config.rtp.codecs)
+        } catch {
+            return reject(488, nil, [SIPHeader("Warning", "304 sipbridge \"Media type not available\"")])
+        }
+        guard let remote = try? SocketAddress(ipAddress: media.remoteAddress, port: media.remotePort) else {
+            return reject(488, nil, [SIPHeader("Warning", "305 sipbridge \"Incompatible media format\"")])
+        }
+        let loop = group.next()
+        let options = StreamConnectOptions(
+            timeout: .milliseconds(Int64(route.stream.connectTimeoutMilliseconds)), headers: route.stream.extraHeaders)
+        let rtpConfig = config.rtp
+        let address = advertisedAddress
+        loop.execute {
+            let bridged = Call(
+                incoming: call, route: route, media: media, remoteRTP: remote, rtpConfig: rtpConfig,
+                userAgent: userAgent, eventLoop: loop, logger: self.logger
+            ) { [weak self] id in self?.remove(id) }
+            self.state.withLockedValue {
+                $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop))
+            }
+            bridged.connect(portPool: self.portPool, connectOptions: options).assumeIsolated().whenComplete { result in
+                switch result {
+                case .success(let port):
+                    guard !bridged.isEnded else { return }
+                    let sdp = OfferAnswer.answer(
+                        to: call.offer, media: media, address: address, port: port, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
+                    userAgent.accept(call.id, sdp: sdp)
+                    bridged.answered()
+                case .failure(let error):
+                    bridged.logger.info("call setup failed", metadata: ["error": "\(error)"])
+                    self.state.withLockedValue { $0.rejectedCalls += 1 }
+                    userAgent.reject(call.id, status: 503, reason: "Stream Unavailable", headers: [SIPHeader("Retry-After", "5")])
+                    bridged.end(.setupFailed, sipAlreadyEnded: true)
+                }
+            }
+        }
+    }
+
+    func callEnded(_ id: SessionID, reason: CallEndReason) {
+        guard let handle = state.withLockedValue({ $0.calls[id] }) else { return }
+        let ending: Call.EndReason =
+            switch reason {
+            case .remoteHangUp: .callerHungUp
+            case .cancelled: .callerCancelled
+            case .ackTimeout: .noAck
+            case .localHangUp: .bridgeHungUp
+            case .rejected: .setupFailed
+            }
+        handle.eventLoop.execute { handle.call.value.end(ending, sipAlreadyEnded: true) }
+    }
+
+    // MARK: - Bookkeeping
+
+    private func remove(_ id: SessionID) {
+        _ = state.withLockedValue { $0.calls.removeValue(forKey: id) }
+    }
+
+    /// Snapshots of every live call, each taken on its own loop.
+    func snapshots() async -> [CallSnapshot] {
+        let handles = state.withLockedValue { Array($0.calls.values) }
+        var result: [CallSnapshot] = []
+        for handle in handles {
+            if let snapshot = try? await handle.eventLoop.submit({ handle.call.value.snapshot() }).get() {
+                result.append(snapshot)
+            }
+        }
+        return result.sorted { $0.startedAt < $1.startedAt }
+    }
+
+    /// Ends every call (shutdown).
+    func endAll() async {
+        let handles = state.withLockedValue { Array($0.calls.values) }
+        for handle in handles {
+            try? await handle.eventLoop.submit { handle.call.value.end(.shutdown) }.get()
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import NIOCore
+import RTPMedia
+import SIPIngress
+import Transcode
+import WSEgress
+
+/// One active call as `/status` shows it (schema in `docs/status.md`).
+struct CallSnapshot: Sendable, Codable {
+    var callID: String
+    var streamID: String
+    var sipCallID: String
+    var from: String
+    var to: String
+    var route: String
+    var codec: String
+    var state: String
+    var startedAt: Date
+    var durationSeconds: Double
+    var localRTPPort: Int?
+    var remoteRTP: String
+    var media: MediaStats
+
+    enum CodingKeys: String, CodingKey {
+        case callID = "call_id"
+        case streamID = "stream_id"
+        case sipCallID = "sip_call_id"
+        case from, to, route, codec, state
+        case startedAt = "started_at"
+        case durationSeconds = "duration_s"
+        case localRTPPort = "local_rtp_port"
+        case remoteRTP = "remote_rtp"
+        case media
+    }
+}
+
+extension Call {
+    /// The call's status, taken on its loop.
+    func snapshot() -> CallSnapshot {
+        CallSnapshot(
+            callID: id, streamID: streamSession.streamId, sipCallID: incoming.sipCallID,
+            from: incoming.fromUser ?? incoming.invite.from.uri.text, to: incoming.toUser ?? incoming.requestUser ?? "",
+            route: route.name, codec: media.codec.rawValue, state: isActive ? "active" : "connecting",
+            startedAt: startedAt, durationSeconds: Date().timeIntervalSince(startedAt), localRTPPort: rtp?.port,
+            remoteRTP: "\(remoteRTPAddress.ipAddress ?? "?"):\(remoteRTPAddress.port ?? 0)", media: stats)
+    }
+}

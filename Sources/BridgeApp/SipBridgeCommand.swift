@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+
+/// The `sipbridge` command line (swift-argument-parser).
+@main
+struct SipBridgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sipbridge",
+        abstract: "SIP/RTP ⇄ WebSocket bridge: carrier calls in, Vobiz-compatible audio streams out.",
+        subcommands: [Run.self, Demo.self, CheckConfig.self, Version.self],
+        defaultSubcommand: Demo.self)
+}
+
+extension SipBridgeCommand {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the bridge with a YAML configuration.")
+
+        @Option(name: .shortAndLong, help: "The YAML configuration file.")
+        var config: String
+
+        @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+        var logLevel: String = "info"
+
+        func run() async throws {
+            let logger = makeLogger(level: logLevel)
+            let bridgeConfig = try loadConfig(path: config)
+            let bridge = try await Bridge.start(config: bridgeConfig, logger: logger)
+            await waitForTerminationSignal()
+            await bridge.shutdown()
+        }
+    }
+
+    struct CheckConfig: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check-config", abstract: "Validate a configuration file; list every error by key path.")
+
+        @Argument(help: "The YAML configuration file.")
+        var file: String
+
+        func run() throws {
+            _ = try loadConfig(path: file)
+            print("\(file): OK")
+        }
+    }
+
+    struct Version: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the version.")
+
+        func run() {
+            print("sipbridge \(BridgeVersion.current)")
+        }
+    }
+}
+
+/// Reads and validates a configuration file, exiting 1 with every issue on stderr.
+func loadConfig(path: String) throws -> BridgeConfig {
+    let text: String
+    do {
+        text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+        FileHandle.standardError.write(Data("cannot read \(path): \(error.localizedDescription)\n".utf8))
+        throw ExitCode(1)
+    }
+    do {
+        return try BridgeConfig.parse(yaml: text, environment: ProcessInfo.processInfo.environment)
+    } catch let error as ConfigError {
+        FileHandle.standardError.write(Data("\(path): \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+/// A logger writing human-readable lines to stderr.
+func makeLogger(level: String) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = Logger.Level(rawValue: level.lowercased()) ?? .info
+        return handler
+    }
+    return Logger(label: "sipbridge")
+}
+
+/// Suspends until SIGINT or SIGTERM.
+func waitForTerminationSignal() async {
+    let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+    var sources: [any DispatchSourceSignal] = []
+    for signalNumber in [SIGINT, SIGTERM] {
+        signal(signalNumber, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+        source.setEventHandler { continuation.yield(signalNumber) }
+        source.resume()
+        sources.append(source)
+    }
+    var iterator = stream.makeAsyncIterator()
+    _ = await iterator.next()
+    sources.forEach { $0.cancel() }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The status endpoint (ARCHITECTURE "Status endpoint"): `/healthz` and `/status`, served by
+/// hummingbird on `status.listen`.
+enum StatusServer {
+    /// The `/status` document (schema in `docs/status.md`).
+    struct Document: Codable, Sendable {
+        var version: String
+        var uptimeSeconds: Double
+        var callsActive: Int
+        var callsOffered: Int
+        var callsRejected: Int
+        var rtpPortsInUse: Int
+        var calls: [CallSnapshot]
+
+        enum CodingKeys: String, CodingKey {
+            case version
+            case uptimeSeconds = "uptime_s"
+            case callsActive = "calls_active"
+            case callsOffered = "calls_offered"
+            case callsRejected = "calls_rejected"
+            case rtpPortsInUse = "rtp_ports_in_use"
+            case calls
+        }
+    }
+
+    /// Builds the application.
+    static func application(
+        config: BridgeConfig.Status, registry: CallRegistry, startedAt: Date, logger: Logger,
+        onRunning: @escaping @Sendable (Int) async -> Void
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/status") { _, _ -> Response in
+            let calls = await registry.snapshots()
+            let totals = registry.totals
+            let document = Document(
+                version: BridgeVersion.current, uptimeSeconds: Date().timeIntervalSince(startedAt),
+                callsActive: registry.activeCount, callsOffered: totals.offered, callsRejected: totals.rejected,
+                rtpPortsInUse: registry.portsInUse, calls: calls)
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            encoder.outputFormatting = [.sortedKeys]
+            let data = try encoder.encode(document)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "sipbridge"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? config.port) },
+            logger: logger)
+    }
+}
+
+/// The version reported by `sipbridge version` and `/status`.
+enum BridgeVersion {
+    static let current = "0.1.0"
+}

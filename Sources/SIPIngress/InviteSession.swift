@@ -1,0 +1,228 @@
+public import NIOCore
+
+/// Why a call ended on the SIP side.
+public enum CallEndReason: Hashable, Sendable, CustomStringConvertible {
+    /// The caller sent BYE (RFC 3261 §15.1.2).
+    case remoteHangUp
+    /// The caller sent CANCEL before the answer (RFC 3261 §9.2).
+    case cancelled
+    /// The caller never acknowledged the 2xx (RFC 3261 §13.3.1.4); the bridge sent BYE.
+    case ackTimeout
+    /// The bridge hung up and its BYE transaction finished.
+    case localHangUp
+    /// The bridge rejected the INVITE with this status.
+    case rejected(status: Int)
+
+    public var description: String {
+        switch self {
+        case .remoteHangUp: "caller hung up"
+        case .cancelled: "caller cancelled"
+        case .ackTimeout: "no ACK for the 2xx"
+        case .localHangUp: "bridge hung up"
+        case .rejected(let status): "rejected with \(status)"
+        }
+    }
+}
+
+/// What the UAS side of one INVITE asks its driver to do.
+public enum SessionAction: Sendable {
+    /// Send a response to the INVITE through its server transaction.
+    case respond(SIPMessage)
+    /// Retransmit the 2xx straight over the transport (RFC 3261 §13.3.1.4: the UAS core, not
+    /// the transaction, retransmits 2xx responses).
+    case retransmit(SIPMessage)
+    /// Start a non-INVITE client transaction for this in-dialog request (BYE).
+    case sendRequest(SIPMessage)
+    /// Start a session timer (G: 2xx retransmission, H: ACK wait).
+    case schedule(SIPTimer, after: TimeAmount)
+    /// Stop a session timer.
+    case cancel(SIPTimer)
+    /// Tell the application the call is over; the driver forgets the session.
+    case ended(CallEndReason)
+}
+
+/// The UAS core's handling of one incoming INVITE and the dialog it creates (RFC 3261 §13.3,
+/// §12.1.1, §15): answer or reject it, retransmit the 2xx until the ACK (§13.3.1.4, on the
+/// Timer G/H schedule), accept BYE and CANCEL, and hang up with BYE — only once the ACK has
+/// arrived (§15: a UAS must not send BYE before the ACK or its timeout).
+public struct InviteSession: Sendable {
+    private enum State: Sendable {
+        /// Waiting for the application to accept or reject.
+        case proceeding
+        /// 2xx sent, waiting for the ACK; `hangUpPending` if the application already wants out.
+        case answered(response: SIPMessage, interval: TimeAmount, hangUpPending: Bool)
+        /// ACK received: the call is up.
+        case confirmed
+        /// The bridge's BYE is in flight.
+        case terminating
+        case terminated
+    }
+
+    private var state: State = .proceeding
+    /// The INVITE that created the session.
+    public let invite: SIPMessage
+    /// The tag the bridge uses in `To`.
+    public let localTag: String
+    /// The dialog, once the 2xx has been sent.
+    public private(set) var dialog: Dialog?
+    private let timers: SIPTimerValues
+    private let reliable: Bool
+    private let local: LocalEndpoint
+    private let source: (host: String, port: Int)
+
+    /// Creates the session for an INVITE.
+    /// - Parameters:
+    ///   - invite: the received INVITE.
+    ///   - localTag: a fresh random tag (RFC 3261 §19.3: at least 32 bits of randomness).
+    ///   - source: the address the INVITE came from (responses go there, RFC 3581).
+    ///   - local: the bridge's Via/Contact identity.
+    ///   - timers: T1/T2/T4.
+    ///   - reliable: whether the transport is reliable (no 2xx retransmission then).
+    public init(
+        invite: SIPMessage, localTag: String, source: (host: String, port: Int), local: LocalEndpoint,
+        timers: SIPTimerValues, reliable: Bool
+    ) {
+        self.invite = invite
+        self.localTag = localTag
+        self.source = source
+        self.local = local
+        self.timers = timers
+        self.reliable = reliable
+    }
+
+    /// Whether the call has been answered and not yet ended.
+    public var isEstablished: Bool {
+        switch state {
+        case .answered, .confirmed: true
+        case .proceeding, .terminating, .terminated: false
+        }
+    }
+
+    /// A response to the INVITE with the session's tag and the source-address Via fix-ups.
+    public func response(_ status: Int, reason: String? = nil) -> SIPMessage {
+        MessageFactory.response(
+            to: invite, status: status, reason: reason, toTag: localTag, sourceHost: source.host,
+            sourcePort: source.port)
+    }
+
+    /// The application answers with an SDP body (RFC 3261 §13.3.1.4, RFC 3264 §6).
+    /// - Parameter sdp: the SDP answer.
+    public mutating func accept(sdp: String) -> [SessionAction] {
+        guard case .proceeding = state else { return [] }
+        var ok = response(200)
+        ok.contacts = [local.contact]
+        ok.recordRoutes = invite.recordRoutes
+        ok.otherHeaders.append(SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", ")))
+        ok.contentType = "application/sdp"
+        ok.body = Array(sdp.utf8)
+        dialog = Dialog(invite: invite, localTag: localTag, initialLocalSequence: UInt32.random(in: 1...0x7FFF_FFFF))
+        state = .answered(response: ok, interval: timers.t1, hangUpPending: false)
+        var actions: [SessionAction] = [.respond(ok)]
+        if !reliable { actions.append(.schedule(.G, after: timers.t1)) }
+        actions.append(.schedule(.H, after: timers.transactionTimeout))
+        return actions
+    }
+
+    /// The application rejects the INVITE with a final non-2xx status.
+    /// - Parameters:
+    ///   - status: 300-699.
+    ///   - reason: the reason phrase, or the standard one.
+    ///   - headers: extra headers, e.g. `Retry-After` with 503 (RFC 3261 §20.33).
+    public mutating func reject(status: Int, reason: String? = nil, headers: [SIPHeader] = []) -> [SessionAction] {
+        guard case .proceeding = state else { return [] }
+        var message = response(status, reason: reason)
+        message.otherHeaders.append(contentsOf: headers)
+        state = .terminated
+        return [.respond(message), .ended(.rejected(status: status))]
+    }
+
+    /// The ACK for the 2xx arrived (§13.3.1.4): stop retransmitting; a pending hang-up proceeds.
+    /// - Parameter branch: a fresh branch, used if a pending hang-up now sends BYE.
+    public mutating func receivedAck(branch: String) -> [SessionAction] {
+        guard case .answered(_, _, let hangUpPending) = state else { return [] }
+        state = .confirmed
+        var actions: [SessionAction] = [.cancel(.G), .cancel(.H)]
+        if hangUpPending { actions += sendBye(branch: branch) }
+        return actions
+    }
+
+    /// The caller sent BYE (§15.1.2). The driver answers the BYE itself (200); before the
+    /// answer, the INVITE is also answered 487 (§15.1.2 allows BYE on an early dialog).
+    public mutating func receivedBye() -> [SessionAction] {
+        switch state {
+        case .proceeding:
+            state = .terminated
+            return [.respond(response(487)), .ended(.remoteHangUp)]
+        case .answered, .confirmed, .terminating:
+            state = .terminated
+            return [.cancel(.G), .cancel(.H), .ended(.remoteHangUp)]
+        case .terminated:
+            return []
+        }
+    }
+
+    /// The caller sent CANCEL (§9.2). Before a final response the INVITE gets 487; after it
+    /// the CANCEL has no effect. The driver answers the CANCEL itself (200).
+    public mutating func receivedCancel() -> [SessionAction] {
+        guard case .proceeding = state else { return [] }
+        state = .terminated
+        return [.respond(response(487)), .ended(.cancelled)]
+    }
+
+    /// The application hangs up.
+    /// - Parameters:
+    ///   - branch: a fresh branch for the BYE.
+    ///   - status: the final status used if the call is not answered yet (e.g. 480 or 503).
+    public mutating func hangUp(branch: String, status: Int = 480) -> [SessionAction] {
+        switch state {
+        case .proceeding:
+            return reject(status: status)
+        case .answered(let response, let interval, _):
+            // §15: wait for the ACK (or its timeout) before sending BYE.
+            state = .answered(response: response, interval: interval, hangUpPending: true)
+            return []
+        case .confirmed:
+            return sendBye(branch: branch)
+        case .terminating, .terminated:
+            return []
+        }
+    }
+
+    /// The bridge's BYE transaction ended (any final response or Timer F).
+    public mutating func byeCompleted() -> [SessionAction] {
+        guard case .terminating = state else { return [] }
+        state = .terminated
+        return [.ended(.localHangUp)]
+    }
+
+    /// A session timer fired.
+    /// - Parameters:
+    ///   - timer: `.G` (retransmit the 2xx) or `.H` (give up waiting for the ACK).
+    ///   - branch: a fresh branch, used if the timeout sends BYE.
+    public mutating func timerFired(_ timer: SIPTimer, branch: String) -> [SessionAction] {
+        switch (state, timer) {
+        case (.answered(let response, let interval, let pending), .G):
+            let next = timers.backoff(interval)
+            state = .answered(response: response, interval: next, hangUpPending: pending)
+            return [.retransmit(response), .schedule(.G, after: next)]
+        case (.answered, .H):
+            // §13.3.1.4: no ACK after 64·T1 — the session is terminated with a BYE.
+            state = .confirmed
+            var actions: [SessionAction] = [.cancel(.G)]
+            actions += sendBye(branch: branch)
+            state = .terminated
+            actions.append(.ended(.ackTimeout))
+            return actions
+        default:
+            return []
+        }
+    }
+
+    private mutating func sendBye(branch: String) -> [SessionAction] {
+        guard var dialog else { return [] }
+        let bye = dialog.makeRequest(.bye, via: local.via(branch: branch), contact: local.contact)
+        self.dialog = dialog
+        state = .terminating
+        return [.sendRequest(bye)]
+    }
+}

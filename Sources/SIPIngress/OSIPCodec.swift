@@ -1,0 +1,291 @@
+import COSIP2
+import NIOCore
+
+/// The one place that talks to libosip2 (STYLE.md rule 11): parses SIP messages (RFC 3261 §7)
+/// and session descriptions (RFC 4566) into Swift values and frees every osip allocation
+/// before returning. No osip pointer leaves this file.
+enum OSIPCodec {
+    /// `parser_init()` must run exactly once before the first parse (libosip2 builds its header
+    /// lookup table there); a `static let` initialiser runs once, thread-safely.
+    private static let parserReady: Bool = {
+        parser_init()
+        return true
+    }()
+
+    /// Parses one SIP message.
+    /// - Parameter bytes: exactly one message (a UDP datagram or one framed TCP message).
+    /// - Throws: `SIPIngressError` (400) when libosip2 rejects it or a mandatory header
+    ///   (RFC 3261 §8.1.1: Via, From, To, Call-ID, CSeq) is missing or unusable.
+    static func parseMessage(_ bytes: UnsafeRawBufferPointer) throws(SIPIngressError) -> SIPMessage {
+        precondition(parserReady)
+        var pointer: UnsafeMutablePointer<osip_message_t>?
+        guard osip_message_init(&pointer) == 0, let message = pointer else {
+            throw .malformedMessage("cannot allocate a message")
+        }
+        defer { osip_message_free(message) }
+        let status = bytes.withMemoryRebound(to: CChar.self) { chars in
+            osip_message_parse(message, chars.baseAddress, chars.count)
+        }
+        guard status == 0 else { throw .malformedMessage("rejected by the parser (\(status))") }
+        return try convert(message.pointee)
+    }
+
+    // MARK: - Message conversion
+
+    private static func convert(_ m: osip_message_t) throws(SIPIngressError) -> SIPMessage {
+        // RFC 3261 §8.2.2 / §21.5.6: only SIP/2.0 is spoken (RFC 4475 §3.1.2.16 badvers: 505).
+        guard string(m.sip_version)?.uppercased() == "SIP/2.0" else { throw .versionNotSupported }
+        let startLine: SIPMessage.StartLine
+        if m.status_code == 0 {
+            guard let method = string(m.sip_method), let uri = m.req_uri.flatMap(convertURI) else {
+                throw .malformedMessage("bad request line")
+            }
+            startLine = .request(method: SIPMethod(rawValue: method), uri: uri)
+        } else {
+            // libosip2 wraps an overlarge code into an int (RFC 4475 §3.1.2.19 bigcode: 4294967301
+            // becomes 5); RFC 3261 §7.2 allows 100-699 only.
+            guard (100...699).contains(m.status_code) else { throw .malformedMessage("bad status code") }
+            startLine = .response(status: Int(m.status_code), reason: string(m.reason_phrase) ?? "")
+        }
+        var m = m
+        let vias = list(&m.vias, as: osip_via_t.self).compactMap(convertVia)
+        guard !vias.isEmpty else { throw .missingHeader("Via") }
+        guard let from = m.from.flatMap(convertNameAddress) else { throw .missingHeader("From") }
+        guard let to = m.to.flatMap(convertNameAddress) else { throw .missingHeader("To") }
+        guard let callIDPointer = m.call_id, let callID = toString(callIDPointer, osip_call_id_to_str)
+        else { throw .missingHeader("Call-ID") }
+        guard let cseqPointer = m.cseq, let number = string(cseqPointer.pointee.number).flatMap({ UInt32($0) }),
+            let cseqMethod = string(cseqPointer.pointee.method)
+        else { throw .missingHeader("CSeq") }
+
+        // libosip2 accepts `Content-Length: -999` (RFC 4475 §3.1.2.3 ncl); RFC 3261 §20.14 is 1*DIGIT.
+        if let length = m.content_length, string(length.pointee.value).flatMap({ UInt32($0) }) == nil {
+            throw .malformedMessage("bad Content-Length")
+        }
+        var maxForwards: Int?
+        var others: [SIPHeader] = []
+        for header in list(&m.headers, as: osip_header_t.self) {
+            guard let name = string(header.pointee.hname) else { continue }
+            let value = string(header.pointee.hvalue) ?? ""
+            if name.lowercased() == "max-forwards" {
+                guard maxForwards == nil, let hops = Int(value), (0...255).contains(hops) else {
+                    throw .missingHeader("Max-Forwards")
+                }
+                maxForwards = hops
+            } else {
+                others.append(SIPHeader(name, value))
+            }
+        }
+        others += typedHeaders(&m)
+        var contentType = m.content_type.flatMap { toString($0, osip_content_type_to_str) }
+        var body: [UInt8] = []
+        let bodies = list(&m.bodies, as: osip_body_t.self)
+        if bodies.count == 1 {
+            body = bytes(bodies[0].pointee)
+        } else if let sdp = bodies.first(where: { isSDP($0.pointee.content_type) }) {
+            // A multipart body (RFC 5621): keep the SDP part, the only one the bridge reads.
+            body = bytes(sdp.pointee)
+            contentType = "application/sdp"
+        }
+        return SIPMessage(
+            startLine: startLine, vias: vias, from: from, to: to, callID: callID,
+            cseq: CSeq(number: number, method: SIPMethod(rawValue: cseqMethod)),
+            contacts: list(&m.contacts, as: osip_contact_t.self).compactMap(convertNameAddress),
+            recordRoutes: list(&m.record_routes, as: osip_record_route_t.self).compactMap(convertNameAddress),
+            routes: list(&m.routes, as: osip_route_t.self).compactMap(convertNameAddress),
+            maxForwards: maxForwards, contentType: contentType, otherHeaders: others, body: body)
+    }
+
+    private static func convertURI(_ uri: UnsafeMutablePointer<osip_uri_t>) -> SIPURI? {
+        guard let text = toString(uri, osip_uri_to_str) else { return nil }
+        let scheme = string(uri.pointee.scheme) ?? ""
+        let host = string(uri.pointee.host) ?? ""
+        // A host with a colon must be an IPv6 reference (RFC 3261 §25.1, RFC 5118 §4.2 and
+        // §4.10): libosip2 reads `sip:2001:db8::10` as host `2001:db8:` and accepts `:::`.
+        if host.contains(":"), (try? SocketAddress(ipAddress: host, port: 0))?.protocol != .inet6 { return nil }
+        let port = string(uri.pointee.port).flatMap { Int($0) }
+        return SIPURI(text: text, scheme: scheme, user: string(uri.pointee.username), host: host, port: port)
+    }
+
+    private static func convertVia(_ via: UnsafeMutablePointer<osip_via_t>) -> Via? {
+        guard let transport = string(via.pointee.protocol), let host = string(via.pointee.host) else {
+            return nil
+        }
+        let parameters = list(&via.pointee.via_params, as: osip_generic_param_t.self).compactMap {
+            param -> (name: String, value: String?)? in
+            guard let name = string(param.pointee.gname) else { return nil }
+            return (name, string(param.pointee.gvalue))
+        }
+        let port = string(via.pointee.port).flatMap { Int($0) }
+        return Via(transport: transport.uppercased(), host: host, port: port, parameters: parameters)
+    }
+
+    private static func convertNameAddress(_ header: UnsafeMutablePointer<osip_from_t>) -> NameAddress? {
+        guard let urlPointer = header.pointee.url, let uri = convertURI(urlPointer),
+            let text = toString(header, osip_from_to_str)
+        else { return nil }
+        var tag: String?
+        for param in list(&header.pointee.gen_params, as: osip_generic_param_t.self)
+        where string(param.pointee.gname)?.lowercased() == "tag" {
+            tag = string(param.pointee.gvalue)
+        }
+        return NameAddress(text: text, uri: uri, tag: tag)
+    }
+
+    /// The header fields libosip2 moves out of its generic list into typed lists (Accept,
+    /// Allow, Authorization, ...), rendered back so that `otherHeaders` holds every field.
+    private static func typedHeaders(_ m: inout osip_message_t) -> [SIPHeader] {
+        var result: [SIPHeader] = []
+        func add<T>(
+            _ name: String, _ items: inout osip_list_t,
+            _ render: (UnsafePointer<T>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
+        ) {
+            for item in list(&items, as: T.self) {
+                if let value = toString(item, render) { result.append(SIPHeader(name, value)) }
+            }
+        }
+        add("Accept", &m.accepts, osip_accept_to_str)
+        add("Accept-Encoding", &m.accept_encodings, osip_accept_encoding_to_str)
+        add("Accept-Language", &m.accept_languages, osip_accept_encoding_to_str)
+        add("Alert-Info", &m.alert_infos, osip_call_info_to_str)
+        add("Allow", &m.allows, osip_content_length_to_str)
+        add("Authentication-Info", &m.authentication_infos, osip_authentication_info_to_str)
+        add("Authorization", &m.authorizations, osip_authorization_to_str)
+        add("Call-Info", &m.call_infos, osip_call_info_to_str)
+        add("Content-Encoding", &m.content_encodings, osip_content_length_to_str)
+        add("Error-Info", &m.error_infos, osip_call_info_to_str)
+        add("Proxy-Authenticate", &m.proxy_authenticates, osip_www_authenticate_to_str)
+        add("Proxy-Authentication-Info", &m.proxy_authentication_infos, osip_authentication_info_to_str)
+        add("Proxy-Authorization", &m.proxy_authorizations, osip_authorization_to_str)
+        add("WWW-Authenticate", &m.www_authenticates, osip_www_authenticate_to_str)
+        if let version = m.mime_version, let value = toString(version, osip_content_length_to_str) {
+            result.append(SIPHeader("MIME-Version", value))
+        }
+        return result
+    }
+
+    private static func isSDP(_ type: UnsafeMutablePointer<osip_content_type_t>?) -> Bool {
+        guard let type else { return false }
+        return string(type.pointee.type)?.lowercased() == "application"
+            && string(type.pointee.subtype)?.lowercased() == "sdp"
+    }
+
+    private static func bytes(_ body: osip_body_t) -> [UInt8] {
+        guard let data = body.body, body.length > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: data, count: body.length))
+    }
+
+    // MARK: - Helpers
+
+    /// A Swift string from a C string owned by osip (copied; osip keeps ownership).
+    static func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+        guard let pointer else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), as: UTF8.self)
+    }
+
+    /// Runs an osip `*_to_str` function and frees its result.
+    private static func toString<T>(
+        _ value: UnsafeMutablePointer<T>,
+        _ render: (UnsafePointer<T>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
+    ) -> String? {
+        var out: UnsafeMutablePointer<CChar>?
+        guard render(value, &out) == 0, let out else { return nil }
+        defer { cosip_free(out) }
+        return string(out)
+    }
+
+    /// The elements of an osip list, typed.
+    static func list<T>(_ list: inout osip_list_t, as type: T.Type) -> [UnsafeMutablePointer<T>] {
+        let count = Int(cosip_list_size(&list))
+        return (0..<count).compactMap { index in
+            cosip_list_get(&list, Int32(index))?.assumingMemoryBound(to: T.self)
+        }
+    }
+}
+
+// MARK: - SDP (RFC 4566)
+
+extension OSIPCodec {
+    /// Parses a session description with libosip2's SDP parser.
+    /// - Parameter body: the `application/sdp` body.
+    /// - Throws: `SIPIngressError.malformedSDP` (488) when the parser rejects it.
+    static func parseSessionDescription(_ body: [UInt8]) throws(SIPIngressError) -> SessionDescription {
+        precondition(parserReady)
+        var pointer: UnsafeMutablePointer<sdp_message_t>?
+        guard sdp_message_init(&pointer) == 0, let sdp = pointer else {
+            throw .malformedSDP("cannot allocate")
+        }
+        defer { sdp_message_free(sdp) }
+        // sdp_message_parse reads a NUL-terminated string.
+        let status = (body + [0]).withUnsafeBufferPointer { chars in
+            chars.withMemoryRebound(to: CChar.self) { sdp_message_parse(sdp, $0.baseAddress) }
+        }
+        guard status == 0 else { throw .malformedSDP("rejected by the parser (\(status))") }
+
+        var media: [MediaDescription] = []
+        var index: Int32 = 0
+        while let type = string(sdp_message_m_media_get(sdp, index)) {
+            guard let port = string(sdp_message_m_port_get(sdp, index)).flatMap({ Int($0) }),
+                (0...65535).contains(port)
+            else { throw .malformedSDP("bad port in m= line \(index + 1)") }
+            var description = MediaDescription(
+                media: type, port: port, proto: string(sdp_message_m_proto_get(sdp, index)) ?? "",
+                formats: strings { sdp_message_m_payload_get(sdp, index, $0) },
+                connection: connection(sdp, media: index))
+            for (field, value) in attributes(sdp, media: index) {
+                apply(field: field, value: value, to: &description)
+            }
+            media.append(description)
+            index += 1
+        }
+        return SessionDescription(connection: connection(sdp, media: -1), media: media)
+    }
+
+    private static func connection(_ sdp: UnsafeMutablePointer<sdp_message_t>, media: Int32) -> ConnectionAddress? {
+        guard let address = string(sdp_message_c_addr_get(sdp, media, 0)) else { return nil }
+        let type = string(sdp_message_c_addrtype_get(sdp, media, 0)) ?? "IP4"
+        return ConnectionAddress(addressType: type.uppercased(), address: address)
+    }
+
+    private static func attributes(_ sdp: UnsafeMutablePointer<sdp_message_t>, media: Int32) -> [(String, String?)] {
+        var result: [(String, String?)] = []
+        var index: Int32 = 0
+        while let field = string(sdp_message_a_att_field_get(sdp, media, index)) {
+            result.append((field, string(sdp_message_a_att_value_get(sdp, media, index))))
+            index += 1
+        }
+        return result
+    }
+
+    private static func strings(_ get: (Int32) -> UnsafeMutablePointer<CChar>?) -> [String] {
+        var result: [String] = []
+        var index: Int32 = 0
+        while let value = string(get(index)) {
+            result.append(value)
+            index += 1
+        }
+        return result
+    }
+
+    /// Applies one media-level attribute (RFC 4566 §6, RFC 3264 §5.1).
+    private static func apply(field: String, value: String?, to description: inout MediaDescription) {
+        switch field.lowercased() {
+        case "rtpmap", "fmtp":
+            guard let value, let space = value.firstIndex(of: " "),
+                let payloadType = Int(value[..<space]), (0...127).contains(payloadType)
+            else { return }
+            let rest = value[value.index(after: space)...]
+            if field.lowercased() == "rtpmap" {
+                description.rtpMaps[payloadType] = RTPMap(rest)
+            } else {
+                description.formatParameters[payloadType] = String(rest)
+            }
+        case "ptime":
+            description.packetTime = value.flatMap { Int($0) }
+        case "sendrecv", "sendonly", "recvonly", "inactive":
+            description.direction = MediaDirection(rawValue: field.lowercased()) ?? .sendrecv
+        default:
+            break
+        }
+    }
+}

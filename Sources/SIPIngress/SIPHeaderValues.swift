@@ -1,0 +1,137 @@
+/// A SIP or SIPS URI (RFC 3261 §19.1), reduced to the parts the bridge routes and replies on.
+public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
+    /// The URI exactly as it should be written back on the wire.
+    public var text: String
+    /// `sip`, `sips` or another scheme (RFC 3261 §19.1.1).
+    public var scheme: String
+    /// The userinfo's user part, if any (the dialled number on a trunk).
+    public var user: String?
+    /// The host part (a domain name or an IP address, IPv6 without brackets).
+    public var host: String
+    /// The port, if the URI names one.
+    public var port: Int?
+
+    /// Creates a URI from its parts.
+    public init(text: String, scheme: String, user: String?, host: String, port: Int?) {
+        self.text = text
+        self.scheme = scheme
+        self.user = user
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { text }
+}
+
+/// One `Via` header field value (RFC 3261 §20.42, §18.2.1; rport from RFC 3581).
+public struct Via: Hashable, Sendable, CustomStringConvertible {
+    /// The transport token, e.g. `UDP` (RFC 3261 §20.42 `sent-protocol`).
+    public var transport: String
+    /// The `sent-by` host (IPv6 without brackets).
+    public var host: String
+    /// The `sent-by` port, if present.
+    public var port: Int?
+    /// Parameters in order; a `nil` value is a flag such as a bare `rport`.
+    public var parameters: [(name: String, value: String?)]
+
+    /// Creates a Via value.
+    public init(transport: String, host: String, port: Int?, parameters: [(name: String, value: String?)]) {
+        self.transport = transport
+        self.host = host
+        self.port = port
+        self.parameters = parameters
+    }
+
+    /// The value of parameter `name` (case-insensitive, RFC 3261 §7.3.1); `.some(nil)` for a flag.
+    public func parameter(_ name: String) -> String?? {
+        let lower = name.lowercased()
+        for p in parameters where p.name.lowercased() == lower { return .some(p.value) }
+        return .none
+    }
+
+    /// The `branch` parameter: the transaction identifier (RFC 3261 §8.1.1.7).
+    public var branch: String? { parameter("branch") ?? nil }
+
+    /// Whether the branch carries the RFC 3261 magic cookie `z9hG4bK` (§8.1.1.7).
+    public var hasMagicCookie: Bool { branch?.hasPrefix("z9hG4bK") ?? false }
+
+    /// Sets (or adds) a parameter, keeping the position of an existing one.
+    public mutating func setParameter(_ name: String, _ value: String?) {
+        let lower = name.lowercased()
+        if let index = parameters.firstIndex(where: { $0.name.lowercased() == lower }) {
+            parameters[index].value = value
+        } else {
+            parameters.append((name, value))
+        }
+    }
+
+    public var description: String {
+        var text = "SIP/2.0/\(transport) \(host.contains(":") ? "[\(host)]" : host)"
+        if let port { text += ":\(port)" }
+        for p in parameters {
+            text += ";\(p.name)"
+            if let value = p.value { text += "=\(value)" }
+        }
+        return text
+    }
+
+    public static func == (lhs: Via, rhs: Via) -> Bool { lhs.description == rhs.description }
+    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
+}
+
+/// A `From`, `To`, `Contact`, `Route` or `Record-Route` value: a name-addr with parameters
+/// (RFC 3261 §20.10, §20.20, §20.39, §25.1).
+public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The whole value as written on the wire (display name, `<uri>`, parameters).
+    public var text: String
+    /// The address's URI.
+    public var uri: SIPURI
+    /// The `tag` parameter (RFC 3261 §19.3), if present.
+    public var tag: String?
+
+    /// Creates a value from its wire text and parsed parts.
+    public init(text: String, uri: SIPURI, tag: String?) {
+        self.text = text
+        self.uri = uri
+        self.tag = tag
+    }
+
+    /// The same value with a `tag` parameter appended (RFC 3261 §8.2.6.2: the UAS adds its tag
+    /// to `To`). A value that already has a tag is returned unchanged.
+    public func withTag(_ newTag: String) -> NameAddress {
+        guard tag == nil else { return self }
+        return NameAddress(text: text + ";tag=" + newTag, uri: uri, tag: newTag)
+    }
+
+    public var description: String { text }
+}
+
+/// A `CSeq` value (RFC 3261 §20.16).
+public struct CSeq: Hashable, Sendable, CustomStringConvertible {
+    /// The sequence number (32-bit unsigned, RFC 3261 §8.1.1.5).
+    public var number: UInt32
+    /// The method the sequence number belongs to.
+    public var method: SIPMethod
+
+    /// Creates a CSeq value.
+    public init(number: UInt32, method: SIPMethod) {
+        self.number = number
+        self.method = method
+    }
+
+    public var description: String { "\(number) \(method.rawValue)" }
+}
+
+/// A header field that the bridge carries without interpreting it (RFC 3261 §7.3).
+public struct SIPHeader: Hashable, Sendable {
+    /// The field name as received or to be sent.
+    public var name: String
+    /// The field value, without surrounding whitespace.
+    public var value: String
+
+    /// Creates a header field.
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}

@@ -1,0 +1,118 @@
+public import NIOCore
+
+/// A SIP request or response (RFC 3261 §7), as a Swift value.
+///
+/// Parsed from the wire by `OSIPCodec` (libosip2) with the headers the transaction and dialog
+/// layers need already typed; built in Swift for the messages the bridge sends. Headers the
+/// bridge does not interpret travel in `otherHeaders`, in order.
+public struct SIPMessage: Sendable {
+    /// The first line of a message (RFC 3261 §7.1, §7.2).
+    public enum StartLine: Sendable, Hashable {
+        /// `Method SP Request-URI SP SIP-Version`.
+        case request(method: SIPMethod, uri: SIPURI)
+        /// `SIP-Version SP Status-Code SP Reason-Phrase`.
+        case response(status: Int, reason: String)
+    }
+
+    /// The request or status line.
+    public var startLine: StartLine
+    /// `Via` values, topmost first (RFC 3261 §20.42).
+    public var vias: [Via]
+    /// `From` (RFC 3261 §20.20).
+    public var from: NameAddress
+    /// `To` (RFC 3261 §20.39).
+    public var to: NameAddress
+    /// `Call-ID` (RFC 3261 §20.8).
+    public var callID: String
+    /// `CSeq` (RFC 3261 §20.16).
+    public var cseq: CSeq
+    /// `Contact` values (RFC 3261 §20.10).
+    public var contacts: [NameAddress]
+    /// `Record-Route` values, in order (RFC 3261 §20.30).
+    public var recordRoutes: [NameAddress]
+    /// `Route` values, in order (RFC 3261 §20.34).
+    public var routes: [NameAddress]
+    /// `Max-Forwards` (RFC 3261 §20.22), if present.
+    public var maxForwards: Int?
+    /// `Content-Type` (RFC 3261 §20.15), if present.
+    public var contentType: String?
+    /// Every other header field, in order.
+    public var otherHeaders: [SIPHeader]
+    /// The message body (its length is written as `Content-Length`, RFC 3261 §20.14).
+    public var body: [UInt8]
+
+    /// Creates a message from its parts.
+    public init(
+        startLine: StartLine, vias: [Via], from: NameAddress, to: NameAddress, callID: String,
+        cseq: CSeq, contacts: [NameAddress] = [], recordRoutes: [NameAddress] = [],
+        routes: [NameAddress] = [], maxForwards: Int? = nil, contentType: String? = nil,
+        otherHeaders: [SIPHeader] = [], body: [UInt8] = []
+    ) {
+        self.startLine = startLine
+        self.vias = vias
+        self.from = from
+        self.to = to
+        self.callID = callID
+        self.cseq = cseq
+        self.contacts = contacts
+        self.recordRoutes = recordRoutes
+        self.routes = routes
+        self.maxForwards = maxForwards
+        self.contentType = contentType
+        self.otherHeaders = otherHeaders
+        self.body = body
+    }
+
+    /// The method of a request, or `nil` for a response.
+    public var method: SIPMethod? {
+        if case .request(let method, _) = startLine { return method }
+        return nil
+    }
+
+    /// The Request-URI of a request, or `nil` for a response.
+    public var requestURI: SIPURI? {
+        if case .request(_, let uri) = startLine { return uri }
+        return nil
+    }
+
+    /// The status code of a response, or `nil` for a request.
+    public var statusCode: Int? {
+        if case .response(let status, _) = startLine { return status }
+        return nil
+    }
+
+    /// The first value of an uninterpreted header, matched case-insensitively (RFC 3261 §7.3.1).
+    public func header(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return otherHeaders.first { $0.name.lowercased() == lower }?.value
+    }
+
+    /// Writes the message in wire format (RFC 3261 §7): start line, headers, an empty line,
+    /// the body. `Content-Length` is always written (mandatory over TCP, §20.14).
+    /// - Parameter buffer: the buffer to append to.
+    public func write(into buffer: inout ByteBuffer) {
+        switch startLine {
+        case .request(let method, let uri):
+            buffer.writeString("\(method.rawValue) \(uri.text) SIP/2.0\r\n")
+        case .response(let status, let reason):
+            buffer.writeString("SIP/2.0 \(status) \(reason)\r\n")
+        }
+        for via in vias { buffer.writeString("Via: \(via)\r\n") }
+        for route in recordRoutes { buffer.writeString("Record-Route: \(route)\r\n") }
+        for route in routes { buffer.writeString("Route: \(route)\r\n") }
+        if let maxForwards { buffer.writeString("Max-Forwards: \(maxForwards)\r\n") }
+        buffer.writeString("From: \(from)\r\nTo: \(to)\r\nCall-ID: \(callID)\r\nCSeq: \(cseq)\r\n")
+        for contact in contacts { buffer.writeString("Contact: \(contact)\r\n") }
+        for header in otherHeaders { buffer.writeString("\(header.name): \(header.value)\r\n") }
+        if let contentType { buffer.writeString("Content-Type: \(contentType)\r\n") }
+        buffer.writeString("Content-Length: \(body.count)\r\n\r\n")
+        buffer.writeBytes(body)
+    }
+
+    /// The message in wire format as a string (for logs and tests).
+    public var wireText: String {
+        var buffer = ByteBuffer()
+        write(into: &buffer)
+        return String(buffer: buffer)
+    }
+}

@@ -1,0 +1,69 @@
+/// Answers datagrams that libosip2 could not parse (RFC 3261 §8.2, §16.3 "respond statelessly").
+///
+/// A 400 needs the request's Via, From, To, Call-ID and CSeq copied (§8.2.6.2). When the
+/// message is a request and those five headers can be found by a plain line scan, they are
+/// copied verbatim into a 400; otherwise the datagram is dropped (responses are never
+/// answered, RFC 4475 §3.1.2.19).
+public enum StatelessResponder {
+    /// Header names (long and compact form, RFC 3261 §7.3.3) copied into the 400.
+    private static let copied: [String: String] = [
+        "via": "Via", "v": "Via", "from": "From", "f": "From", "to": "To", "t": "To",
+        "call-id": "Call-ID", "i": "Call-ID", "cseq": "CSeq",
+    ]
+
+    /// Builds a `400 Bad Request` (or another error status) for an unparsable datagram, or
+    /// returns `nil` to drop it.
+    /// - Parameters:
+    ///   - bytes: the datagram.
+    ///   - status: the status code, 400 unless the defect has its own (505 for a foreign
+    ///     SIP-Version, RFC 3261 §21.5.6).
+    ///   - reason: a short reason phrase describing the defect.
+    public static func badRequest(
+        for bytes: some Collection<UInt8>, status: Int = 400, reason: String = "Bad Request"
+    ) -> [UInt8]? {
+        let head = lines(of: bytes, limit: 400)
+        // A request line ends in a SIP-Version (any version: a foreign one is answered 505).
+        guard let startLine = head.first, !startLine.hasPrefix("SIP/"), startLine.contains(" SIP/") else {
+            return nil
+        }
+        var found: [(String, String)] = []
+        var seen: Set<String> = []
+        for line in head.dropFirst() {
+            if line.isEmpty { break }
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].trimmingCharacters().lowercased()
+            guard let canonical = copied[name] else { continue }
+            let value = line[line.index(after: colon)...].trimmingCharacters()
+            guard !value.isEmpty, value.allSatisfy({ $0 != "\r" && $0 != "\n" }) else { continue }
+            found.append((canonical, value))
+            seen.insert(canonical)
+        }
+        guard seen.count == 5 else { return nil }
+        let safeReason = reason.filter { $0.isASCII && $0 != "\r" && $0 != "\n" }
+        var response = "SIP/2.0 \(status) \(safeReason)\r\n"
+        for (name, value) in found { response += "\(name): \(value)\r\n" }
+        response += "Server: sipbridge\r\nContent-Length: 0\r\n\r\n"
+        return Array(response.utf8)
+    }
+}
+
+/// At most `limit` lines of `bytes`, split on LF with a trailing CR removed (RFC 3261 §7.5
+/// requires CRLF; the scanner is lenient so that a 400 can still be sent for a sloppy message).
+private func lines(of bytes: some Collection<UInt8>, limit: Int) -> [Substring] {
+    var result: [Substring] = []
+    for raw in bytes.split(separator: 0x0A, maxSplits: limit, omittingEmptySubsequences: false).prefix(limit) {
+        var line = Array(raw)
+        if line.last == 0x0D { line.removeLast() }
+        result.append(Substring(String(decoding: line, as: UTF8.self)))
+    }
+    return result
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters() -> String {
+        var slice = self
+        while let c = slice.first, c == " " || c == "\t" { slice.removeFirst() }
+        while let c = slice.last, c == " " || c == "\t" { slice.removeLast() }
+        return String(slice)
+    }
+}

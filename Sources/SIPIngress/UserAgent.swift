@@ -1,0 +1,139 @@
+public import Logging
+public import NIOCore
+import NIOPosix
+
+/// The SIP user agent server of the bridge: one UDP listener (RFC 3261 §18) with its
+/// transaction and dialog layers, running on one event loop.
+///
+/// The public methods may be called from any thread; they hop onto the SIP loop. Call events
+/// arrive on the `UserAgentDelegate`.
+public final class UserAgent: Sendable {
+    /// Listener settings.
+    public struct Configuration: Sendable {
+        /// The address and port to bind (`sip.listen`).
+        public var listenHost: String
+        /// The UDP port to bind.
+        public var listenPort: Int
+        /// The address written into Via and Contact (`sip.advertised_address`); the bound
+        /// address when `nil`.
+        public var advertisedHost: String?
+        /// T1/T2/T4.
+        public var timers: SIPTimerValues
+
+        /// Creates listener settings.
+        public init(listenHost: String, listenPort: Int, advertisedHost: String? = nil, timers: SIPTimerValues = .init()) {
+            self.listenHost = listenHost
+            self.listenPort = listenPort
+            self.advertisedHost = advertisedHost
+            self.timers = timers
+        }
+    }
+
+    /// The event loop all SIP state lives on.
+    public let eventLoop: any EventLoop
+    /// The bound local address.
+    public let localAddress: SocketAddress
+    private let channel: any Channel
+    private let core: NIOLoopBound<UserAgentCore>
+
+    private init(eventLoop: any EventLoop, channel: any Channel, core: NIOLoopBound<UserAgentCore>) {
+        self.eventLoop = eventLoop
+        self.channel = channel
+        self.core = core
+        self.localAddress = channel.localAddress!
+    }
+
+    /// Binds the listener and starts serving.
+    /// - Parameters:
+    ///   - configuration: where to listen and what to advertise.
+    ///   - eventLoop: the loop that owns all SIP state.
+    ///   - delegate: receives call events.
+    ///   - logger: the SIP logger.
+    public static func start(
+        configuration: Configuration, eventLoop: any EventLoop, delegate: any UserAgentDelegate, logger: Logger
+    ) async throws -> UserAgent {
+        let channel = try await DatagramBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            // RFC 3261 §18.1.1: UDP messages may be up to 65,535 bytes; NIO's default is 2 KiB.
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+            .bind(host: configuration.listenHost, port: configuration.listenPort).get()
+        let bound = channel.localAddress?.port ?? configuration.listenPort
+        let host = configuration.advertisedHost ?? channel.localAddress?.ipAddress ?? configuration.listenHost
+        let local = LocalEndpoint(host: host, port: bound)
+        let core = try await eventLoop.submit {
+            let core = UserAgentCore(
+                eventLoop: eventLoop, local: local, timers: configuration.timers, delegate: delegate, logger: logger)
+            core.send = { [weak channel] message, peer in
+                guard let channel else { return }
+                var buffer = channel.allocator.buffer(capacity: 1024)
+                message.write(into: &buffer)
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer), promise: nil)
+            }
+            core.sendBytes = { [weak channel] bytes, peer in
+                guard let channel else { return }
+                let buffer = channel.allocator.buffer(bytes: bytes)
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer), promise: nil)
+            }
+            let bound = NIOLoopBound(core, eventLoop: eventLoop)
+            try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(core: core))
+            return bound
+        }.get()
+        logger.info("SIP listening", metadata: ["address": "\(channel.localAddress!)", "contact": "\(local.contact)"])
+        return UserAgent(eventLoop: eventLoop, channel: channel, core: core)
+    }
+
+    /// The Contact and Via identity the agent uses.
+    public var local: LocalEndpoint {
+        get async throws { try await eventLoop.submit { self.core.value.local }.get() }
+    }
+
+    /// Answers a call with 200 OK carrying the SDP answer.
+    public func accept(_ id: SessionID, sdp: String) {
+        eventLoop.execute { self.core.value.accept(id, sdp: sdp) }
+    }
+
+    /// Rejects a call that has not been answered.
+    /// - Parameters:
+    ///   - id: the session.
+    ///   - status: 300-699, e.g. 404, 488, 503.
+    ///   - reason: the reason phrase, or the standard one.
+    ///   - headers: extra headers such as `Retry-After`.
+    public func reject(_ id: SessionID, status: Int, reason: String? = nil, headers: [SIPHeader] = []) {
+        eventLoop.execute { self.core.value.reject(id, status: status, reason: reason, headers: headers) }
+    }
+
+    /// Hangs a call up: BYE when answered (after the ACK), else the final `status`.
+    public func hangUp(_ id: SessionID, status: Int = 480) {
+        eventLoop.execute { self.core.value.hangUp(id, status: status) }
+    }
+
+    /// The number of calls the SIP layer tracks.
+    public func activeSessions() async throws -> Int {
+        try await eventLoop.submit { self.core.value.activeSessions }.get()
+    }
+
+    /// Hangs up every call and closes the listener.
+    public func shutdown() async throws {
+        try await eventLoop.submit { self.core.value.hangUpAll() }.get()
+        try await channel.close()
+    }
+}
+
+/// Hands each datagram to the core (STYLE.md rule 6: the handler only translates).
+private final class SIPDatagramHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let core: UserAgentCore
+
+    init(core: UserAgentCore) { self.core = core }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        core.received(envelope.data, from: envelope.remoteAddress)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A UDP socket survives per-datagram errors (e.g. ICMP port unreachable); keep serving.
+        core.logger.debug("SIP socket error", metadata: ["error": "\(error)"])
+    }
+}

@@ -1,0 +1,136 @@
+import NIOCore
+
+extension UserAgentCore {
+    // MARK: - Application requests (called on the SIP loop via `UserAgent`)
+
+    /// Answers the INVITE with 200 OK and the SDP answer.
+    func accept(_ id: SessionID, sdp: String) {
+        runSession(id) { $0.accept(sdp: sdp) }
+    }
+
+    /// Rejects the INVITE with a final status.
+    func reject(_ id: SessionID, status: Int, reason: String?, headers: [SIPHeader]) {
+        runSession(id) { $0.reject(status: status, reason: reason, headers: headers) }
+    }
+
+    /// Ends the call: BYE once confirmed, a final response if not yet answered.
+    func hangUp(_ id: SessionID, status: Int) {
+        runSession(id) { $0.hangUp(branch: Self.branch(), status: status) }
+    }
+
+    /// Ends every session (shutdown): BYE or 503, timers cancelled.
+    func hangUpAll() {
+        for id in Array(sessionIDs) { hangUp(id, status: 503) }
+    }
+
+    // MARK: - Running actions
+
+    /// Applies an event to a session and carries out the actions it returns.
+    func runSession(_ id: SessionID, _ event: (inout InviteSession) -> [SessionAction]) {
+        guard let actions = mutateSession(id, event) else { return }
+        for action in actions {
+            switch action {
+            case .respond(let response):
+                guard let key = inviteKey(of: id) else { continue }
+                respondThroughInviteTransaction(key, response)
+            case .retransmit(let response):
+                if let peer = peer(of: id) { send(response, peer) }
+            case .sendRequest(let request):
+                guard let peer = peer(of: id), let branch = request.vias.first?.branch else { continue }
+                startClientTransaction(request, branch: branch, peer: peer, session: id)
+            case .schedule(let timer, let delay):
+                schedule(.session(id, timer), after: delay)
+            case .cancel(let timer):
+                cancelTimer(.session(id, timer))
+            case .ended(let reason):
+                endSession(id)
+                delegate.callEnded(id, reason: reason)
+            }
+        }
+    }
+
+    /// Carries out a server transaction's actions.
+    func run(_ actions: [TransactionAction], serverKey key: TransactionKey) {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                if let peer = serverPeer(key) { send(message, peer) }
+            case .schedule(let timer, let delay):
+                schedule(.server(key, timer), after: delay)
+            case .cancel(let timer):
+                cancelTimer(.server(key, timer))
+            case .deliver, .timedOut:
+                break  // server transactions deliver nothing; a Timer H timeout needs no TU action
+            case .terminated:
+                removeServerTransaction(key)
+                for timer in SIPTimer.allCases { cancelTimer(.server(key, timer)) }
+            }
+        }
+    }
+
+    /// Carries out a client transaction's actions.
+    func run(_ actions: [TransactionAction], clientBranch branch: String) {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                if let peer = clientPeer(branch) { send(message, peer) }
+            case .schedule(let timer, let delay):
+                schedule(.client(branch, timer), after: delay)
+            case .cancel(let timer):
+                cancelTimer(.client(branch, timer))
+            case .deliver(let response):
+                guard response.statusCode ?? 0 >= 200, let id = clientSession(branch) else { continue }
+                runSession(id) { $0.byeCompleted() }
+            case .timedOut:
+                if let id = clientSession(branch) { runSession(id) { $0.byeCompleted() } }
+            case .terminated:
+                removeClientTransaction(branch)
+                for timer in SIPTimer.allCases { cancelTimer(.client(branch, timer)) }
+            }
+        }
+    }
+
+    // MARK: - Timers
+
+    func schedule(_ key: TimerKey, after delay: TimeAmount) {
+        timers[key]?.cancel()
+        timers[key] = eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            self?.timerFired(key)
+        }
+    }
+
+    func cancelTimer(_ key: TimerKey) {
+        timers.removeValue(forKey: key)?.cancel()
+    }
+
+    private func timerFired(_ key: TimerKey) {
+        timers.removeValue(forKey: key)
+        switch key {
+        case .server(let transactionKey, let timer):
+            fireServerTimer(transactionKey, timer)
+        case .client(let branch, let timer):
+            fireClientTimer(branch, timer)
+        case .session(let id, let timer):
+            runSession(id) { $0.timerFired(timer, branch: Self.branch()) }
+        }
+    }
+
+    // MARK: - Tokens and raw sends
+
+    /// A random token for tags (RFC 3261 §19.3: at least 32 bits of randomness).
+    static func token() -> String {
+        String(UInt64.random(in: 1...UInt64.max), radix: 36)
+    }
+
+    /// A fresh branch with the magic cookie (RFC 3261 §8.1.1.7).
+    static func branch() -> String {
+        "z9hG4bK" + String(UInt64.random(in: 1...UInt64.max), radix: 36) + String(UInt32.random(in: 1...UInt32.max), radix: 36)
+    }
+}
+
+extension SocketAddress {
+    /// The IP address and port as a tuple (port 0 when the address has none).
+    var addressAndPort: (host: String, port: Int) {
+        (ipAddress ?? "0.0.0.0", port ?? 0)
+    }
+}

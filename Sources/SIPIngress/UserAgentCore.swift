@@ -1,0 +1,361 @@
+import Logging
+import NIOCore
+
+/// The server transaction key of RFC 3261 §17.2.3: the top Via's branch and sent-by plus the
+/// method (ACK matches its INVITE). Requests without the magic cookie fall back to the
+/// RFC 2543 fields (§17.2.3, second half): Call-ID, From tag, CSeq number and the top Via.
+struct TransactionKey: Hashable {
+    let branch: String
+    let sentBy: String
+    let method: SIPMethod
+
+    init(_ request: SIPMessage) {
+        let top = request.vias[0]
+        let method = request.method ?? request.cseq.method
+        self.method = (method == .ack || method == .cancel) ? .invite : method
+        if top.hasMagicCookie, let branch = top.branch, branch.count > 7 {
+            self.branch = branch
+        } else {
+            branch = "2543|\(request.callID)|\(request.from.tag ?? "")|\(request.cseq.number)"
+        }
+        sentBy = "\(top.host):\(top.port ?? 5060)"
+    }
+}
+
+/// A dialog as the caller's requests identify it (RFC 3261 §12.2.2): Call-ID plus the tag the
+/// bridge chose, which is random and so unique on its own.
+struct DialogKey: Hashable {
+    let callID: String
+    let localTag: String
+}
+
+/// The driver of the SIP layer (STYLE.md rule 6): owns the transaction and session tables of
+/// one listener, turns their actions into sends and event-loop timers, and dispatches
+/// requests (RFC 3261 §8.2, §17.2.3, §12.2.2). Confined to the SIP event loop.
+final class UserAgentCore {
+    enum ServerTransaction {
+        case invite(InviteServerTransaction)
+        case nonInvite(NonInviteServerTransaction)
+    }
+
+    struct ServerEntry {
+        var transaction: ServerTransaction
+        let peer: SocketAddress
+        var session: SessionID?
+    }
+
+    struct ClientEntry {
+        var transaction: NonInviteClientTransaction
+        let peer: SocketAddress
+        let session: SessionID?
+    }
+
+    struct SessionEntry {
+        var session: InviteSession
+        let peer: SocketAddress
+        let inviteKey: TransactionKey
+    }
+
+    enum TimerKey: Hashable {
+        case server(TransactionKey, SIPTimer)
+        case client(String, SIPTimer)
+        case session(SessionID, SIPTimer)
+    }
+
+    let eventLoop: any EventLoop
+    let local: LocalEndpoint
+    let timerValues: SIPTimerValues
+    let delegate: any UserAgentDelegate
+    var logger: Logger
+    /// Writes a message to a peer; set by the transport once its channel is up.
+    var send: (SIPMessage, SocketAddress) -> Void = { _, _ in }
+    /// Writes raw bytes to a peer; set by the transport.
+    var sendBytes: ([UInt8], SocketAddress) -> Void = { _, _ in }
+
+    var serverTransactions: [TransactionKey: ServerEntry] = [:]
+    var clientTransactions: [String: ClientEntry] = [:]
+    var sessions: [SessionID: SessionEntry] = [:]
+    var dialogs: [DialogKey: SessionID] = [:]
+    var timers: [TimerKey: Scheduled<Void>] = [:]
+    private var nextSession: UInt64 = 1
+
+    init(eventLoop: any EventLoop, local: LocalEndpoint, timers: SIPTimerValues, delegate: any UserAgentDelegate, logger: Logger) {
+        self.eventLoop = eventLoop
+        self.local = local
+        self.timerValues = timers
+        self.delegate = delegate
+        self.logger = logger
+    }
+
+    /// The number of calls between INVITE and the end of the dialog.
+    var activeSessions: Int { sessions.count }
+
+    // MARK: - Inbound
+
+    /// Handles one datagram.
+    func received(_ bytes: ByteBuffer, from peer: SocketAddress) {
+        let message: SIPMessage
+        do {
+            message = try bytes.withUnsafeReadableBytes { try OSIPCodec.parseMessage($0) }
+        } catch {
+            logger.info("unparsable SIP datagram", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            // 400, or 505 for a foreign SIP-Version (RFC 4475 §3.1.2.16 badvers).
+            let status = (error as? SIPIngressError)?.statusCode ?? 400
+            let reason = MessageFactory.reasonPhrase(status)
+            if let reply = StatelessResponder.badRequest(for: bytes.readableBytesView, status: status, reason: reason) {
+                sendRaw(reply, to: peer)
+            }
+            return
+        }
+        if message.statusCode != nil {
+            receivedResponse(message)
+        } else {
+            receivedRequest(message, from: peer)
+        }
+    }
+
+    private func receivedResponse(_ response: SIPMessage) {
+        guard let branch = response.vias.first?.branch, var entry = clientTransactions[branch],
+            response.cseq.method == .bye
+        else { return }  // stray responses are dropped (RFC 3261 §18.1.2)
+        let actions = entry.transaction.received(response)
+        clientTransactions[branch] = entry
+        run(actions, clientBranch: branch)
+    }
+
+    private func receivedRequest(_ request: SIPMessage, from peer: SocketAddress) {
+        guard let method = request.method else { return }
+        let key = TransactionKey(request)
+        if method != .ack && method != .cancel && request.cseq.method != method {
+            // RFC 4475 §3.1.2.17: the CSeq method must match the request line.
+            return respond(to: request, key: key, peer: peer, status: 400, reason: "CSeq Method Mismatch")
+        }
+        if method == .ack { return receivedAck(request, key: key) }
+        if method == .cancel { return receivedCancel(request, peer: peer) }
+        if let entry = serverTransactions[key] {
+            return retransmission(of: key, entry)
+        }
+        if let scheme = request.requestURI?.scheme.lowercased(), scheme != "sip" && scheme != "sips" {
+            // RFC 3261 §8.2.2.1 (RFC 4475 §3.3.2 unkscm).
+            return respond(to: request, key: key, peer: peer, status: 416)
+        }
+        let required = request.otherHeaders.filter { $0.name.lowercased() == "require" }.map(\.value)
+        if !required.isEmpty {
+            // RFC 3261 §8.2.2.3: the bridge supports no extension a caller may require (every
+            // method but ACK and CANCEL; RFC 4475 §3.3.5 bext01 lists two).
+            let unsupported = SIPHeader("Unsupported", required.joined(separator: ", "))
+            return respond(to: request, key: key, peer: peer, status: 420, headers: [unsupported])
+        }
+        switch method {
+        case .invite where request.to.tag == nil:
+            receivedInvite(request, key: key, peer: peer)
+        case .bye:
+            guard let id = session(for: request) else {
+                return respond(to: request, key: key, peer: peer, status: 481)
+            }
+            respond(to: request, key: key, peer: peer, status: 200)
+            runSession(id) { $0.receivedBye() }
+        case .options:
+            var extra = [SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", "))]
+            extra.append(SIPHeader("Accept", "application/sdp"))
+            respond(to: request, key: key, peer: peer, status: 200, headers: extra)
+        case .invite, .info, .update, .prack:
+            // In-dialog requests other than BYE arrive with the session-refresh and DTMF work
+            // (issue 3); until then the session stays as it is (RFC 3261 §14.2: 488 for re-INVITE).
+            let status = session(for: request) == nil ? 481 : (method == .invite ? 488 : 501)
+            respond(to: request, key: key, peer: peer, status: status)
+        case .register:
+            respond(to: request, key: key, peer: peer, status: 405, headers: [allowHeader])
+        default:
+            respond(to: request, key: key, peer: peer, status: 501, headers: [allowHeader])
+        }
+    }
+
+    private var allowHeader: SIPHeader {
+        SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", "))
+    }
+
+    private func receivedInvite(_ invite: SIPMessage, key: TransactionKey, peer: SocketAddress) {
+        let accepted = invite.otherHeaders.filter { $0.name.lowercased() == "accept" }.map { $0.value.lowercased() }
+        let takesSDP = accepted.contains { ["application/sdp", "application/*", "*/*"].contains(where: $0.contains) }
+        if !accepted.isEmpty && !takesSDP {
+            // The 2xx must carry the SDP answer, which the caller says it cannot take
+            // (RFC 3261 §21.4.7; RFC 4475 §3.3.15 sdp01).
+            return respond(to: invite, key: key, peer: peer, status: 406)
+        }
+        let offer: SessionDescription
+        do {
+            guard !invite.body.isEmpty else { throw SIPIngressError.malformedSDP("no SDP offer") }
+            guard invite.contentType?.lowercased().hasPrefix("application/sdp") == true else {
+                return respond(
+                    to: invite, key: key, peer: peer, status: 415, headers: [SIPHeader("Accept", "application/sdp")])
+            }
+            offer = try OSIPCodec.parseSessionDescription(invite.body)
+        } catch let error as SIPIngressError {
+            return respond(to: invite, key: key, peer: peer, status: error.statusCode, reason: nil)
+        } catch {
+            return
+        }
+        let id = SessionID(rawValue: nextSession)
+        nextSession += 1
+        let source = peer.addressAndPort
+        var transaction = InviteServerTransaction(timers: timerValues, reliable: false)
+        let session = InviteSession(
+            invite: invite, localTag: Self.token(), source: source, local: local, timers: timerValues, reliable: false)
+        let trying = MessageFactory.response(
+            to: invite, status: 100, toTag: nil, sourceHost: source.host, sourcePort: source.port)
+        let actions = transaction.send(trying)
+        serverTransactions[key] = ServerEntry(transaction: .invite(transaction), peer: peer, session: id)
+        sessions[id] = SessionEntry(session: session, peer: peer, inviteKey: key)
+        dialogs[DialogKey(callID: invite.callID, localTag: session.localTag)] = id
+        run(actions, serverKey: key)
+        delegate.incomingCall(IncomingCall(id: id, invite: invite, offer: offer, sourceHost: source.host, sourcePort: source.port))
+    }
+
+    private func receivedAck(_ ack: SIPMessage, key: TransactionKey) {
+        if var entry = serverTransactions[key], case .invite(var transaction) = entry.transaction {
+            let actions = transaction.receivedAck()
+            entry.transaction = .invite(transaction)
+            serverTransactions[key] = entry
+            // In Accepted the ACK (for the 2xx, sharing the INVITE's branch or RFC 2543 key)
+            // goes to the dialog (RFC 6026 §8.7); only an ACK for a non-2xx ends here.
+            if !actions.isEmpty { return run(actions, serverKey: key) }
+        }
+        guard let id = session(for: ack) else { return }  // stray ACKs are dropped (§17.2.3)
+        runSession(id) { $0.receivedAck(branch: Self.branch()) }
+    }
+
+    private func receivedCancel(_ cancel: SIPMessage, peer: SocketAddress) {
+        let inviteKey = TransactionKey(cancel)
+        let cancelKey = TransactionKey(branch: inviteKey, method: .cancel)
+        if let entry = serverTransactions[cancelKey] { return retransmission(of: cancelKey, entry) }
+        guard let entry = serverTransactions[inviteKey], let id = entry.session else {
+            return respond(to: cancel, key: cancelKey, peer: peer, status: 481)
+        }
+        // §9.2: the CANCEL itself is answered 200; the INVITE gets 487 if still unanswered.
+        let tag = sessions[id]?.session.localTag
+        respond(to: cancel, key: cancelKey, peer: peer, status: 200, toTag: tag)
+        runSession(id) { $0.receivedCancel() }
+    }
+
+    private func retransmission(of key: TransactionKey, _ entry: ServerEntry) {
+        var entry = entry
+        let actions: [TransactionAction]
+        switch entry.transaction {
+        case .invite(var transaction):
+            actions = transaction.receivedRequest()
+            entry.transaction = .invite(transaction)
+        case .nonInvite(var transaction):
+            actions = transaction.receivedRequest()
+            entry.transaction = .nonInvite(transaction)
+        }
+        serverTransactions[key] = entry
+        run(actions, serverKey: key)
+    }
+
+    private func session(for request: SIPMessage) -> SessionID? {
+        guard let tag = request.to.tag else { return nil }
+        return dialogs[DialogKey(callID: request.callID, localTag: tag)]
+    }
+
+    /// Answers a request through a new non-INVITE server transaction (or the INVITE's).
+    private func respond(
+        to request: SIPMessage, key: TransactionKey, peer: SocketAddress, status: Int, reason: String? = nil,
+        toTag: String? = nil, headers: [SIPHeader] = []
+    ) {
+        let source = peer.addressAndPort
+        var response = MessageFactory.response(
+            to: request, status: status, reason: reason, toTag: toTag ?? (status > 100 ? Self.token() : nil),
+            sourceHost: source.host, sourcePort: source.port)
+        response.otherHeaders.append(contentsOf: headers)
+        if request.method == .invite {
+            var transaction = InviteServerTransaction(timers: timerValues, reliable: false)
+            let actions = transaction.send(response)
+            serverTransactions[key] = ServerEntry(transaction: .invite(transaction), peer: peer, session: nil)
+            return run(actions, serverKey: key)
+        }
+        var transaction = NonInviteServerTransaction(timers: timerValues, reliable: false)
+        let actions = transaction.send(response)
+        serverTransactions[key] = ServerEntry(transaction: .nonInvite(transaction), peer: peer, session: nil)
+        run(actions, serverKey: key)
+    }
+}
+
+
+// MARK: - Table access for the action runner
+
+extension UserAgentCore {
+    var sessionIDs: Dictionary<SessionID, SessionEntry>.Keys { sessions.keys }
+
+    func mutateSession(_ id: SessionID, _ event: (inout InviteSession) -> [SessionAction]) -> [SessionAction]? {
+        guard var entry = sessions[id] else { return nil }
+        let actions = event(&entry.session)
+        sessions[id] = entry
+        return actions
+    }
+
+    func inviteKey(of id: SessionID) -> TransactionKey? { sessions[id]?.inviteKey }
+    func peer(of id: SessionID) -> SocketAddress? { sessions[id]?.peer }
+    func serverPeer(_ key: TransactionKey) -> SocketAddress? { serverTransactions[key]?.peer }
+    func clientPeer(_ branch: String) -> SocketAddress? { clientTransactions[branch]?.peer }
+    func clientSession(_ branch: String) -> SessionID? { clientTransactions[branch]?.session }
+    func removeServerTransaction(_ key: TransactionKey) { serverTransactions.removeValue(forKey: key) }
+    func removeClientTransaction(_ branch: String) { clientTransactions.removeValue(forKey: branch) }
+
+    func respondThroughInviteTransaction(_ key: TransactionKey, _ response: SIPMessage) {
+        guard var entry = serverTransactions[key], case .invite(var transaction) = entry.transaction else { return }
+        let actions = transaction.send(response)
+        entry.transaction = .invite(transaction)
+        serverTransactions[key] = entry
+        run(actions, serverKey: key)
+    }
+
+    func startClientTransaction(_ request: SIPMessage, branch: String, peer: SocketAddress, session: SessionID?) {
+        let transaction = NonInviteClientTransaction(request: request, timers: timerValues, reliable: false)
+        clientTransactions[branch] = ClientEntry(transaction: transaction, peer: peer, session: session)
+        run(transaction.start(), clientBranch: branch)
+    }
+
+    /// Forgets a finished session: its dialog index and timers (its transactions live on).
+    func endSession(_ id: SessionID) {
+        guard let entry = sessions.removeValue(forKey: id) else { return }
+        dialogs.removeValue(forKey: DialogKey(callID: entry.session.invite.callID, localTag: entry.session.localTag))
+        for timer in SIPTimer.allCases { cancelTimer(.session(id, timer)) }
+    }
+
+    func fireServerTimer(_ key: TransactionKey, _ timer: SIPTimer) {
+        guard var entry = serverTransactions[key] else { return }
+        let actions: [TransactionAction]
+        switch entry.transaction {
+        case .invite(var transaction):
+            actions = transaction.timerFired(timer)
+            entry.transaction = .invite(transaction)
+        case .nonInvite(var transaction):
+            actions = transaction.timerFired(timer)
+            entry.transaction = .nonInvite(transaction)
+        }
+        serverTransactions[key] = entry
+        run(actions, serverKey: key)
+    }
+
+    func fireClientTimer(_ branch: String, _ timer: SIPTimer) {
+        guard var entry = clientTransactions[branch] else { return }
+        let actions = entry.transaction.timerFired(timer)
+        clientTransactions[branch] = entry
+        run(actions, clientBranch: branch)
+    }
+
+    /// Sends bytes that are not a `SIPMessage` (the stateless 400).
+    func sendRaw(_ bytes: [UInt8], to peer: SocketAddress) {
+        sendBytes(bytes, peer)
+    }
+}
+
+extension TransactionKey {
+    /// The same branch and sent-by with another method (CANCEL has its own transaction, §9.2).
+    init(branch other: TransactionKey, method: SIPMethod) {
+        self.branch = other.branch
+        self.sentBy = other.sentBy
+        self.method = method
+    }
+}

@@ -1,0 +1,92 @@
+/// The audio format of a WebSocket stream: an encoding plus a sample rate.
+///
+/// Written as a MIME type with a `rate` parameter in route configuration
+/// (`audio/x-mulaw;rate=8000`, `audio/x-l16;rate=16000`) and as the split pair
+/// `mediaFormat {encoding, sampleRate}` in the stream protocol's `start` event (spec §3.1,
+/// where the encoding carries no `;rate=` suffix).
+public struct AudioFormat: Sendable, Hashable, CustomStringConvertible {
+    /// Sample encodings of the stream protocol (spec §6).
+    public enum Encoding: String, Sendable, Hashable, CaseIterable {
+        /// G.711 µ-law, one byte per sample, 8 kHz only.
+        case mulaw = "audio/x-mulaw"
+        /// Linear 16-bit signed PCM (RFC 2586), byte order set per route and direction.
+        case l16 = "audio/x-l16"
+    }
+
+    /// The sample encoding.
+    public var encoding: Encoding
+    /// Samples per second.
+    public var sampleRate: Int
+
+    /// µ-law at 8 kHz: the format every telephony stream client understands.
+    public static let mulaw8k = AudioFormat(encoding: .mulaw, sampleRate: 8000)
+
+    /// Creates a format.
+    /// - Parameters:
+    ///   - encoding: the sample encoding.
+    ///   - sampleRate: samples per second.
+    public init(encoding: Encoding, sampleRate: Int) {
+        self.encoding = encoding
+        self.sampleRate = sampleRate
+    }
+
+    /// Bytes per sample on the wire.
+    public var bytesPerSample: Int {
+        switch encoding {
+        case .mulaw: 1
+        case .l16: 2
+        }
+    }
+
+    /// Bytes in one 20 ms frame (spec §6: 160 for µ-law 8 kHz, 320/640/960 for L16).
+    public var bytesPer20ms: Int { sampleRate / 50 * bytesPerSample }
+
+    /// The MIME content type with its rate parameter, e.g. `audio/x-mulaw;rate=8000`.
+    public var contentType: String { "\(encoding.rawValue);rate=\(sampleRate)" }
+
+    public var description: String { contentType }
+
+    /// The sample rates the stream protocol defines for each encoding (spec §1, `contentType`).
+    public static func supportedRates(for encoding: Encoding) -> [Int] {
+        switch encoding {
+        case .mulaw: [8000]
+        case .l16: [8000, 16000, 24000]
+        }
+    }
+
+    /// Parses a content type such as `audio/x-l16;rate=16000`.
+    ///
+    /// The `rate` parameter may be omitted when `defaultRate` is given (the `playAudio` event
+    /// sends the rate in a separate field, spec §4.1). Whitespace around `;` and `=` is allowed
+    /// and names compare case-insensitively (RFC 2045 §5.1).
+    /// - Parameters:
+    ///   - contentType: the MIME type with optional parameters.
+    ///   - defaultRate: the rate to assume when no `rate` parameter is present.
+    /// - Returns: the format, or `nil` when the encoding or rate is not one the protocol defines.
+    public init?(contentType: some StringProtocol, defaultRate: Int? = nil) {
+        let parts = contentType.split(separator: ";", omittingEmptySubsequences: false)
+        guard let first = parts.first,
+            let encoding = Encoding(rawValue: first.trimmingSpaces().lowercased())
+        else { return nil }
+        var rate = defaultRate
+        for parameter in parts.dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { return nil }
+            guard pair[0].trimmingSpaces().lowercased() == "rate" else { continue }
+            guard let value = Int(pair[1].trimmingSpaces()) else { return nil }
+            rate = value
+        }
+        guard let rate, AudioFormat.supportedRates(for: encoding).contains(rate) else { return nil }
+        self.init(encoding: encoding, sampleRate: rate)
+    }
+}
+
+extension StringProtocol {
+    /// The string without leading and trailing spaces and tabs (no Foundation needed).
+    func trimmingSpaces() -> String {
+        var slice = Substring(self)
+        while let c = slice.first, c == " " || c == "\t" { slice.removeFirst() }
+        while let c = slice.last, c == " " || c == "\t" { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,20 @@
+/// One message from the AI server, decoded from a WebSocket frame (spec §4).
+///
+/// Produced by `InboundEventParser`. The stream session processes these strictly in arrival
+/// order on one queue per stream (spec §4).
+public enum InboundEvent: Sendable, Equatable {
+    /// `playAudio`: audio to append to the playback queue (spec §4.1, §5.1).
+    case playAudio(PlayAudio)
+    /// `checkpoint`: a named marker in the playback queue, answered with `playedStream` once
+    /// all audio queued before it has been played (spec §4.2, §5.1). `streamId` is documented as
+    /// required, but its absence is tolerated ([BRIDGE]).
+    case checkpoint(name: String, streamId: String?)
+    /// `clearAudio`: flush the queue and pending checkpoints, then answer `clearedAudio`
+    /// (spec §4.3, §5.2).
+    case clearAudio(streamId: String?)
+    /// `stop`: end the stream now and close the socket (spec §4.4, §5.3).
+    case stop(streamId: String?)
+    /// Any other `event` value, e.g. Plivo's `sendDTMF` or Twilio's `mark`: the caller logs and
+    /// ignores it (spec §4.5).
+    case other(event: String)
+}

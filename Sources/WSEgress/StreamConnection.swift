@@ -1,0 +1,180 @@
+public import NIOCore
+import NIOHTTP1
+import NIOPosix
+public import NIOSSL
+public import NIOWebSocket
+
+/// Why a stream's WebSocket ended.
+public enum StreamCloseReason: Hashable, Sendable, CustomStringConvertible {
+    /// The AI server sent a Close frame (RFC 6455 §5.5.1) with this code, if any.
+    case remoteClose(code: UInt16?)
+    /// The TCP connection dropped or failed without a Close frame.
+    case connectionLost
+    /// The bridge closed the stream.
+    case localClose
+
+    public var description: String {
+        switch self {
+        case .remoteClose(let code): "AI server closed the stream (\(code.map(String.init) ?? "no code"))"
+        case .connectionLost: "connection to the AI server lost"
+        case .localClose: "closed by the bridge"
+        }
+    }
+}
+
+/// Receives what arrives on a stream, on the connection's event loop.
+public protocol StreamConnectionDelegate: AnyObject {
+    /// An event arrived (spec §4).
+    func streamReceived(_ event: InboundEvent)
+    /// A frame could not be parsed; it is ignored and the stream continues (spec §2).
+    func streamReceivedMalformed(_ error: StreamProtocolError)
+    /// The WebSocket is gone; no further calls follow.
+    func streamClosed(_ reason: StreamCloseReason)
+}
+
+/// Settings for opening streams (shared by all calls of a route).
+public struct StreamConnectOptions: Sendable {
+    /// Time allowed for TCP connect, TLS and the upgrade together.
+    public var timeout: TimeAmount
+    /// Extra upgrade request headers (e.g. `Authorization`).
+    public var headers: [(name: String, value: String)]
+    /// The TLS context for `wss://`; `nil` uses a default client context (system trust store).
+    public var tlsContext: NIOSSLContext?
+    /// The largest message accepted from the AI server.
+    public var maximumMessageSize: Int
+
+    /// Creates options.
+    public init(
+        timeout: TimeAmount = .seconds(5), headers: [(name: String, value: String)] = [],
+        tlsContext: NIOSSLContext? = nil, maximumMessageSize: Int = 16 << 20
+    ) {
+        self.timeout = timeout
+        self.headers = headers
+        self.tlsContext = tlsContext
+        self.maximumMessageSize = maximumMessageSize
+    }
+}
+
+/// The error of a failed stream connect; the bridge answers the INVITE 503.
+public struct StreamConnectError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public let reason: String
+
+    /// Creates an error.
+    public init(_ reason: String) { self.reason = reason }
+
+    public var description: String { "stream connect failed: \(reason)" }
+}
+
+/// One call's WebSocket to the AI server (RFC 6455, client side), confined to the call's loop.
+public final class StreamConnection: Sendable {
+    /// The upgraded channel.
+    public let channel: any Channel
+    private let closing: NIOLoopBoundBox<Bool>
+
+    init(channel: any Channel) {
+        self.channel = channel
+        self.closing = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+    }
+
+    /// A default TLS client context (system trust store), built once.
+    nonisolated(unsafe) private static let defaultTLS: NIOSSLContext? = try? NIOSSLContext(
+        configuration: .makeClientConfiguration())
+
+    /// Opens the WebSocket: TCP (TCP_NODELAY), TLS for `wss`, the HTTP/1.1 upgrade.
+    /// Must be called on `eventLoop`; the delegate is called there.
+    /// - Parameters:
+    ///   - url: the route's stream URL.
+    ///   - options: timeout, headers, TLS.
+    ///   - eventLoop: the call's loop.
+    ///   - delegate: receives events and the close.
+    public static func connect(
+        to url: WebSocketURL, options: StreamConnectOptions, eventLoop: any EventLoop,
+        delegate: any StreamConnectionDelegate
+    ) -> EventLoopFuture<StreamConnection> {
+        eventLoop.preconditionInEventLoop()
+        let promise = eventLoop.makePromise(of: StreamConnection.self)
+        let delegateBox = NIOLoopBound(delegate, eventLoop: eventLoop)
+        let tls = url.secure ? (options.tlsContext ?? defaultTLS) : nil
+        if url.secure && tls == nil {
+            promise.fail(StreamConnectError("no TLS context"))
+            return promise.futureResult
+        }
+        let maximumMessageSize = options.maximumMessageSize
+        let timeout = eventLoop.scheduleTask(in: options.timeout) {
+            promise.fail(StreamConnectError("timed out after \(options.timeout)"))
+        }
+        let connect = ClientBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(options.timeout)
+            .channelInitializer { channel in
+                let upgrader = NIOWebSocketClientUpgrader(
+                    maxFrameSize: maximumMessageSize, automaticErrorHandling: true
+                ) { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        let sync = channel.pipeline.syncOperations
+                        // The handshake handler speaks HTTP; from here on the bytes are frames.
+                        sync.removeHandler(try sync.handler(type: UpgradeRequestHandler.self), promise: nil)
+                        try sync.addHandler(
+                            NIOWebSocketFrameAggregator(
+                                minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024,
+                                maxAccumulatedFrameSize: maximumMessageSize))
+                        try sync.addHandler(StreamFrameHandler(delegate: delegateBox.value))
+                        promise.succeed(StreamConnection(channel: channel))
+                    }
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls {
+                        try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: url.host.isIPAddress ? nil : url.host))
+                    }
+                    try sync.addHTTPClientHandlers(
+                        withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                    try sync.addHandler(UpgradeRequestHandler(url: url, headers: options.headers, promise: promise))
+                }
+            }
+            .connect(host: url.host, port: url.port)
+        connect.whenFailure { error in promise.fail(StreamConnectError("\(error)")) }
+        promise.futureResult.whenComplete { result in
+            timeout.cancel()
+            if case .failure = result { connect.whenSuccess { $0.close(promise: nil) } }
+        }
+        return promise.futureResult
+    }
+
+    /// Sends one JSON message as a masked text frame (RFC 6455 §5.3, §5.6) and flushes.
+    public func send(text: ByteBuffer) {
+        guard !closing.value else { return }
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: text)
+        channel.writeAndFlush(frame, promise: nil)
+    }
+
+    /// Writes a frame without flushing (the caller flushes once per batch).
+    public func write(text: ByteBuffer) {
+        guard !closing.value else { return }
+        channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: text), promise: nil)
+    }
+
+    /// Flushes written frames.
+    public func flush() { channel.flush() }
+
+    /// Closes with a Close frame (RFC 6455 §5.5.1), 1000 for normal ends (spec §2).
+    public func close(code: WebSocketErrorCode = .normalClosure) {
+        guard !closing.value else { return }
+        closing.value = true
+        var data = channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data)
+        let channel = channel
+        channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
+        // Do not wait forever for the server's Close reply.
+        channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+    }
+}
+
+extension String {
+    /// Whether the string is an IPv4 or IPv6 literal (no SNI for those, RFC 6066 §3).
+    var isIPAddress: Bool {
+        (try? SocketAddress(ipAddress: self, port: 0)) != nil
+    }
+}

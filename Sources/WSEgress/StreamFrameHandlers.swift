@@ -1,0 +1,115 @@
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// Sends the opening handshake request (RFC 6455 §4.1) once connected; the upgrade handler
+/// adds the `Upgrade`, `Connection` and `Sec-WebSocket-*` headers. A response that is not a
+/// 101 fails the connect.
+final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private let url: WebSocketURL
+    private let headers: [(name: String, value: String)]
+    private let promise: EventLoopPromise<StreamConnection>
+
+    init(url: WebSocketURL, headers: [(name: String, value: String)], promise: EventLoopPromise<StreamConnection>) {
+        self.url = url
+        self.headers = headers
+        self.promise = promise
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var head = HTTPHeaders()
+        head.add(name: "Host", value: url.hostHeader)
+        head.add(name: "User-Agent", value: "sipbridge")
+        for header in headers { head.add(name: header.name, value: header.value) }
+        let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: url.resource, headers: head)
+        context.write(wrapOutboundOut(.head(request)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let response) = unwrapInboundIn(data) {
+            promise.fail(StreamConnectError("upgrade refused: HTTP \(response.status.code)"))
+        }
+        context.close(promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(StreamConnectError("\(error)"))
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(StreamConnectError("connection closed during the upgrade"))
+        context.fireChannelInactive()
+    }
+}
+
+/// Turns WebSocket frames into stream events and answers the control frames (RFC 6455 §5.5).
+final class StreamFrameHandler: ChannelDuplexHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private weak var delegate: (any StreamConnectionDelegate)?
+    private var closeCode: UInt16??
+    private var sentClose = false
+
+    init(delegate: any StreamConnectionDelegate) {
+        self.delegate = delegate
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary:
+            // Spec §2: JSON may also come in binary frames.
+            do {
+                let event = try InboundEventParser.parse(frame.unmaskedData, allocator: context.channel.allocator)
+                delegate?.streamReceived(event)
+            } catch {
+                delegate?.streamReceivedMalformed(error)
+            }
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            var payload = frame.unmaskedData
+            closeCode = .some(payload.readInteger(as: UInt16.self))
+            if !sentClose {
+                sentClose = true
+                var reply = context.channel.allocator.buffer(capacity: 2)
+                if let code = closeCode ?? nil { reply.writeInteger(code) }
+                let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: reply)
+                context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
+                    context.close(promise: nil)
+                }
+            } else {
+                context.close(promise: nil)
+            }
+        default:
+            break
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if unwrapOutboundIn(data).opcode == .connectionClose { sentClose = true }
+        context.write(data, promise: promise)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let reason: StreamCloseReason = if let code = closeCode { .remoteClose(code: code) } else if sentClose {
+            .localClose
+        } else { .connectionLost }
+        delegate?.streamClosed(reason)
+        delegate = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

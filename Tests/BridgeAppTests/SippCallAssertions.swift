@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The `start` event, field by field and type by type (spec §3.1).
+func assertStart(_ connection: AgentConnection, encoding: String) throws {
+    let first = try #require(connection.messages.first)
+    #expect(first.event == "start", "start must be the first message")
+    let json = first.json
+    #expect(json["sequenceNumber"] as? Int == 1)
+    #expect(json["extra_headers"] as? String == "{}")
+    let start = try #require(json["start"] as? [String: Any])
+    #expect((start["callId"] as? String)?.count == 36)
+    #expect((start["streamId"] as? String)?.count == 36)
+    #expect(start["accountId"] is String)
+    #expect(start["tracks"] as? [String] == ["inbound"])
+    let format = try #require(start["mediaFormat"] as? [String: Any])
+    #expect(format["encoding"] as? String == encoding)
+    #expect(format["sampleRate"] as? Int == 8000)
+}
+
+/// Every `media` event's fields (spec §3.2); returns the concatenated payload and arrival times.
+func assertMediaEvents(_ connection: AgentConnection) throws -> (payload: [UInt8], times: [ContinuousClock.Instant]) {
+    let streamID = (connection.messages.first?.json["start"] as? [String: Any])?["streamId"] as? String
+    let media = connection.events("media")
+    var payload: [UInt8] = []
+    var lastSequence = 1
+    var lastTimestamp: Int?
+    for (index, message) in media.enumerated() {
+        let json = message.json
+        let sequence = try #require(json["sequenceNumber"] as? Int)
+        #expect(sequence > lastSequence)
+        lastSequence = sequence
+        #expect(json["streamId"] as? String == streamID)
+        let body = try #require(json["media"] as? [String: Any])
+        #expect(body["track"] as? String == "inbound")
+        #expect(body["chunk"] as? Int == index + 1)
+        let timestamp = try #require((body["timestamp"] as? String).flatMap { Int($0) }, "timestamp is a string of ms")
+        if let lastTimestamp { #expect(timestamp - lastTimestamp == 20) }
+        lastTimestamp = timestamp
+        let bytes = try #require(Data(base64Encoded: body["payload"] as? String ?? ""))
+        #expect(bytes.count == 160)
+        payload += bytes
+    }
+    return (payload, media.map(\.time))
+}
+
+/// Frames arrive at 50 per second (±5 %) over the call and none are missing.
+func assertCadence(_ times: [ContinuousClock.Instant], frames: Int) {
+    #expect(times.count == frames)
+    guard let first = times.first, let last = times.last, times.count > 10 else { return }
+    let seconds = Double((last - first).components.attoseconds) / 1e18 + Double((last - first).components.seconds)
+    let rate = Double(times.count - 1) / seconds
+    #expect(abs(rate - 50) <= 2.5, "media rate \(rate)/s")
+}
+
+/// The agent's audio reached the caller byte for byte, paced every 20 ms (median ±2 ms).
+func assertReturnPath(_ record: SippCallTests.CallRecord, expected: [UInt8], silence: UInt8) throws {
+    let stream = record.returned.flatMap(\.payload)
+    #expect(record.returned.allSatisfy { $0.payload.count == 160 })
+    let start = try #require(stream.firstIndex { $0 != silence }, "no audio returned to the caller")
+    #expect(stream.count >= start + expected.count)
+    #expect(firstMismatch(Array(stream[start..<min(stream.count, start + expected.count)]), expected) == nil)
+    let played = record.connection.events("playedStream")
+    #expect(played.map { $0.json["name"] as? String } == ["all-played"])
+    let deltas = zip(record.returned.dropFirst(), record.returned).map { ($0.time - $1.time) * 1000 }.sorted()
+    let median = deltas[deltas.count / 2]
+    #expect(abs(median - 20) <= 2, "median RTP spacing \(median) ms")
+    #expect(record.connection.events("stop").isEmpty)
+}

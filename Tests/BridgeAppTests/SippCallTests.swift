@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import TestSupport
+import Transcode
+
+@testable import BridgeApp
+
+/// End to end with real peers (issue 2's acceptance test): sipp is the carrier, placing calls
+/// to the bridge on 127.0.0.1; a test agent is the AI server; tcpdump records what reaches the
+/// caller's RTP port.
+@Suite(.serialized)
+struct SippCallTests {
+    /// What one call produced.
+    struct CallRecord {
+        let connection: AgentConnection
+        let returned: [(time: Double, sequence: UInt16, payload: [UInt8])]
+        let agentAudio: [UInt8]
+    }
+
+    /// Runs one sipp call against a fresh bridge; the agent answers every stream with
+    /// `agentAudio` (sent in uneven 1100-byte `playAudio` messages) and a final checkpoint.
+    static func runCall(
+        scenario: String, audio: String, pauseMilliseconds: Int, mediaPort: Int, returnPayloadType: UInt8,
+        rtpRangeIndex: Int
+    ) async throws -> CallRecord {
+        let sipp = try #require(ExternalProcess.which("sipp"), "sipp (Debian sip-tester) is required")
+        let tcpdump = try #require(ExternalProcess.which("tcpdump"), "tcpdump is required")
+        let directory = try temporaryDirectory("sipp")
+        let agentAudio = pattern(16_000, seed: 11)  // 2 s
+        let harness = try await BridgeHarness.start(rtpRangeIndex: rtpRangeIndex) { connection in
+            Task {
+                let start = try await connection.waitFor("start")[0].json
+                let streamID = (start["start"] as? [String: Any])?["streamId"] as? String ?? ""
+                for offset in stride(from: 0, to: agentAudio.count, by: 1100) {
+                    let chunk = Array(agentAudio[offset..<min(offset + 1100, agentAudio.count)])
+                    connection.send(json: [
+                        "event": "playAudio", "streamId": streamID,
+                        "media": ["contentType": "audio/x-mulaw", "sampleRate": 8000, "payload": Data(chunk).base64EncodedString()],
+                    ])
+                }
+                connection.send(json: ["event": "checkpoint", "streamId": streamID, "name": "all-played"])
+            }
+        }
+        let capture = directory.appendingPathComponent("return.pcap")
+        let dump = try ExternalProcess(
+            tcpdump, ["-i", "lo", "-n", "-U", "-w", capture.path, "udp and dst port \(mediaPort)"], directory: directory)
+        _ = try await poll(timeout: .seconds(10), what: "tcpdump to start") { dump.log.contains("listening on") ? true : nil }
+
+        let template = try String(contentsOf: scenarioURL(scenario), encoding: .utf8)
+        let scenarioFile = directory.appendingPathComponent(scenario)
+        try template.replacingOccurrences(of: "@AUDIO@", with: audio)
+            .replacingOccurrences(of: "@PAUSE_MS@", with: "\(pauseMilliseconds)")
+            .write(to: scenarioFile, atomically: true, encoding: .utf8)
+        let call = try ExternalProcess(
+            sipp,
+            [
+                "127.0.0.1:\(harness.bridge.sipPort)", "-sf", scenarioFile.path, "-s", "echo", "-i", "127.0.0.1",
+                "-p", "\(mediaPort - 100)", "-mi", "127.0.0.1", "-mp", "\(mediaPort)", "-cp", "\(mediaPort - 99)",
+                "-m", "1", "-l", "1", "-nostdin", "-timeout", "60s", "-timeout_error", "-trace_err",
+            ], directory: directory)
+        let status = try await call.wait(timeout: .seconds(60))
+        #expect(status == 0, "sipp failed: \(call.log)")
+
+        let connection = try await harness.agent.connection()
+        try await connection.waitClosed()
+        try await harness.waitIdle()
+        try await Task.sleep(for: .milliseconds(100))
+        try await dump.interrupt()
+        let packets = try Pcap.udpPackets(in: Array(Data(contentsOf: capture)))
+        await harness.stop()
+        return CallRecord(
+            connection: connection, returned: Pcap.rtpPayloads(packets, payloadType: returnPayloadType), agentAudio: agentAudio)
+    }
+
+    static func scenarioURL(_ name: String) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scenarios/\(name)")
+    }
+
+    @Test func pcmuCallWithRTPStream() async throws {
+        let directory = try temporaryDirectory("pcmu-audio")
+        let sent = pattern(24_000, seed: 5)  // 3 s of µ-law, 150 packets of 160 bytes
+        let audioFile = directory.appendingPathComponent("caller.ulaw")
+        try Data(sent).write(to: audioFile)
+        let record = try await Self.runCall(
+            scenario: "uac_pcmu_rtp_stream.xml", audio: audioFile.path, pauseMilliseconds: 4000, mediaPort: 42000,
+            returnPayloadType: 0, rtpRangeIndex: 5)
+
+        try assertStart(record.connection, encoding: "audio/x-mulaw")
+        #expect(record.connection.path.contains("from=sipp"))
+        #expect(record.connection.path.contains("to=echo"))
+        let media = try assertMediaEvents(record.connection)
+        #expect(firstMismatch(media.payload, sent) == nil, "caller → AI audio must arrive byte for byte")
+        assertCadence(media.times, frames: sent.count / 160)
+        try assertReturnPath(record, expected: record.agentAudio, silence: 0xFF)
+    }
+
+    @Test func pcmaCallWithThirtyMillisecondPackets() async throws {
+        // SIPp's bundled PCMA capture: 236 packets of 240 bytes (30 ms), re-framed to 20 ms.
+        let pcapPath = "/usr/share/sip-tester/g711a.pcap"
+        let source = try Pcap.rtpPayloads(Pcap.udpPackets(in: Array(Data(contentsOf: URL(fileURLWithPath: pcapPath)))), payloadType: 8)
+        let sentALaw = source.flatMap(\.payload)
+        let record = try await Self.runCall(
+            scenario: "uac_pcma_pcap.xml", audio: pcapPath, pauseMilliseconds: 7600, mediaPort: 42200,
+            returnPayloadType: 8, rtpRangeIndex: 6)
+
+        try assertStart(record.connection, encoding: "audio/x-mulaw")
+        let media = try assertMediaEvents(record.connection)
+        let frames = sentALaw.count / 160
+        let expected = Array(sentALaw.prefix(frames * 160)).map(G711.aLawToMuLaw)
+        #expect(firstMismatch(media.payload, expected) == nil, "PCMA audio must arrive as its exact A-law → µ-law mapping")
+        assertCadence(media.times, frames: frames)
+        try assertReturnPath(record, expected: record.agentAudio.map(G711.muLawToALaw), silence: 0xD5)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import BridgeApp
+
+/// The AI → caller controls of the stream protocol over real sockets: `checkpoint` →
+/// `playedStream`, `clearAudio` → `clearedAudio`, `stop` → BYE, and caller hang-up → close.
+@Suite(.serialized)
+struct StreamControlTests {
+    @Test func checkpointFiresOnlyAfterItsAudioWasSent() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 1)
+        let caller = try await harness.caller()
+        #expect(try await caller.invite() == 200)
+        let agent = try await harness.agent.connection()
+        let start = try await agent.waitFor("start")[0].json
+        let streamID = try #require((start["start"] as? [String: Any])?["streamId"] as? String)
+
+        // 1100 bytes = 137.5 ms: an uneven size, as Pipecat sends (spec §8.3).
+        let audio = pattern(1100)
+        agent.send(json: [
+            "event": "playAudio", "streamId": streamID,
+            "media": ["contentType": "audio/x-mulaw", "sampleRate": 8000, "payload": Data(audio).base64EncodedString()],
+        ])
+        agent.send(json: ["event": "checkpoint", "streamId": streamID, "name": "turn-1"])
+        let played = try await agent.waitFor("playedStream")[0]
+        #expect(played.json["name"] as? String == "turn-1")
+        #expect(played.json["streamId"] as? String == streamID)
+
+        // Every audio byte reached the caller, in order, before playedStream was sent.
+        let packets = caller.receivedRTP.filter { $0.payloadType == 0 }
+        let stream = packets.flatMap(\.payload)
+        let first = try #require(stream.firstIndex { $0 != 0xFF })
+        #expect(firstMismatch(Array(stream[first..<min(stream.count, first + audio.count)]), audio) == nil)
+        let lastAudioPacket = try #require(packets.last { $0.payload.contains { $0 != 0xFF } })
+        #expect(lastAudioPacket.time <= played.time)
+        // ... and not long before: 7 frames of audio, playedStream within ~2 frames of the last.
+        #expect(played.time - lastAudioPacket.time < .milliseconds(40))
+
+        #expect(try await caller.bye() == 200)
+        try await agent.waitClosed()
+        #expect(agent.events("stop").isEmpty)  // spec §3.6: no stop on caller hang-up
+        try await harness.waitIdle()
+        await caller.close()
+        await harness.stop()
+    }
+
+    @Test func clearAudioSilencesAtOnceAndDropsPendingCheckpoints() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 2)
+        let caller = try await harness.caller()
+        #expect(try await caller.invite() == 200)
+        let agent = try await harness.agent.connection()
+        try await agent.waitFor("start")
+
+        let audio = pattern(8000 * 5)  // 5 s
+        agent.send(json: [
+            "event": "playAudio",
+            "media": ["contentType": "audio/x-mulaw", "sampleRate": 8000, "payload": Data(audio).base64EncodedString()],
+        ])
+        agent.send(json: ["event": "checkpoint", "name": "never"])
+        try await Task.sleep(for: .milliseconds(300))
+        let clearSent = ContinuousClock.now
+        agent.send(json: ["event": "clearAudio"])
+        let cleared = try await agent.waitFor("clearedAudio")[0]
+        #expect(cleared.json["streamId"] as? String != nil)
+        #expect(cleared.time - clearSent < .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(300))
+
+        // Audio played before the clear; only silence from one frame after it.
+        let packets = caller.receivedRTP.filter { $0.payloadType == 0 }
+        #expect(packets.contains { $0.time < clearSent && $0.payload.contains { $0 != 0xFF } })
+        let after = packets.filter { $0.time > cleared.time + .milliseconds(25) }
+        #expect(after.count >= 10)
+        #expect(after.allSatisfy { $0.payload.allSatisfy { $0 == 0xFF } })
+        #expect(agent.events("playedStream").isEmpty)  // spec §5.2: cleared checkpoints never fire
+
+        // Audio after clearAudio belongs to the new queue and plays.
+        agent.send(json: [
+            "event": "playAudio",
+            "media": ["contentType": "audio/x-mulaw", "sampleRate": 8000, "payload": Data(pattern(320, seed: 3)).base64EncodedString()],
+        ])
+        agent.send(json: ["event": "checkpoint", "name": "after-clear"])
+        let played = try await agent.waitFor("playedStream")
+        #expect(played.map { $0.json["name"] as? String } == ["after-clear"])
+
+        #expect(try await caller.bye() == 200)
+        try await harness.waitIdle()
+        await caller.close()
+        await harness.stop()
+    }
+
+    @Test func stopFromTheServerHangsUpWithBye() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 3)
+        let caller = try await harness.caller()
+        #expect(try await caller.invite() == 200)
+        let agent = try await harness.agent.connection()
+        let start = try await agent.waitFor("start")[0].json
+        let streamID = (start["start"] as? [String: Any])?["streamId"] as? String ?? ""
+        agent.send(json: ["event": "stop", "streamId": streamID])
+        try await caller.waitForBye()
+        try await agent.waitClosed()
+        try await harness.waitIdle()
+        await caller.close()
+        await harness.stop()
+    }
+
+    @Test func agentClosingTheSocketHangsUp() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 4)
+        let caller = try await harness.caller()
+        #expect(try await caller.invite() == 200)
+        let agent = try await harness.agent.connection()
+        try await agent.waitFor("start")
+        agent.close()
+        try await caller.waitForBye()
+        try await harness.waitIdle()
+        await caller.close()
+        await harness.stop()
+    }
+}

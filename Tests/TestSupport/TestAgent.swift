@@ -1,0 +1,180 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOWebSocket
+
+/// A real WebSocket server on loopback playing the AI server in tests: it records every message
+/// the bridge sends (with its arrival time) and lets the test send any message back.
+/// Built on hummingbird-websocket, an implementation independent of the bridge's client.
+public final class TestAgent: Sendable {
+    /// The bound port.
+    public let port: Int
+    private let connections: NIOLockedValueBox<[AgentConnection]>
+    private let task: Task<Void, any Error>
+
+    private init(port: Int, connections: NIOLockedValueBox<[AgentConnection]>, task: Task<Void, any Error>) {
+        self.port = port
+        self.connections = connections
+        self.task = task
+    }
+
+    /// The URL the bridge should stream to.
+    public var url: String { "ws://127.0.0.1:\(port)/ws" }
+
+    /// Starts the server on an ephemeral loopback port.
+    /// - Parameter onConnect: called for each new connection (e.g. to start scripted replies).
+    public static func start(onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }) async throws -> TestAgent {
+        let connections = NIOLockedValueBox<[AgentConnection]>([])
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "test-agent")
+        logger.logLevel = .warning
+        let router = Router()
+        router.get("/") { _, _ in "test agent\n" }
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade { request, _, _ in
+                let path = request.path ?? ""
+                return .upgrade([:]) { inbound, outbound, _ in
+                    let connection = AgentConnection(path: path)
+                    connections.withLockedValue { $0.append(connection) }
+                    onConnect(connection)
+                    try await connection.serve(inbound: inbound, outbound: outbound)
+                }
+            },
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let task = Task { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestFailure("test agent did not start") }
+        return TestAgent(port: port, connections: connections, task: task)
+    }
+
+    /// Every connection so far.
+    public var allConnections: [AgentConnection] { connections.withLockedValue { $0 } }
+
+    /// Waits for the `index`-th connection (0-based).
+    public func connection(_ index: Int = 0, timeout: Duration = .seconds(10)) async throws -> AgentConnection {
+        try await poll(timeout: timeout, what: "agent connection #\(index)") {
+            let all = connections.withLockedValue { $0 }
+            return all.count > index ? all[index] : nil
+        }
+    }
+
+    /// Stops the server.
+    public func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
+
+/// One WebSocket the bridge opened to the test agent.
+public final class AgentConnection: Sendable {
+    /// A message as received.
+    public struct Message: Sendable {
+        /// Arrival time.
+        public let time: ContinuousClock.Instant
+        /// The frame's text.
+        public let text: String
+
+        /// The message parsed as a JSON object.
+        public var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+        }
+
+        /// The `event` field.
+        public var event: String { json["event"] as? String ?? "" }
+    }
+
+    private struct State {
+        var messages: [Message] = []
+        var closed = false
+        var outgoing: [String] = []
+        var closeRequested = false
+    }
+
+    /// The request path (with query) the bridge connected to.
+    public let path: String
+    private let state = NIOLockedValueBox(State())
+    private let wakeUp: AsyncStream<Void>
+    private let wakeUpContinuation: AsyncStream<Void>.Continuation
+
+    init(path: String) {
+        self.path = path
+        (wakeUp, wakeUpContinuation) = AsyncStream.makeStream(of: Void.self)
+    }
+
+    /// Everything received so far.
+    public var messages: [Message] { state.withLockedValue { $0.messages } }
+
+    /// Received messages with this `event`.
+    public func events(_ name: String) -> [Message] { messages.filter { $0.event == name } }
+
+    /// Whether the bridge closed the socket.
+    public var isClosed: Bool { state.withLockedValue { $0.closed } }
+
+    /// Sends a text message to the bridge.
+    public func send(_ text: String) {
+        state.withLockedValue { $0.outgoing.append(text) }
+        wakeUpContinuation.yield()
+    }
+
+    /// Sends a JSON object.
+    public func send(json object: [String: Any]) {
+        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+        send(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Closes the socket from the agent side (normal closure).
+    public func close() {
+        state.withLockedValue { $0.closeRequested = true }
+        wakeUpContinuation.yield()
+    }
+
+    /// Waits until at least `count` messages with `event` have arrived.
+    @discardableResult
+    public func waitFor(_ event: String, count: Int = 1, timeout: Duration = .seconds(10)) async throws -> [Message] {
+        try await poll(timeout: timeout, what: "\(count) \(event) event(s)") {
+            let found = self.events(event)
+            return found.count >= count ? found : nil
+        }
+    }
+
+    /// Waits until the bridge has closed the socket.
+    public func waitClosed(timeout: Duration = .seconds(10)) async throws {
+        _ = try await poll(timeout: timeout, what: "the stream to close") { self.isClosed ? true : nil }
+    }
+
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in self.wakeUp {
+                    let (pending, closing) = self.state.withLockedValue { state in
+                        defer { state.outgoing.removeAll() }
+                        return (state.outgoing, state.closeRequested)
+                    }
+                    for text in pending { try await outbound.write(.text(text)) }
+                    if closing {
+                        try await outbound.close(.normalClosure, reason: nil)
+                        return
+                    }
+                }
+            }
+            for try await message in inbound.messages(maxSize: 1 << 24) {
+                let text: String
+                switch message {
+                case .text(let string): text = string
+                case .binary(let buffer): text = String(buffer: buffer)
+                }
+                let now = ContinuousClock.now
+                state.withLockedValue { $0.messages.append(Message(time: now, text: text)) }
+            }
+            state.withLockedValue { $0.closed = true }
+            wakeUpContinuation.finish()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+public import NIOCore
+
+/// A minimal SIP user agent client with its own RTP socket, for tests that must script a
+/// call step by step (send audio at chosen moments, wait for the bridge's BYE) where sipp's
+/// scenarios are too coarse. It speaks plain RFC 3261 text over loopback UDP.
+public final class TestCaller: Sendable {
+    /// The SIP socket.
+    public let sip: UDPEndpoint
+    /// The RTP socket (advertised in the SDP offer).
+    public let rtp: UDPEndpoint
+    private let bridgePort: Int
+    private let callID = UUID().uuidString
+    private let fromTag = String(UInt32.random(in: 1...UInt32.max), radix: 16)
+    private let dialog = LockedBox<(toTag: String?, remoteRTPPort: Int?)>((nil, nil))
+
+    /// Creates a caller aimed at the bridge's SIP port.
+    public init(bridgePort: Int, group: any EventLoopGroup) async throws {
+        self.bridgePort = bridgePort
+        self.sip = try await UDPEndpoint.bind(group: group)
+        self.rtp = try await UDPEndpoint.bind(group: group)
+    }
+
+    /// The RTP port the bridge answered with.
+    public var bridgeRTPPort: Int? { dialog.value.remoteRTPPort }
+
+    /// Sends an INVITE offering `payloadType` (0 PCMU, 8 PCMA) and waits for the final
+    /// response; a 2xx is acknowledged. Returns the final status code.
+    public func invite(user: String = "test", payloadType: Int = 0, timeout: Duration = .seconds(10)) async throws -> Int {
+        let codec = payloadType == 8 ? "PCMA" : "PCMU"
+        let sdp = [
+            "v=0", "o=caller 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+            "m=audio \(rtp.port) RTP/AVP \(payloadType) 101", "a=rtpmap:\(payloadType) \(codec)/8000",
+            "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16", "a=ptime:20", "a=sendrecv",
+        ].joined(separator: "\r\n") + "\r\n"
+        try await send(request("INVITE", cseq: 1, to: "<sip:\(user)@127.0.0.1>", body: sdp, user: user))
+        let response = try await poll(timeout: timeout, what: "a final response to INVITE") {
+            self.responses(to: "INVITE").first { ($0.status ?? 0) >= 200 }
+        }
+        guard let status = response.status else { return 0 }
+        if (200..<300).contains(status) {
+            let tag = response.header("To").flatMap { $0.components(separatedBy: "tag=").last?.components(separatedBy: ";").first }
+            let port = response.body.components(separatedBy: "\r\n").first { $0.hasPrefix("m=audio ") }
+                .flatMap { Int($0.split(separator: " ")[1]) }
+            dialog.value = (tag, port)
+            try await send(request("ACK", cseq: 1, to: "<sip:\(user)@127.0.0.1>;tag=\(tag ?? "")", user: user))
+        }
+        return status
+    }
+
+    /// Sends BYE and waits for its final response.
+    public func bye(user: String = "test", timeout: Duration = .seconds(10)) async throws -> Int {
+        let tag = dialog.value.toTag ?? ""
+        try await send(request("BYE", cseq: 2, to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", user: user))
+        let response = try await poll(timeout: timeout, what: "a response to BYE") {
+            self.responses(to: "BYE").first { ($0.status ?? 0) >= 200 }
+        }
+        return response.status ?? 0
+    }
+
+    /// Waits for the bridge's BYE and answers it 200.
+    public func waitForBye(timeout: Duration = .seconds(10)) async throws {
+        let bye = try await poll(timeout: timeout, what: "a BYE from the bridge") {
+            self.messages.first { $0.startLine.hasPrefix("BYE ") }
+        }
+        var lines = ["SIP/2.0 200 OK"]
+        for name in ["Via", "From", "To", "Call-ID", "CSeq"] {
+            lines += bye.headers(name).map { "\(name): \($0)" }
+        }
+        lines.append("Content-Length: 0")
+        try await send(lines.joined(separator: "\r\n") + "\r\n\r\n")
+    }
+
+    /// Sends one RTP packet to the bridge's RTP port.
+    public func sendRTP(payload: [UInt8], payloadType: UInt8, sequence: UInt16, timestamp: UInt32, marker: Bool = false) async throws {
+        guard let port = bridgeRTPPort else { throw TestFailure("no RTP port in the answer") }
+        var packet: [UInt8] = [0x80, (marker ? 0x80 : 0) | payloadType]
+        packet += withUnsafeBytes(of: sequence.bigEndian, Array.init)
+        packet += withUnsafeBytes(of: timestamp.bigEndian, Array.init)
+        packet += withUnsafeBytes(of: UInt32(0x1234_5678).bigEndian, Array.init)
+        try await rtp.send(packet + payload, toPort: port)
+    }
+
+    /// Every SIP message received, parsed.
+    public var messages: [SIPText] { sip.datagrams.map { SIPText(String(decoding: $0.bytes, as: UTF8.self)) } }
+
+    /// Responses whose CSeq method is `method`.
+    public func responses(to method: String) -> [SIPText] {
+        messages.filter { $0.status != nil && ($0.header("CSeq")?.hasSuffix(method) ?? false) }
+    }
+
+    /// RTP packets received from the bridge, in arrival order.
+    public var receivedRTP: [(time: ContinuousClock.Instant, payloadType: UInt8, sequence: UInt16, payload: [UInt8])] {
+        rtp.datagrams.compactMap { datagram in
+            let bytes = datagram.bytes
+            guard bytes.count >= 12, bytes[0] >> 6 == 2 else { return nil }
+            let headerLength = 12 + 4 * Int(bytes[0] & 0x0F)
+            return (datagram.time, bytes[1] & 0x7F, UInt16(bytes[2]) << 8 | UInt16(bytes[3]), Array(bytes[headerLength...]))
+        }
+    }
+
+    /// Closes the sockets.
+    public func close() async {
+        await sip.close()
+        await rtp.close()
+    }
+
+    private func request(_ method: String, cseq: Int, to: String, body: String = "", user: String) -> String {
+        var lines = [
+            "\(method) sip:\(user)@127.0.0.1:\(bridgePort) SIP/2.0",
+            "Via: SIP/2.0/UDP 127.0.0.1:\(sip.port);branch=z9hG4bK\(method.lowercased())\(UInt32.random(in: 1...UInt32.max));rport",
+            "Max-Forwards: 70", "From: <sip:caller@127.0.0.1>;tag=\(fromTag)", "To: \(to)",
+            "Call-ID: \(callID)", "CSeq: \(cseq) \(method)", "Contact: <sip:caller@127.0.0.1:\(sip.port)>",
+        ]
+        if !body.isEmpty { lines.append("Content-Type: application/sdp") }
+        lines.append("Content-Length: \(body.utf8.count)")
+        return lines.joined(separator: "\r\n") + "\r\n\r\n" + body
+    }
+
+    private func send(_ text: String) async throws {
+        try await sip.send(Array(text.utf8), toPort: bridgePort)
+    }
+}
+
+/// A SIP message as text with just enough parsing for assertions.
+public struct SIPText: Sendable {
+    public let text: String
+
+    public init(_ text: String) { self.text = text }
+
+    public var startLine: String { text.components(separatedBy: "\r\n").first ?? "" }
+
+    /// The status code of a response.
+    public var status: Int? {
+        guard startLine.hasPrefix("SIP/2.0 ") else { return nil }
+        return Int(startLine.split(separator: " ")[1])
+    }
+
+    /// Values of a header (long name, case-insensitive).
+    public func headers(_ name: String) -> [String] {
+        let head = text.components(separatedBy: "\r\n\r\n").first ?? ""
+        return head.components(separatedBy: "\r\n").dropFirst().compactMap { line in
+            guard let colon = line.firstIndex(of: ":"),
+                line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == name.lowercased()
+            else { return nil }
+            return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    public func header(_ name: String) -> String? { headers(name).first }
+
+    /// The body.
+    public var body: String {
+        guard let range = text.range(of: "\r\n\r\n") else { return "" }
+        return String(text[range.upperBound...])
+    }
+}
+
+/// A value behind a lock, for test helpers.
+public final class LockedBox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    public init(_ value: Value) { stored = value }
+
+    public var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
