@@ -20,12 +20,15 @@ final class Bridge: Sendable {
     let advertisedAddress: String
     private let group: MultiThreadedEventLoopGroup
     private let statusTask: Task<Void, any Error>
+    private let services: ServiceGroup
     private let logger: Logger
 
     private init(
         config: BridgeConfig, userAgent: UserAgent, registry: CallRegistry, sipPort: Int, statusPort: Int,
-        advertisedAddress: String, group: MultiThreadedEventLoopGroup, statusTask: Task<Void, any Error>, logger: Logger
+        advertisedAddress: String, group: MultiThreadedEventLoopGroup, statusTask: Task<Void, any Error>,
+        services: ServiceGroup, logger: Logger
     ) {
+        self.services = services
         self.config = config
         self.userAgent = userAgent
         self.registry = registry
@@ -63,9 +66,12 @@ final class Bridge: Sendable {
         let statusApp = StatusServer.application(
             config: config.status, registry: registry, startedAt: startedAt, logger: logger
         ) { port in portContinuation.yield(port) }
+        // A service group gives the HTTP server a graceful shutdown (no cancellation errors).
+        let services = ServiceGroup(
+            configuration: .init(services: [statusApp], gracefulShutdownSignals: [], logger: logger))
         let statusTask = Task {
             defer { portContinuation.finish() }
-            try await statusApp.run()
+            try await services.run()
         }
         var iterator = portStream.makeAsyncIterator()
         guard let statusPort = await iterator.next() else {
@@ -84,14 +90,15 @@ final class Bridge: Sendable {
             ])
         return Bridge(
             config: config, userAgent: userAgent, registry: registry, sipPort: userAgent.localAddress.port ?? 0,
-            statusPort: statusPort, advertisedAddress: advertised, group: group, statusTask: statusTask, logger: logger)
+            statusPort: statusPort, advertisedAddress: advertised, group: group, statusTask: statusTask,
+            services: services, logger: logger)
     }
 
     /// Hangs up every call, closes the listeners and stops the event loops.
     func shutdown() async {
         await registry.endAll()
         try? await userAgent.shutdown()
-        statusTask.cancel()
+        await services.triggerGracefulShutdown()
         _ = await statusTask.result
         try? await group.shutdownGracefully()
         logger.info("sipbridge stopped")

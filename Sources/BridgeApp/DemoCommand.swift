@@ -32,7 +32,9 @@ extension SipBridgeCommand {
             let agent = DemoAgent.application(host: "127.0.0.1", port: 0, logger: logger) { port in
                 portContinuation.yield(port)
             }
-            let agentTask = Task { try await agent.run() }
+            let agentServices = ServiceGroup(
+                configuration: .init(services: [agent], gracefulShutdownSignals: [], logger: logger))
+            let agentTask = Task { try await agentServices.run() }
             var iterator = portStream.makeAsyncIterator()
             guard let agentPort = await iterator.next() else { throw ExitCode(1) }
 
@@ -69,7 +71,7 @@ extension SipBridgeCommand {
                 """.utf8))
             await waitForTerminationSignal()
             await bridge.shutdown()
-            agentTask.cancel()
+            await agentServices.triggerGracefulShutdown()
             _ = await agentTask.result
         }
     }

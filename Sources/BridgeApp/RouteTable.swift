@@ -7,8 +7,12 @@ struct RouteTable: Sendable {
     let routes: [BridgeConfig.Route]
 
     func route(for call: IncomingCall) -> BridgeConfig.Route? {
-        let user = call.toUser ?? call.requestUser ?? ""
-        return routes.first { route in
+        route(forUser: call.toUser ?? call.requestUser ?? "")
+    }
+
+    /// The first route whose `match.to_user` accepts `user`.
+    func route(forUser user: String) -> BridgeConfig.Route? {
+        routes.first { route in
             route.toUser.map { $0.matches(user) } ?? true
         }
     }

@@ -5,6 +5,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 
 /// A real WebSocket server on loopback playing the AI server in tests: it records every message
 /// the bridge sends (with its arrival time) and lets the test send any message back.
@@ -14,9 +15,13 @@ public final class TestAgent: Sendable {
     public let port: Int
     private let connections: NIOLockedValueBox<[AgentConnection]>
     private let task: Task<Void, any Error>
+    private let services: ServiceGroup
 
-    private init(port: Int, connections: NIOLockedValueBox<[AgentConnection]>, task: Task<Void, any Error>) {
+    private init(
+        port: Int, connections: NIOLockedValueBox<[AgentConnection]>, task: Task<Void, any Error>, services: ServiceGroup
+    ) {
         self.port = port
+        self.services = services
         self.connections = connections
         self.task = task
     }
@@ -47,10 +52,11 @@ public final class TestAgent: Sendable {
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
-        let task = Task { try await app.run() }
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task { try await services.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestFailure("test agent did not start") }
-        return TestAgent(port: port, connections: connections, task: task)
+        return TestAgent(port: port, connections: connections, task: task, services: services)
     }
 
     /// Every connection so far.
@@ -66,7 +72,7 @@ public final class TestAgent: Sendable {
 
     /// Stops the server.
     public func stop() async {
-        task.cancel()
+        await services.triggerGracefulShutdown()
         _ = await task.result
     }
 }

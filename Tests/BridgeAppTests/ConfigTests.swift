@@ -1,0 +1,163 @@
+import NIOCore
+import SIPIngress
+import Testing
+import Transcode
+
+@testable import BridgeApp
+
+/// Configuration validation: defaults applied once, every error named by its key path.
+struct ConfigTests {
+    static let minimal = """
+        routes:
+          - name: r
+            match: {}
+            stream: { url: "ws://127.0.0.1:9000/ws" }
+        """
+
+    @Test func minimalConfigGetsTheDocumentedDefaults() throws {
+        let config = try BridgeConfig.parse(yaml: Self.minimal, environment: [:])
+        #expect(config.sip.listenHost == "0.0.0.0")
+        #expect(config.sip.listenPort == 5060)
+        #expect(config.sip.maxCalls == 1000)
+        #expect(config.rtp.portRange == 20000...29999)
+        #expect(config.rtp.codecs == [.pcmu, .pcma])
+        #expect(config.status.host == "127.0.0.1")
+        #expect(config.status.port == 8080)
+        #expect(config.routes.count == 1)
+        #expect(config.routes[0].stream.contentType == .mulaw8k)
+        #expect(config.routes[0].stream.bidirectional)
+        #expect(config.routes[0].toUser == nil)
+    }
+
+    @Test func fullConfigIsRead() throws {
+        let yaml = """
+            sip:
+              listen: ["udp://127.0.0.1:5070"]
+              advertised_address: 203.0.113.10
+              max_calls: 7
+              timers: { t1_ms: 250, t2_ms: 2000, t4_ms: 3000 }
+            rtp:
+              address: 127.0.0.1
+              port_range: "30000-30099"
+              codecs: [pcma]
+              max_queued_s: 30
+            status:
+              listen: "0.0.0.0:9090"
+            routes:
+              - name: bot
+                match: { to_user: "^\\\\+9180" }
+                stream:
+                  url: "wss://agent.example.com/ws?c={from_user}"
+                  content_type: "audio/x-l16;rate=8000"
+                  bidirectional: false
+                  extra_headers: { Authorization: "Bearer ${TOKEN}" }
+                  stream_timeout_s: 600
+                  connect_timeout_ms: 1500
+                  account_id: "4821"
+            """
+        let config = try BridgeConfig.parse(yaml: yaml, environment: ["TOKEN": "s3cret"])
+        #expect(config.sip.listenHost == "127.0.0.1")
+        #expect(config.sip.listenPort == 5070)
+        #expect(config.sip.advertisedAddress == "203.0.113.10")
+        #expect(config.sip.maxCalls == 7)
+        #expect(config.sip.timers.t1 == .milliseconds(250))
+        #expect(config.rtp.portRange == 30000...30099)
+        #expect(config.rtp.codecs == [.pcma])
+        #expect(config.rtp.maxQueuedSeconds == 30)
+        #expect(config.status.host == "0.0.0.0" && config.status.port == 9090)
+        let stream = config.routes[0].stream
+        #expect(config.routes[0].toUser?.matches("+918012345") == true)
+        #expect(config.routes[0].toUser?.matches("+4412345") == false)
+        #expect(stream.contentType.encoding == .l16)
+        #expect(!stream.bidirectional)
+        #expect(stream.extraHeaders.map(\.value) == ["Bearer s3cret"])
+        #expect(stream.streamTimeoutSeconds == 600)
+        #expect(stream.connectTimeoutMilliseconds == 1500)
+        #expect(stream.accountID == "4821")
+    }
+
+    /// Each broken fragment must produce an error at exactly this key path.
+    @Test(arguments: [
+        ("sip: { listen: \"tcp://0.0.0.0:5060\" }", "sip.listen"),
+        ("sip: { listen: \"udp://nowhere\" }", "sip.listen"),
+        ("sip: { max_calls: 0 }", "sip.max_calls"),
+        ("sip: { max_calls: many }", "sip.max_calls"),
+        ("sip: { colour: blue }", "sip.colour"),
+        ("sip: { timers: { t1_ms: 5 } }", "sip.timers.t1_ms"),
+        ("rtp: { port_range: \"20000\" }", "rtp.port_range"),
+        ("rtp: { port_range: \"30000-20000\" }", "rtp.port_range"),
+        ("rtp: { codecs: [G729] }", "rtp.codecs[0]"),
+        ("rtp: { codecs: [PCMU, PCMU] }", "rtp.codecs[1]"),
+        ("rtp: { codecs: [] }", "rtp.codecs"),
+        ("status: { listen: \"8080\" }", "status.listen"),
+        ("bogus: 1", "bogus"),
+    ])
+    func topLevelErrorsNameTheirKeyPath(fragment: String, path: String) throws {
+        let error = try #require(throws: ConfigError.self) {
+            try BridgeConfig.parse(yaml: fragment + "\n" + Self.minimal, environment: [:])
+        }
+        #expect(error.issues.map(\.path) == [path], "\(error)")
+    }
+
+    @Test(arguments: [
+        ("match: { to_user: \"([\" }\n    stream: { url: \"ws://a/ws\" }", "routes[0].match.to_user"),
+        ("match: { from_user: \"x\" }\n    stream: { url: \"ws://a/ws\" }", "routes[0].match.from_user"),
+        ("stream: { url: \"http://a/ws\" }", "routes[0].stream.url"),
+        ("stream: { }", "routes[0].stream.url"),
+        ("stream: { url: \"ws://a/ws\", content_type: \"audio/x-mulaw;rate=16000\" }", "routes[0].stream.content_type"),
+        ("stream: { url: \"ws://a/ws\", content_type: \"audio/opus\" }", "routes[0].stream.content_type"),
+        ("stream: { url: \"ws://a/ws\", bidirectional: maybe }", "routes[0].stream.bidirectional"),
+        ("stream: { url: \"ws://a/ws\", extra_headers: \"x\" }", "routes[0].stream.extra_headers"),
+        ("stream: { url: \"ws://a/ws\", extra_headers: { \"Bad Name\": x } }", "routes[0].stream.extra_headers.Bad Name"),
+        ("stream: { url: \"ws://a/ws\", extra_headers: { X-Key: \"${MISSING}\" } }", "routes[0].stream.extra_headers.X-Key"),
+        ("stream: { url: \"ws://a/ws\", connect_timeout_ms: 5 }", "routes[0].stream.connect_timeout_ms"),
+        ("stream: { url: \"ws://a/ws\", speed: 2 }", "routes[0].stream.speed"),
+    ])
+    func routeErrorsNameTheirKeyPath(body: String, path: String) throws {
+        let yaml = "routes:\n  - name: r\n    " + body + "\n"
+        let error = try #require(throws: ConfigError.self) { try BridgeConfig.parse(yaml: yaml, environment: [:]) }
+        #expect(error.issues.map(\.path) == [path], "\(error)")
+    }
+
+    @Test func everyErrorIsListedNotJustTheFirst() throws {
+        let yaml = """
+            sip: { max_calls: -1 }
+            rtp: { codecs: [X] }
+            routes:
+              - name: a
+                stream: { url: "ftp://x" }
+              - name: a
+                stream: { url: "ws://x/ws" }
+            """
+        let error = try #require(throws: ConfigError.self) { try BridgeConfig.parse(yaml: yaml, environment: [:]) }
+        #expect(Set(error.issues.map(\.path)) == ["sip.max_calls", "rtp.codecs[0]", "routes[0].stream.url", "routes[1].name"])
+    }
+
+    @Test func missingRoutesAndBadYAMLAreReported() throws {
+        let noRoutes = try #require(throws: ConfigError.self) { try BridgeConfig.parse(yaml: "sip: {}", environment: [:]) }
+        #expect(noRoutes.issues.map(\.path) == ["routes"])
+        let notYAML = try #require(throws: ConfigError.self) { try BridgeConfig.parse(yaml: "routes: [", environment: [:]) }
+        #expect(notYAML.issues.map(\.path) == ["(file)"])
+        let notMapping = try #require(throws: ConfigError.self) { try BridgeConfig.parse(yaml: "- 1", environment: [:]) }
+        #expect(!notMapping.issues.isEmpty)
+    }
+
+    @Test func urlTemplatesArePercentEncoded() {
+        let template = URLTemplate("ws://a/ws?from={from_user}&to={to_user}&call={call_id}&s={stream_id}")
+        let url = template.expand(StreamIdentity(callID: "c1", streamID: "s1", fromUser: "+91 80&x=1", toUser: "bot"))
+        #expect(url == "ws://a/ws?from=+91%2080%26x%3D1&to=bot&call=c1&s=s1")
+    }
+
+    @Test func routesMatchInOrderFirstWins() throws {
+        let yaml = """
+            routes:
+              - { name: india, match: { to_user: "^\\\\+91" }, stream: { url: "ws://a/ws" } }
+              - { name: any, match: {}, stream: { url: "ws://b/ws" } }
+            """
+        let table = RouteTable(routes: try BridgeConfig.parse(yaml: yaml, environment: [:]).routes)
+        #expect(table.route(forUser: "+919876")?.name == "india")
+        #expect(table.route(forUser: "+4420")?.name == "any")
+        let strict = RouteTable(routes: [table.routes[0]])
+        #expect(strict.route(forUser: "+4420") == nil)
+    }
+}
