@@ -116,6 +116,7 @@ let package = Package(
         .testTarget(
             name: "SIPIngressTests",
             dependencies: ["SIPIngress", "TestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -126,6 +127,7 @@ let package = Package(
         .testTarget(
             name: "BridgeAppTests",
             dependencies: ["BridgeApp", "TestSupport"],
+            exclude: ["Scenarios"],
             swiftSettings: swiftSettings
         ),
     ]

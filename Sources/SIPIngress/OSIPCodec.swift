@@ -15,7 +15,8 @@ enum OSIPCodec {
     /// Parses one SIP message.
     /// - Parameter bytes: exactly one message (a UDP datagram or one framed TCP message).
     /// - Throws: `SIPIngressError` (400) when libosip2 rejects it or a mandatory header
-    ///   (RFC 3261 §8.1.1: Via, From, To, Call-ID, CSeq) is missing or unusable.
+    ///   (RFC 3261 §8.1.1: Via, From, To, Call-ID, CSeq) is missing or unusable;
+    ///   `.versionNotSupported` (505) when it is not SIP/2.0.
     static func parseMessage(_ bytes: UnsafeRawBufferPointer) throws(SIPIngressError) -> SIPMessage {
         precondition(parserReady)
         var pointer: UnsafeMutablePointer<osip_message_t>?
@@ -33,7 +34,7 @@ enum OSIPCodec {
     // MARK: - Message conversion
 
     private static func convert(_ m: osip_message_t) throws(SIPIngressError) -> SIPMessage {
-        // RFC 3261 §8.2.2 / §21.5.6: only SIP/2.0 is spoken (RFC 4475 §3.1.2.16 badvers: 505).
+        // RFC 3261 §7.1, §21.5.6: only SIP/2.0 is spoken (RFC 4475 §3.1.2.16 badvers: 505).
         guard string(m.sip_version)?.uppercased() == "SIP/2.0" else { throw .versionNotSupported }
         let startLine: SIPMessage.StartLine
         if m.status_code == 0 {
@@ -65,7 +66,9 @@ enum OSIPCodec {
         var maxForwards: Int?
         var others: [SIPHeader] = []
         for header in list(&m.headers, as: osip_header_t.self) {
-            guard let name = string(header.pointee.hname) else { continue }
+            guard let raw = string(header.pointee.hname) else { continue }
+            // libosip2 expands only the compact forms it types; k and s are RFC 3261 §7.3.3's too.
+            let name = ["k": "Supported", "s": "Subject"][raw.lowercased()] ?? raw
             let value = string(header.pointee.hvalue) ?? ""
             if name.lowercased() == "max-forwards" {
                 guard maxForwards == nil, let hops = Int(value), (0...255).contains(hops) else {
@@ -83,8 +86,11 @@ enum OSIPCodec {
         if bodies.count == 1 {
             body = bytes(bodies[0].pointee)
         } else if let sdp = bodies.first(where: { isSDP($0.pointee.content_type) }) {
-            // A multipart body (RFC 5621): keep the SDP part, the only one the bridge reads.
+            // A multipart body (RFC 5621): keep the SDP part, the only one the bridge reads. The
+            // CRLF before a boundary belongs to the boundary (RFC 2046 §5.1.1), so the part's
+            // last SDP line gets its line end back (RFC 4566 §5 ends every line with one).
             body = bytes(sdp.pointee)
+            if body.last != UInt8(ascii: "\n") { body += [0x0D, 0x0A] }
             contentType = "application/sdp"
         }
         return SIPMessage(

@@ -39,7 +39,8 @@ public enum StatelessResponder {
             seen.insert(canonical)
         }
         guard seen.count == 5 else { return nil }
-        let safeReason = reason.filter { $0.isASCII && $0 != "\r" && $0 != "\n" }
+        // `isNewline`: CR LF is one Character, equal to neither "\r" nor "\n".
+        let safeReason = reason.filter { $0.isASCII && !$0.isNewline }
         var response = "SIP/2.0 \(status) \(safeReason)\r\n"
         for (name, value) in found { response += "\(name): \(value)\r\n" }
         response += "Server: sipbridge\r\nContent-Length: 0\r\n\r\n"

@@ -1,0 +1,91 @@
+import Testing
+@testable import SIPIngress
+
+/// Tier 1: the stateless 400 for datagrams libosip2 cannot parse (RFC 3261 §8.2.6.2: the five
+/// headers are copied; RFC 4475 §3.1.2.19: a response is never answered).
+@Suite struct StatelessResponderTests {
+    private func reply(_ text: String, status: Int = 400, reason: String = "Bad Request") -> String? {
+        StatelessResponder.badRequest(for: Array(text.utf8), status: status, reason: reason)
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func longFormHeadersAreCopiedInOrder() {
+        let request = [
+            "INVITE sip:bob@example.com SIP/2.0",
+            "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa",
+            "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKb",
+            "Max-Forwards: 70",
+            "From: <sip:alice@example.com>;tag=1",
+            "To: <sip:bob@example.com>",
+            "Call-ID: broken@example.com",
+            "CSeq: 1 INVITE",
+            "Content-Length: lots",
+            "",
+            "",
+        ].joined(separator: "\r\n")
+        #expect(reply(request) == [
+            "SIP/2.0 400 Bad Request",
+            "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa",
+            "Via: SIP/2.0/UDP 192.0.2.2;branch=z9hG4bKb",
+            "From: <sip:alice@example.com>;tag=1",
+            "To: <sip:bob@example.com>",
+            "Call-ID: broken@example.com",
+            "CSeq: 1 INVITE",
+            "Server: sipbridge",
+            "Content-Length: 0",
+            "",
+            "",
+        ].joined(separator: "\r\n"))
+    }
+
+    @Test func compactFormsWithBareLineFeeds() {
+        // RFC 3261 §7.3.3 compact names; LF-only line ends are tolerated by the scanner.
+        let request = "OPTIONS sip:bob@example.com SIP/2.0\nv: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKc\n"
+            + "f:<sip:alice@example.com>;tag=2\nt:  <sip:bob@example.com>  \ni: compact@example.com\n"
+            + "CSeq: 9 OPTIONS\n\n"
+        #expect(reply(request, reason: "Malformed Header") == [
+            "SIP/2.0 400 Malformed Header",
+            "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKc",
+            "From: <sip:alice@example.com>;tag=2",
+            "To: <sip:bob@example.com>",
+            "Call-ID: compact@example.com",
+            "CSeq: 9 OPTIONS",
+            "Server: sipbridge",
+            "Content-Length: 0",
+            "",
+            "",
+        ].joined(separator: "\r\n"))
+    }
+
+    @Test func reasonIsSanitisedAndStatusChosen() {
+        let request = "OPTIONS sip:b@example.com SIP/7.0\r\nVia: x\r\nFrom: f\r\nTo: t\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n"
+        #expect(reply(request, status: 505, reason: "Version\r\nInjected: yes")?.hasPrefix("SIP/2.0 505 VersionInjected: yes\r\nVia: x\r\n") == true)
+    }
+
+    @Test func responsesAreNeverAnswered() {
+        let response = "SIP/2.0 200 OK\r\nVia: x\r\nFrom: f\r\nTo: t\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n"
+        #expect(reply(response) == nil)
+    }
+
+    @Test(arguments: ["Via", "From", "To", "Call-ID", "CSeq"])
+    func missingHeaderMeansNoResponse(missing: String) {
+        let headers = ["Via: x", "From: f", "To: t", "Call-ID: c", "CSeq: 1 INVITE"].filter { !$0.hasPrefix(missing + ":") }
+        let request = (["INVITE sip:b@example.com SIP/2.0"] + headers + ["", ""]).joined(separator: "\r\n")
+        #expect(reply(request) == nil)
+    }
+
+    @Test func headersAfterTheBlankLineDoNotCount() {
+        let request = "INVITE sip:b@example.com SIP/2.0\r\nVia: x\r\nFrom: f\r\nTo: t\r\nCSeq: 1 INVITE\r\n\r\nCall-ID: c\r\n"
+        #expect(reply(request) == nil)
+    }
+
+    @Test func emptyValuesDoNotCount() {
+        let request = "INVITE sip:b@example.com SIP/2.0\r\nVia: x\r\nFrom: f\r\nTo: t\r\nCall-ID:   \r\nCSeq: 1 INVITE\r\n\r\n"
+        #expect(reply(request) == nil)
+    }
+
+    @Test(arguments: ["", "garbage\r\n\r\n", "INVITE sip:b@example.com\r\nVia: x\r\n\r\n"])
+    func garbageWithoutARequestLineIsDropped(text: String) {
+        #expect(reply(text) == nil)
+    }
+}
