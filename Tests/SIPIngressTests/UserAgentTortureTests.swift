@@ -1,10 +1,12 @@
 import Testing
+import TestSupport
 @testable import SIPIngress
 
 /// Tier 3: each RFC 4475 / RFC 5118 vector sent as one datagram to a real `UserAgent`, with the
 /// answer INDEX.md expects (or, for a tolerated defect, the tolerated one). Vectors whose
 /// answer differs from INDEX.md (intmeth, novelsc, insuf) are known gaps and are not listed.
-@Suite(.serialized) struct UserAgentTortureTests {
+@Suite(.serialized, .enabled(if: NetworkIsolation.onlyLoopback, NetworkIsolation.reason))
+struct UserAgentTortureTests {
     /// What the agent must do with a vector.
     enum Verdict: Sendable, CustomTestStringConvertible {
         /// Exactly one response with this status, and no call.
