@@ -19,6 +19,7 @@ public struct Pacer: Sendable {
     ///   - interval: 20 ms for the bridge's packetisation.
     ///   - maximumBurst: frames sent at once when a wake-up comes very late.
     public init(start: NIODeadline, interval: TimeAmount = .milliseconds(20), maximumBurst: Int = 5) {
+        precondition(maximumBurst > 0 && interval > .zero, "a pacer must be able to send")
         self.start = start
         self.interval = interval
         self.maximumBurst = maximumBurst
@@ -32,7 +33,9 @@ public struct Pacer: Sendable {
     /// The deadline of the next frame to send.
     public var nextDeadline: NIODeadline { deadline(ofFrame: nextFrame) }
 
-    /// What a wake-up at `now` must do.
+    /// What a wake-up at `now` must do. After a stall longer than `maximumBurst` frames the
+    /// oldest due frames are skipped: the caller advances its RTP timestamp by `skipped`
+    /// frames (`RTPSender.skip(frames:)`) and keeps its queued audio, which is delayed, not lost.
     public struct Tick: Hashable, Sendable {
         /// Frames whose deadline has passed and must be sent now.
         public var due: Int

@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 /// call setup and once at teardown, never per packet.
 public final class RTPPortPool: Sendable {
     private struct State {
-        var free: [Int]
+        var pairs: [Int]
         var inUse: Set<Int> = []
         var cursor = 0
     }
@@ -23,11 +23,11 @@ public final class RTPPortPool: Sendable {
         lowerBound = first
         upperBound = range.upperBound
         let ports = stride(from: first, to: range.upperBound, by: 2).filter { $0 + 1 <= range.upperBound }
-        state = NIOLockedValueBox(State(free: ports))
+        state = NIOLockedValueBox(State(pairs: ports))
     }
 
     /// Number of pairs in the pool.
-    public var capacity: Int { state.withLockedValue { $0.free.count } }
+    public var capacity: Int { state.withLockedValue { $0.pairs.count } }
 
     /// Number of pairs currently handed out.
     public var inUseCount: Int { state.withLockedValue { $0.inUse.count } }
@@ -38,10 +38,10 @@ public final class RTPPortPool: Sendable {
     /// - Returns: the RTP port (RTCP is the returned port + 1), or `nil` when none is free.
     public func acquire(skipping: Set<Int> = []) -> Int? {
         state.withLockedValue { state in
-            let count = state.free.count
+            let count = state.pairs.count
             guard count > 0 else { return nil }
             for step in 0..<count {
-                let port = state.free[(state.cursor + step) % count]
+                let port = state.pairs[(state.cursor + step) % count]
                 if state.inUse.contains(port) || skipping.contains(port) { continue }
                 state.inUse.insert(port)
                 state.cursor = (state.cursor + step + 1) % count

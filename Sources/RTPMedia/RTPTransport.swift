@@ -28,7 +28,8 @@ public final class RTPTransport {
     }
 
     /// Binds a free port pair from `pool` on `eventLoop`, skipping ports another process holds.
-    /// Must be called on `eventLoop`; the receiver is called there.
+    /// After 16 pairs that fail to bind it gives up with `noPortAvailable` (something else is
+    /// squatting on the range). Must be called on `eventLoop`; the receiver is called there.
     /// - Parameters:
     ///   - host: the address to bind (`rtp.address`).
     ///   - pool: the port range.

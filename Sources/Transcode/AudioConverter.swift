@@ -37,12 +37,13 @@ public enum AudioConverter {
             return count
         case (_, .l16):
             precondition(output.count >= count * 2, "L16 output buffer too small")
+            // The codec and byte order are decided once, outside the per-sample loop.
+            let decode: (UInt8) -> Int16 = codec == .pcmu ? { MuLaw.decode($0) } : { ALaw.decode($0) }
+            let (high, low) = byteOrder == .big ? (0, 1) : (1, 0)
             for index in 0..<count {
-                let sample = codec == .pcmu ? MuLaw.decode(input[index]) : ALaw.decode(input[index])
-                let bits = UInt16(bitPattern: sample)
-                let (first, second) = byteOrder == .big ? (bits >> 8, bits & 0xFF) : (bits & 0xFF, bits >> 8)
-                output[2 * index] = UInt8(truncatingIfNeeded: first)
-                output[2 * index + 1] = UInt8(truncatingIfNeeded: second)
+                let bits = UInt16(bitPattern: decode(input[index]))
+                output[2 * index + high] = UInt8(truncatingIfNeeded: bits >> 8)
+                output[2 * index + low] = UInt8(truncatingIfNeeded: bits)
             }
             return count * 2
         }
@@ -70,11 +71,11 @@ public enum AudioConverter {
         case (.l16, _):
             let samples = input.count / 2
             precondition(output.count >= samples, "G.711 output buffer too small")
+            let encode: (Int16) -> UInt8 = codec == .pcmu ? { MuLaw.encode($0) } : { ALaw.encode($0) }
+            let (high, low) = byteOrder == .big ? (0, 1) : (1, 0)
             for index in 0..<samples {
-                let (high, low) =
-                    byteOrder == .big ? (input[2 * index], input[2 * index + 1]) : (input[2 * index + 1], input[2 * index])
-                let sample = Int16(bitPattern: UInt16(high) << 8 | UInt16(low))
-                output[index] = codec == .pcmu ? MuLaw.encode(sample) : ALaw.encode(sample)
+                let bits = UInt16(input[2 * index + high]) << 8 | UInt16(input[2 * index + low])
+                output[index] = encode(Int16(bitPattern: bits))
             }
             return samples
         }

@@ -16,7 +16,8 @@ import Testing
         var output = [UInt8](repeating: Self.guardByte, count: expectedCount + 4)
         let written = input.withUnsafeBytes { source in
             output.withUnsafeMutableBytes { target in
-                AudioConverter.codecToStream(source, codec: codec, encoding: encoding, byteOrder: byteOrder, output: target)
+                AudioConverter.codecToStream(
+                    source, codec: codec, encoding: encoding, byteOrder: byteOrder, output: target)
             }
         }
         #expect(written == expectedCount)
@@ -32,7 +33,8 @@ import Testing
         var output = [UInt8](repeating: Self.guardByte, count: samples + 4)
         let written = input.withUnsafeBytes { source in
             output.withUnsafeMutableBytes { target in
-                AudioConverter.streamToCodec(source, encoding: encoding, byteOrder: byteOrder, codec: codec, output: target)
+                AudioConverter.streamToCodec(
+                    source, encoding: encoding, byteOrder: byteOrder, codec: codec, output: target)
             }
         }
         #expect(written == samples)
@@ -46,6 +48,14 @@ import Testing
         let high = UInt8(bits >> 8)
         let low = UInt8(bits & 0xFF)
         return order == .big ? [high, low] : [low, high]
+    }
+
+    private func decode(_ code: UInt8, _ codec: AudioCodec) -> Int16 {
+        codec == .pcmu ? MuLaw.decode(code) : ALaw.decode(code)
+    }
+
+    private func encode(_ sample: Int16, _ codec: AudioCodec) -> UInt8 {
+        codec == .pcmu ? MuLaw.encode(sample) : ALaw.encode(sample)
     }
 
     private let allCodes: [UInt8] = (0...255).map { UInt8($0) }
@@ -71,8 +81,7 @@ import Testing
 
     @Test(arguments: AudioCodec.allCases, L16ByteOrder.allCases)
     func g711ToL16MatchesTheDecoder(codec: AudioCodec, byteOrder: L16ByteOrder) {
-        let decode: (UInt8) -> Int16 = codec == .pcmu ? MuLaw.decode : ALaw.decode
-        let expected = allCodes.flatMap { bytes(decode($0), byteOrder) }
+        let expected = allCodes.flatMap { bytes(decode($0, codec), byteOrder) }
         #expect(toStream(allCodes, codec: codec, encoding: .l16, byteOrder: byteOrder) == expected)
     }
 
@@ -101,25 +110,25 @@ import Testing
 
     @Test(arguments: AudioCodec.allCases, L16ByteOrder.allCases)
     func l16ToG711MatchesTheEncoder(codec: AudioCodec, byteOrder: L16ByteOrder) {
-        let encode: (Int16) -> UInt8 = codec == .pcmu ? MuLaw.encode : ALaw.encode
         let input = sampleSweep.flatMap { bytes($0, byteOrder) }
         let output = toCodec(input, encoding: .l16, byteOrder: byteOrder, codec: codec, samples: sampleSweep.count)
-        #expect(output == sampleSweep.map(encode))
+        #expect(output == sampleSweep.map { encode($0, codec) })
     }
 
     /// The same bytes read in the other order are different samples: the byte order is honoured.
     @Test func l16ByteOrderIsHonouredOnInput() {
         let bigEndian = bytes(8, .big)  // 0x00 0x08
         #expect(toCodec(bigEndian, encoding: .l16, byteOrder: .big, codec: .pcma, samples: 1) == [ALaw.encode(8)])
-        #expect(toCodec(bigEndian, encoding: .l16, byteOrder: .little, codec: .pcma, samples: 1) == [ALaw.encode(0x0800)])
+        let readAsLittle = toCodec(bigEndian, encoding: .l16, byteOrder: .little, codec: .pcma, samples: 1)
+        #expect(readAsLittle == [ALaw.encode(0x0800)])
         #expect(ALaw.encode(8) != ALaw.encode(0x0800))
     }
 
     @Test(arguments: AudioCodec.allCases, L16ByteOrder.allCases)
     func oddTrailingL16ByteIsIgnored(codec: AudioCodec, byteOrder: L16ByteOrder) {
         let input = bytes(1000, byteOrder) + bytes(-1000, byteOrder) + [0x7F]
-        let encode: (Int16) -> UInt8 = codec == .pcmu ? MuLaw.encode : ALaw.encode
-        #expect(toCodec(input, encoding: .l16, byteOrder: byteOrder, codec: codec, samples: 2) == [encode(1000), encode(-1000)])
+        let output = toCodec(input, encoding: .l16, byteOrder: byteOrder, codec: codec, samples: 2)
+        #expect(output == [encode(1000, codec), encode(-1000, codec)])
         #expect(toCodec([0x7F], encoding: .l16, byteOrder: byteOrder, codec: codec, samples: 0) == [])
     }
 
