@@ -78,7 +78,7 @@ public final class StreamConnection: Sendable {
     }
 
     /// A default TLS client context (system trust store), built once.
-    nonisolated(unsafe) private static let defaultTLS: NIOSSLContext? = try? NIOSSLContext(
+    private static let defaultTLS: NIOSSLContext? = try? NIOSSLContext(
         configuration: .makeClientConfiguration())
 
     /// Opens the WebSocket: TCP (TCP_NODELAY), TLS for `wss`, the HTTP/1.1 upgrade.
