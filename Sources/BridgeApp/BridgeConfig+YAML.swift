@@ -26,7 +26,7 @@ extension BridgeConfig {
             config.sip.parse(sip, reader)
         }
         if let rtp = reader.mapping(
-            top["rtp"], "rtp", allowed: ["address", "port_range", "codecs", "max_queued_s"])
+            top["rtp"], "rtp", allowed: ["address", "port_range", "codecs", "max_queued_s", "reorder_ms", "timeout_s"])
         {
             config.rtp.parse(rtp, reader)
         }
@@ -135,6 +135,8 @@ extension BridgeConfig.RTP {
             if !codecs.isEmpty { self.codecs = codecs }
         }
         if let value = reader.int(rtp["max_queued_s"], "rtp.max_queued_s", in: 1...3600) { maxQueuedSeconds = value }
+        if let value = reader.int(rtp["reorder_ms"], "rtp.reorder_ms", in: 0...200) { reorderMilliseconds = value }
+        if let value = reader.int(rtp["timeout_s"], "rtp.timeout_s", in: 0...86_400) { timeoutSeconds = value }
     }
 }
 
@@ -165,6 +167,7 @@ extension BridgeConfig.Stream {
     fileprivate static func parse(_ node: Node?, _ path: String, _ reader: ConfigReader) -> Self? {
         let allowed: Set<String> = [
             "url", "content_type", "bidirectional", "extra_headers", "stream_timeout_s", "connect_timeout_ms", "account_id",
+            "dtmf_events",
         ]
         guard let stream = reader.mapping(node, path, allowed: allowed) else { return nil }
         guard let url = reader.string(stream["url"], "\(path).url") else {
@@ -212,6 +215,7 @@ extension BridgeConfig.Stream {
             result.connectTimeoutMilliseconds = value
         }
         if let value = reader.string(stream["account_id"], "\(path).account_id") { result.accountID = value }
+        if let value = reader.bool(stream["dtmf_events"], "\(path).dtmf_events") { result.dtmfEvents = value }
         return result
     }
 }

@@ -28,6 +28,10 @@ struct BridgeConfig: Sendable {
         var codecs: [AudioCodec] = [.pcmu, .pcma]
         /// `rtp.max_queued_s`: the cap on audio queued for the caller.
         var maxQueuedSeconds = 120
+        /// `rtp.reorder_ms`: how long a gap in the caller's RTP is held for a late packet.
+        var reorderMilliseconds = 20
+        /// `rtp.timeout_s`: no RTP for this long ends the call (0 = off).
+        var timeoutSeconds = 60
     }
 
     /// `status.*`.
@@ -61,6 +65,8 @@ struct BridgeConfig: Sendable {
         var connectTimeoutMilliseconds = 5_000
         /// `account_id`: sent as `start.accountId` (spec §3.1).
         var accountID = "0"
+        /// `dtmf_events`: send the Plivo-shaped `dtmf` event for key presses (spec §3.5, §9).
+        var dtmfEvents = true
     }
 
     var sip = SIP()

@@ -17,6 +17,7 @@ final class Call {
         case streamStopped = "AI server sent stop"
         case streamClosed = "AI server closed the stream"
         case streamTimeout = "stream_timeout_s reached"
+        case mediaTimeout = "no RTP for rtp.timeout_s"
         case setupFailed = "setup failed"
         case bridgeHungUp = "bridge hung up"
         case shutdown = "shutdown"
@@ -46,7 +47,20 @@ final class Call {
     var streamSession: StreamSession
     var rtp: RTPTransport?
     var stream: StreamConnection?
-    let remoteRTPAddress: SocketAddress
+    /// Where RTP goes: the SDP address until the caller's first packet latches its source.
+    var remoteRTPAddress: SocketAddress
+    var latchedSource: SocketAddress?
+    var ssrc: UInt32?
+    var lastRTPArrival = NIODeadline.now()
+    var jitterBuffer: InboundJitterBuffer
+    var reception: ReceptionStatistics
+    var concealer: G711Concealer
+    var dtmf = DTMFDetector()
+    /// Reused for every packet so the inbound path does not allocate an array per frame.
+    var bufferOutputs: [InboundJitterBuffer.Output] = []
+    var inboundTask: Scheduled<Void>?
+    var inboundDeadline: NIODeadline?
+    private var mediaTimeoutTask: Scheduled<Void>?
     var framer: InboundFramer
     var playout: PlayoutQueue
     var sender: RTPSender
@@ -83,6 +97,14 @@ final class Call {
         framer = InboundFramer(frameSize: route.stream.contentType.bytesPer20ms)
         playout = PlayoutQueue(maximumBytes: media.codec.sampleRate * rtpConfig.maxQueuedSeconds)
         sender = RTPSender(payloadType: media.payloadType, samplesPerFrame: UInt32(media.codec.bytesPer20ms))
+        var buffer = InboundJitterBuffer.Configuration()
+        buffer.clockRate = media.codec.clockRate
+        buffer.frameUnits = media.codec.bytesPer20ms
+        buffer.reorderWindow = .milliseconds(Int64(rtpConfig.reorderMilliseconds))
+        jitterBuffer = InboundJitterBuffer(configuration: buffer)
+        reception = ReceptionStatistics(clockRate: media.codec.clockRate)
+        concealer = G711Concealer(codec: media.codec)
+        bufferOutputs.reserveCapacity(8)
     }
 
     var isEnded: Bool {
@@ -138,6 +160,11 @@ final class Call {
         timeoutTask = eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(route.stream.streamTimeoutSeconds))) {
             self.end(.streamTimeout)
         }
+        lastRTPArrival = now
+        scheduleMediaTimeout()
+        // The stream gets a frame every 20 ms from the answer on, RTP or not (spec §3.2).
+        jitterBuffer.startClock(at: now)
+        scheduleInboundTimer()
         logger.info(
             "call answered",
             metadata: ["route": "\(route.name)", "codec": "\(media.codec)", "rtp.local_port": "\(rtp?.port ?? 0)"])
@@ -153,9 +180,13 @@ final class Call {
         state = .ended(reason)
         pacerTask?.cancel()
         timeoutTask?.cancel()
+        inboundTask?.cancel()
+        mediaTimeoutTask?.cancel()
         stream?.close()
         rtp?.close()
-        if !sipAlreadyEnded { userAgent.hangUp(sessionID, status: wasActive ? 480 : 503) }
+        if !sipAlreadyEnded {
+            userAgent.hangUp(sessionID, status: wasActive ? 480 : 503, headers: [Self.reasonHeader(for: reason)])
+        }
         logger.info(
             "call ended",
             metadata: [
@@ -163,6 +194,33 @@ final class Call {
                 "rtp.packets_out": "\(stats.packetsOut)", "ws.media_sent": "\(stats.mediaSent)",
             ])
         onEnd(sessionID)
+    }
+
+    /// RFC 3326 `Reason` for the bridge's BYE, with a Q.850 cause the carrier's CDRs understand.
+    static func reasonHeader(for reason: EndReason) -> SIPHeader {
+        let cause =
+            switch reason {
+            case .mediaTimeout, .streamTimeout: 102  // recovery on timer expiry
+            case .setupFailed, .streamClosed: 41  // temporary failure
+            case .shutdown: 42  // switching equipment congestion
+            default: 16  // normal call clearing
+            }
+        return SIPHeader("Reason", "Q.850;cause=\(cause);text=\"\(reason.rawValue)\"")
+    }
+
+    /// Ends the call when no RTP has arrived for `rtp.timeout_s` (0 = never).
+    private func scheduleMediaTimeout() {
+        guard rtpConfig.timeoutSeconds > 0 else { return }
+        let deadline = lastRTPArrival + .seconds(Int64(rtpConfig.timeoutSeconds))
+        mediaTimeoutTask = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            guard self.isActive else { return }
+            if NIODeadline.now() >= self.lastRTPArrival + .seconds(Int64(self.rtpConfig.timeoutSeconds)) {
+                self.logger.info("no RTP from the caller", metadata: ["rtp.timeout_s": "\(self.rtpConfig.timeoutSeconds)"])
+                self.end(.mediaTimeout)
+            } else {
+                self.scheduleMediaTimeout()
+            }
+        }
     }
 
     // MARK: - Pacer (AI → caller)

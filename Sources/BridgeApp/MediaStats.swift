@@ -16,4 +16,20 @@ struct MediaStats: Sendable, Codable {
     var framesSkipped = 0
     /// Frames sent that carried AI audio (the rest were silence).
     var audioFramesOut = 0
+    /// Payload bytes received from the caller.
+    var bytesIn = 0
+    /// RTP packets from a source other than the latched one (dropped: no media hijack).
+    var packetsFromOtherSources = 0
+    /// Caller audio lost per sequence numbers (RFC 3550 §A.3).
+    var lost = 0
+    /// Packets that arrived after their audio had been concealed (dropped).
+    var late = 0
+    /// Packets received twice (dropped).
+    var duplicates = 0
+    /// Interarrival jitter (RFC 3550 §A.8), milliseconds.
+    var jitterMilliseconds = 0.0
+    /// Timestamp units of caller audio concealed (loss or DTX).
+    var unitsConcealed = 0
+    /// DTMF key presses received (RFC 4733).
+    var dtmfDigits = 0
 }

@@ -59,6 +59,8 @@ public struct InviteSession: Sendable {
     }
 
     private var state: State = .proceeding
+    /// Headers for the BYE the application asked for (kept while the ACK is awaited).
+    private var byeHeaders: [SIPHeader] = []
     /// The INVITE that created the session.
     public let invite: SIPMessage
     /// The tag the bridge uses in `To`.
@@ -173,7 +175,9 @@ public struct InviteSession: Sendable {
     /// - Parameters:
     ///   - branch: a fresh branch for the BYE.
     ///   - status: the final status used if the call is not answered yet (e.g. 480 or 503).
-    public mutating func hangUp(branch: String, status: Int = 480) -> [SessionAction] {
+    ///   - headers: extra BYE headers, e.g. `Reason` (RFC 3326) saying why the bridge ended it.
+    public mutating func hangUp(branch: String, status: Int = 480, headers: [SIPHeader] = []) -> [SessionAction] {
+        byeHeaders = headers
         switch state {
         case .proceeding:
             return reject(status: status)
@@ -220,7 +224,8 @@ public struct InviteSession: Sendable {
 
     private mutating func sendBye(branch: String) -> [SessionAction] {
         guard var dialog else { return [] }
-        let bye = dialog.makeRequest(.bye, via: local.via(branch: branch), contact: local.contact)
+        var bye = dialog.makeRequest(.bye, via: local.via(branch: branch), contact: local.contact)
+        bye.otherHeaders.append(contentsOf: byeHeaders)
         self.dialog = dialog
         state = .terminating
         return [.sendRequest(bye)]

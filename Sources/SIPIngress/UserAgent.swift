@@ -103,8 +103,12 @@ public final class UserAgent: Sendable {
     }
 
     /// Hangs a call up: BYE when answered (after the ACK), else the final `status`.
-    public func hangUp(_ id: SessionID, status: Int = 480) {
-        eventLoop.execute { self.core.value.hangUp(id, status: status) }
+    /// - Parameters:
+    ///   - id: the session.
+    ///   - status: the final response if the call is not answered yet.
+    ///   - headers: extra BYE headers such as `Reason` (RFC 3326).
+    public func hangUp(_ id: SessionID, status: Int = 480, headers: [SIPHeader] = []) {
+        eventLoop.execute { self.core.value.hangUp(id, status: status, headers: headers) }
     }
 
     /// The number of calls the SIP layer tracks.

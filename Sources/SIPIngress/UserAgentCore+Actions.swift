@@ -14,8 +14,8 @@ extension UserAgentCore {
     }
 
     /// Ends the call: BYE once confirmed, a final response if not yet answered.
-    func hangUp(_ id: SessionID, status: Int) {
-        runSession(id) { $0.hangUp(branch: Self.branch(), status: status) }
+    func hangUp(_ id: SessionID, status: Int, headers: [SIPHeader] = []) {
+        runSession(id) { $0.hangUp(branch: Self.branch(), status: status, headers: headers) }
     }
 
     /// Ends every session (shutdown): BYE or 503, timers cancelled.

@@ -51,6 +51,16 @@ public struct StreamSession: Sendable {
             timestamp: startEpochMilliseconds + 20 * (chunk - 1), chunk: chunk, payload: payload, into: &buffer)
     }
 
+    /// Writes a `dtmf` event (spec §3.5 extension) stamped on the inbound track's clock: the
+    /// `media.timestamp` of the frame now being sent.
+    public mutating func writeDTMF(digit: Character, durationMilliseconds: Int, into buffer: inout ByteBuffer) {
+        let chunk = max(1, chunks[.inbound] ?? 0)
+        _ = StreamEventWriter.writeDTMF(
+            sequenceNumber: nextSequenceNumber(), streamId: start.streamId, digit: digit,
+            timestamp: startEpochMilliseconds + 20 * (chunk - 1), durationMilliseconds: durationMilliseconds,
+            into: &buffer)
+    }
+
     /// Writes `playedStream` for a checkpoint (spec §3.3, superset shape).
     public mutating func writePlayedStream(name: String, into buffer: inout ByteBuffer) {
         _ = StreamEventWriter.writePlayedStream(

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Logging
 import NIOCore
 import NIOPosix
@@ -16,7 +19,7 @@ struct BridgeHarness {
     static func rtpRange(_ index: Int) -> String { "\(31000 + index * 100)-\(31000 + index * 100 + 99)" }
 
     static func start(
-        rtpRangeIndex: Int, codecs: String = "[PCMU, PCMA]", extraRoute: String = "",
+        rtpRangeIndex: Int, codecs: String = "[PCMU, PCMA]", extraRoute: String = "", rtpExtra: String = "",
         onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
     ) async throws -> BridgeHarness {
         let agent = try await TestAgent.start(onConnect: onConnect)
@@ -28,6 +31,7 @@ struct BridgeHarness {
               address: 127.0.0.1
               port_range: "\(rtpRange(rtpRangeIndex))"
               codecs: \(codecs)
+              \(rtpExtra)
             status:
               listen: "127.0.0.1:0"
             routes:
@@ -43,6 +47,13 @@ struct BridgeHarness {
         logger.logLevel = .warning
         let bridge = try await Bridge.start(config: config, logger: logger)
         return BridgeHarness(bridge: bridge, agent: agent, group: MultiThreadedEventLoopGroup(numberOfThreads: 1))
+    }
+
+    /// The bridge's `/status` document.
+    func status() async throws -> [String: Any] {
+        let url = URL(string: "http://127.0.0.1:\(bridge.statusPort)/status")!
+        let (data, _) = try await URLSession.shared.data(from: url)
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
     }
 
     func caller() async throws -> TestCaller {

@@ -45,9 +45,10 @@ func assertMediaEvents(_ connection: AgentConnection) throws -> (payload: [UInt8
     return (payload, media.map(\.time))
 }
 
-/// Frames arrive at 50 per second (±5 %) over the call and none are missing.
-func assertCadence(_ times: [ContinuousClock.Instant], frames: Int) {
-    #expect(times.count == frames)
+/// Frames arrive at 50 per second (±5 %) over the whole call, through the caller's audio and
+/// the silence after it (the bridge keeps the clock when RTP stops).
+func assertCadence(_ times: [ContinuousClock.Instant], atLeast frames: Int) {
+    #expect(times.count >= frames)
     guard let first = times.first, let last = times.last, times.count > 10 else { return }
     let seconds = Double((last - first).components.attoseconds) / 1e18 + Double((last - first).components.seconds)
     let rate = Double(times.count - 1) / seconds
@@ -67,4 +68,12 @@ func assertReturnPath(_ record: SippCallTests.CallRecord, expected: [UInt8], sil
     let median = deltas[deltas.count / 2]
     #expect(abs(median - 20) <= 2, "median RTP spacing \(median) ms")
     #expect(record.connection.events("stop").isEmpty)
+}
+
+/// The stream carries the caller's audio exactly, then (once the caller stops sending) a
+/// 60 ms fade of concealment and silence on the same 20 ms clock.
+func assertCallerAudio(_ payload: [UInt8], equals sent: [UInt8], thenSilence silence: UInt8) {
+    #expect(firstMismatch(Array(payload.prefix(sent.count)), sent) == nil, "caller audio must arrive byte for byte")
+    let tail = payload.dropFirst(sent.count + 480)
+    #expect(tail.allSatisfy { $0 == silence }, "after the fade only silence")
 }

@@ -71,14 +71,17 @@ public final class TestCaller: Sendable {
         try await send(lines.joined(separator: "\r\n") + "\r\n\r\n")
     }
 
-    /// Sends one RTP packet to the bridge's RTP port.
-    public func sendRTP(payload: [UInt8], payloadType: UInt8, sequence: UInt16, timestamp: UInt32, marker: Bool = false) async throws {
+    /// Sends one RTP packet to the bridge's RTP port, from the caller's RTP socket or `socket`.
+    public func sendRTP(
+        payload: [UInt8], payloadType: UInt8, sequence: UInt16, timestamp: UInt32, marker: Bool = false,
+        from socket: UDPEndpoint? = nil
+    ) async throws {
         guard let port = bridgeRTPPort else { throw TestFailure("no RTP port in the answer") }
         var packet: [UInt8] = [0x80, (marker ? 0x80 : 0) | payloadType]
         packet += withUnsafeBytes(of: sequence.bigEndian, Array.init)
         packet += withUnsafeBytes(of: timestamp.bigEndian, Array.init)
         packet += withUnsafeBytes(of: UInt32(0x1234_5678).bigEndian, Array.init)
-        try await rtp.send(packet + payload, toPort: port)
+        try await (socket ?? rtp).send(packet + payload, toPort: port)
     }
 
     /// Every SIP message received, parsed.

@@ -5,55 +5,6 @@ import SIPIngress
 import Transcode
 import WSEgress
 
-/// Caller → AI: RTP in, `media` events out (ARCHITECTURE "The two media paths").
-extension Call: RTPReceiver {
-    func receivedRTP(_ datagram: ByteBuffer, from source: SocketAddress) {
-        guard isActive, let stream else { return }
-        let packet: RTPPacket
-        do {
-            packet = try RTPPacket(parsing: datagram)
-        } catch {
-            stats.packetsDropped += 1
-            return
-        }
-        guard packet.header.payloadType == media.payloadType else {
-            // telephone-event (RFC 4733) and comfort noise (RFC 3389) arrive with the media
-            // work; anything else is not ours.
-            stats.packetsDropped += 1
-            return
-        }
-        stats.packetsIn += 1
-        let format = route.stream.contentType
-        let payload: ByteBuffer
-        if media.codec == .pcmu && format.encoding == .mulaw {
-            payload = packet.payload  // pass-through, no copy
-        } else {
-            payload = convertInbound(packet.payload, format: format, allocator: stream.channel.allocator)
-        }
-        var wrote = false
-        framer.push(payload) { frame in
-            var buffer = stream.channel.allocator.buffer(capacity: 96 + frame.readableBytes * 4 / 3)
-            streamSession.writeMedia(frame, into: &buffer)
-            stream.write(text: buffer)
-            stats.mediaSent += 1
-            wrote = true
-        }
-        if wrote { stream.flush() }
-    }
-
-    private func convertInbound(_ payload: ByteBuffer, format: AudioFormat, allocator: ByteBufferAllocator) -> ByteBuffer {
-        let size = AudioConverter.streamBytes(forCodecBytes: payload.readableBytes, encoding: format.encoding)
-        var output = allocator.buffer(capacity: size)
-        output.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
-            payload.withUnsafeReadableBytes { source in
-                AudioConverter.codecToStream(
-                    source, codec: media.codec, encoding: format.encoding, byteOrder: .big, output: target)
-            }
-        }
-        return output
-    }
-}
-
 /// AI → caller: stream events in, paced RTP out.
 extension Call: StreamConnectionDelegate {
     func streamReceived(_ event: InboundEvent) {

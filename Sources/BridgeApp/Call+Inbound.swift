@@ -1,0 +1,155 @@
+import Logging
+import NIOCore
+import RTPMedia
+import SIPIngress
+import Transcode
+import WSEgress
+
+/// Caller → AI (ARCHITECTURE "The two media paths"): RTP in, one `media` event per 20 ms out.
+///
+/// Symmetric RTP: the first valid packet latches where the caller's media comes from; the
+/// bridge sends there from then on and drops packets from anywhere else (issue 4: no media
+/// hijack). Packets go through the reorder buffer, which releases in-order audio at once and
+/// declares missing audio on the clock; missing audio is concealed (repeat and fade, then
+/// silence), so the stream's cadence survives loss and DTX.
+extension Call: RTPReceiver {
+    func receivedRTP(_ datagram: ByteBuffer, from source: SocketAddress) {
+        guard isActive else { return }
+        let packet: RTPPacket
+        do {
+            packet = try RTPPacket(parsing: datagram)
+        } catch {
+            stats.packetsDropped += 1
+            return
+        }
+        guard acceptSource(source, payloadType: packet.header.payloadType) else { return }
+        let now = NIODeadline.now()
+        lastRTPArrival = now
+        switch packet.header.payloadType {
+        case media.payloadType:
+            receivedAudio(packet, at: now)
+        case media.telephoneEventPayloadType:
+            for digit in dtmf.push(packet.payload, timestamp: packet.header.timestamp) { sendDTMF(digit) }
+        case 13:
+            break  // comfort noise (RFC 3389): the caller is silent; the buffer fills the gap
+        default:
+            stats.packetsDropped += 1
+        }
+    }
+
+    /// Latches on the first packet of the negotiated codec (or telephone-event) and rejects
+    /// other sources afterwards.
+    private func acceptSource(_ source: SocketAddress, payloadType: UInt8) -> Bool {
+        if let latched = latchedSource {
+            guard latched == source else {
+                stats.packetsFromOtherSources += 1
+                return false
+            }
+            return true
+        }
+        guard payloadType == media.payloadType || payloadType == media.telephoneEventPayloadType else {
+            stats.packetsDropped += 1
+            return false
+        }
+        latchedSource = source
+        if source != remoteRTPAddress {
+            logger.info("RTP latched", metadata: ["rtp.sdp": "\(remoteRTPAddress)", "rtp.source": "\(source)"])
+            remoteRTPAddress = source
+        }
+        return true
+    }
+
+    private func receivedAudio(_ packet: RTPPacket, at now: NIODeadline) {
+        if let ssrc, ssrc != packet.header.ssrc {
+            jitterBuffer.reset()
+            reception = ReceptionStatistics(clockRate: media.codec.clockRate)
+        }
+        ssrc = packet.header.ssrc
+        guard reception.record(sequenceNumber: packet.header.sequenceNumber, timestamp: packet.header.timestamp, arrival: now)
+        else { return }
+        stats.packetsIn += 1
+        stats.bytesIn += packet.payload.readableBytes
+        bufferOutputs.removeAll(keepingCapacity: true)
+        jitterBuffer.push(timestamp: packet.header.timestamp, payload: packet.payload, arrival: now, into: &bufferOutputs)
+        forwardBufferOutputs()
+        scheduleInboundTimer()
+    }
+
+    /// The reorder buffer's deadline passed: release held audio, declare what is missing.
+    func inboundTimerFired() {
+        inboundTask = nil
+        guard isActive else { return }
+        bufferOutputs.removeAll(keepingCapacity: true)
+        jitterBuffer.tick(now: .now(), into: &bufferOutputs)
+        forwardBufferOutputs()
+        scheduleInboundTimer()
+    }
+
+    func scheduleInboundTimer() {
+        guard let deadline = jitterBuffer.nextDeadline else { return }
+        if let scheduled = inboundDeadline, inboundTask != nil, scheduled <= deadline { return }
+        inboundTask?.cancel()
+        inboundDeadline = deadline
+        inboundTask = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.inboundTimerFired() }
+    }
+
+    /// Turns released and missing audio into 20 ms `media` events.
+    private func forwardBufferOutputs() {
+        guard let stream, !bufferOutputs.isEmpty else { return }
+        var wrote = false
+        for output in bufferOutputs {
+            var codecBytes: ByteBuffer
+            switch output {
+            case .audio(let payload):
+                payload.withUnsafeReadableBytes { concealer.received($0) }
+                codecBytes = payload
+            case .missing(let units):
+                codecBytes = stream.channel.allocator.buffer(capacity: units)
+                codecBytes.writeWithUnsafeMutableBytes(minimumWritableBytes: units) { target in
+                    concealer.conceal(into: UnsafeMutableRawBufferPointer(rebasing: target[0..<units]))
+                    return units
+                }
+                stats.unitsConcealed += units
+            }
+            let format = route.stream.contentType
+            let streamBytes =
+                media.codec == .pcmu && format.encoding == .mulaw
+                ? codecBytes : convertInbound(codecBytes, format: format, allocator: stream.channel.allocator)
+            framer.push(streamBytes) { frame in
+                var buffer = stream.channel.allocator.buffer(capacity: 96 + frame.readableBytes * 4 / 3)
+                streamSession.writeMedia(frame, into: &buffer)
+                stream.write(text: buffer)
+                stats.mediaSent += 1
+                wrote = true
+            }
+        }
+        if wrote { stream.flush() }
+        stats.late = jitterBuffer.late
+        stats.lost = reception.lost
+        stats.duplicates = reception.duplicates
+        stats.jitterMilliseconds = reception.jitterMilliseconds
+    }
+
+    private func convertInbound(_ payload: ByteBuffer, format: AudioFormat, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let size = AudioConverter.streamBytes(forCodecBytes: payload.readableBytes, encoding: format.encoding)
+        var output = allocator.buffer(capacity: size)
+        output.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
+            payload.withUnsafeReadableBytes { source in
+                AudioConverter.codecToStream(
+                    source, codec: media.codec, encoding: format.encoding, byteOrder: .big, output: target)
+            }
+        }
+        return output
+    }
+
+    /// Sends a `dtmf` event for a key press (spec §3.5 extension), if the route wants them.
+    private func sendDTMF(_ digit: DTMFDigit) {
+        stats.dtmfDigits += 1
+        logger.info("DTMF", metadata: ["digit": "\(digit.digit)"])
+        guard route.stream.dtmfEvents, let stream else { return }
+        var buffer = stream.channel.allocator.buffer(capacity: 160)
+        let milliseconds = digit.durationUnits * 1000 / media.codec.clockRate
+        streamSession.writeDTMF(digit: digit.digit, durationMilliseconds: milliseconds, into: &buffer)
+        stream.send(text: buffer)
+    }
+}

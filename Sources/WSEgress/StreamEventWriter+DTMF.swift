@@ -1,0 +1,35 @@
+public import NIOCore
+
+extension StreamEventWriter {
+    /// Writes a `dtmf` event, the Plivo-shaped extension of spec §3.5 and §9 that both Pipecat
+    /// serializers consume: `{"event":"dtmf","sequenceNumber":N,"streamId":"…","dtmf":{"track":
+    /// "inbound","digit":"5","timestamp":"…","duration":160}}`. `duration` (milliseconds, an
+    /// integer) is a superset field; clients that do not know it ignore it.
+    /// - Parameters:
+    ///   - sequenceNumber: the stream-wide message counter.
+    ///   - streamId: the stream's id.
+    ///   - digit: `0`-`9`, `*`, `#`, `A`-`D`.
+    ///   - timestamp: milliseconds, written as a string like `media.timestamp`.
+    ///   - durationMilliseconds: how long the key was held.
+    ///   - buffer: the target.
+    /// - Returns: the number of bytes written.
+    @discardableResult
+    public static func writeDTMF(
+        sequenceNumber: Int, streamId: String, digit: Character, timestamp: Int, durationMilliseconds: Int,
+        into buffer: inout ByteBuffer
+    ) -> Int {
+        let begin = buffer.writerIndex
+        buffer.writeStaticString(#"{"event":"dtmf","sequenceNumber":"#)
+        buffer.writeJSONInteger(sequenceNumber)
+        buffer.writeStaticString(#","streamId":"#)
+        buffer.writeJSONString(streamId)
+        buffer.writeStaticString(#","dtmf":{"track":"inbound","digit":"#)
+        buffer.writeJSONString(String(digit))
+        buffer.writeStaticString(#","timestamp":"#)
+        buffer.writeJSONIntegerString(timestamp)
+        buffer.writeStaticString(#","duration":"#)
+        buffer.writeJSONInteger(durationMilliseconds)
+        buffer.writeStaticString("}}")
+        return buffer.writerIndex - begin
+    }
+}
