@@ -26,7 +26,8 @@ extension BridgeConfig {
             config.sip.parse(sip, reader)
         }
         if let rtp = reader.mapping(
-            top["rtp"], "rtp", allowed: ["address", "port_range", "codecs", "max_queued_s", "reorder_ms", "timeout_s"])
+            top["rtp"], "rtp", allowed: ["address", "port_range", "codecs", "max_queued_s", "reorder_ms", "timeout_s", "silence_when_idle", "rtcp_interval_s",
+            ])
         {
             config.rtp.parse(rtp, reader)
         }
@@ -137,6 +138,8 @@ extension BridgeConfig.RTP {
         if let value = reader.int(rtp["max_queued_s"], "rtp.max_queued_s", in: 1...3600) { maxQueuedSeconds = value }
         if let value = reader.int(rtp["reorder_ms"], "rtp.reorder_ms", in: 0...200) { reorderMilliseconds = value }
         if let value = reader.int(rtp["timeout_s"], "rtp.timeout_s", in: 0...86_400) { timeoutSeconds = value }
+        if let value = reader.bool(rtp["silence_when_idle"], "rtp.silence_when_idle") { silenceWhenIdle = value }
+        if let value = reader.int(rtp["rtcp_interval_s"], "rtp.rtcp_interval_s", in: 0...60) { rtcpIntervalSeconds = value }
     }
 }
 

@@ -32,6 +32,11 @@ struct BridgeConfig: Sendable {
         var reorderMilliseconds = 20
         /// `rtp.timeout_s`: no RTP for this long ends the call (0 = off).
         var timeoutSeconds = 60
+        /// `rtp.silence_when_idle`: send silence when the AI has nothing to play (keeps NAT
+        /// bindings and carrier RTP timers alive); `false` sends nothing (DTX).
+        var silenceWhenIdle = true
+        /// `rtp.rtcp_interval_s`: nominal RTCP report interval (RFC 3550 §6.2), 0 = no RTCP.
+        var rtcpIntervalSeconds = 5
     }
 
     /// `status.*`.

@@ -56,6 +56,8 @@ extension Call: StreamConnectionDelegate {
             return
         }
         let input = play.payload
+        let arrival = NIODeadline.now()
+        let wasIdle = playout.queuedBytes == 0
         if format.encoding == .mulaw && media.codec == .pcmu {
             playout.append(input)
         } else {
@@ -69,6 +71,23 @@ extension Call: StreamConnectionDelegate {
             playout.append(output)
         }
         stats.playoutBytesQueued = playout.queuedBytes
+        if wasIdle && playout.queuedBytes > 0 && isActive { startTalkSpurt(arrival: arrival) }
+    }
+
+    /// The first frame of a talk-spurt goes out now with the marker bit (RFC 3551 §4.1), not
+    /// at the next tick; it takes the next grid slot, so the cadence and timestamps hold.
+    private func startTalkSpurt(arrival: NIODeadline) {
+        // At most one early packet per grid slot: if the next slot is already claimed, the
+        // pacer sends this audio on its deadline.
+        guard var pacer, pacer.nextDeadline <= arrival + pacer.interval else { return }
+        sender.startTalkSpurt()
+        sendFrame()
+        pacer.claimNextFrame()
+        self.pacer = pacer
+        stream?.flush()
+        if stats.firstAudioDelayMicroseconds == nil {
+            stats.firstAudioDelayMicroseconds = Int((NIODeadline.now() - arrival).nanoseconds / 1000)
+        }
     }
 
     /// Sends one 20 ms RTP packet: queued AI audio, or silence to keep NAT bindings and the
@@ -76,6 +95,12 @@ extension Call: StreamConnectionDelegate {
     func sendFrame() {
         guard let rtp else { return }
         let frameSize = media.codec.bytesPer20ms
+        if !rtpConfig.silenceWhenIdle && playout.queuedBytes == 0 {
+            // DTX: nothing to send; the timestamp still advances with time (RFC 3550 §5.1).
+            sender.skip(frames: 1)
+            sender.startTalkSpurt()
+            return
+        }
         var packet = rtp.channel.allocator.buffer(capacity: RTPHeader.fixedSize + frameSize)
         sender.writeNextHeader(into: &packet)
         let frame = playout.takeFrame(size: frameSize, silence: media.codec.silenceCode, into: &packet)

@@ -41,7 +41,7 @@ final class Call {
     var logger: Logger
 
     private var state = State.connecting
-    private let rtpConfig: BridgeConfig.RTP
+    let rtpConfig: BridgeConfig.RTP
     private let userAgent: UserAgent
     private let onEnd: @Sendable (SessionID) -> Void
     var streamSession: StreamSession
@@ -61,6 +61,8 @@ final class Call {
     var inboundTask: Scheduled<Void>?
     var inboundDeadline: NIODeadline?
     private var mediaTimeoutTask: Scheduled<Void>?
+    var rtcp: RTCPReporter
+    var rtcpTask: Scheduled<Void>?
     var framer: InboundFramer
     var playout: PlayoutQueue
     var sender: RTPSender
@@ -104,6 +106,7 @@ final class Call {
         jitterBuffer = InboundJitterBuffer(configuration: buffer)
         reception = ReceptionStatistics(clockRate: media.codec.clockRate)
         concealer = G711Concealer(codec: media.codec)
+        rtcp = RTCPReporter(ssrc: sender.ssrc, cname: "sipbridge-\(id.prefix(8))")
         bufferOutputs.reserveCapacity(8)
     }
 
@@ -165,6 +168,7 @@ final class Call {
         // The stream gets a frame every 20 ms from the answer on, RTP or not (spec §3.2).
         jitterBuffer.startClock(at: now)
         scheduleInboundTimer()
+        scheduleRTCP()
         logger.info(
             "call answered",
             metadata: ["route": "\(route.name)", "codec": "\(media.codec)", "rtp.local_port": "\(rtp?.port ?? 0)"])
@@ -182,6 +186,7 @@ final class Call {
         timeoutTask?.cancel()
         inboundTask?.cancel()
         mediaTimeoutTask?.cancel()
+        rtcpTask?.cancel()
         stream?.close()
         rtp?.close()
         if !sipAlreadyEnded {

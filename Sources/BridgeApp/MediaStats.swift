@@ -32,4 +32,12 @@ struct MediaStats: Sendable, Codable {
     var unitsConcealed = 0
     /// DTMF key presses received (RFC 4733).
     var dtmfDigits = 0
+    /// Round-trip time from the caller's RTCP reports (RFC 3550 §6.4.1), milliseconds.
+    var roundTripMilliseconds: Double?
+    /// The fraction of our packets the caller reports lost (0…1).
+    var remoteFractionLost: Double?
+    /// RTCP compound reports sent.
+    var rtcpSent = 0
+    /// From the first `playAudio` of the call to its first RTP packet, microseconds.
+    var firstAudioDelayMicroseconds: Int?
 }

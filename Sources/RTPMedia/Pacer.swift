@@ -33,6 +33,13 @@ public struct Pacer: Sendable {
     /// The deadline of the next frame to send.
     public var nextDeadline: NIODeadline { deadline(ofFrame: nextFrame) }
 
+    /// The frame due next was sent ahead of its deadline (the first frame of a talk-spurt goes
+    /// out at once instead of waiting up to 20 ms): skip its slot so the grid, and with it the
+    /// RTP timestamps, stay where they were — one packet early, no drift.
+    public mutating func claimNextFrame() {
+        nextFrame += 1
+    }
+
     /// What a wake-up at `now` must do. After a stall longer than `maximumBurst` frames the
     /// oldest due frames are skipped: the caller advances its RTP timestamp by `skipped`
     /// frames (`RTPSender.skip(frames:)`) and keeps its queued audio, which is delayed, not lost.

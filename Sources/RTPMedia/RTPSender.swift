@@ -15,6 +15,9 @@ public struct RTPSender: Sendable {
     /// Packets written so far.
     public private(set) var packetCount: UInt64 = 0
 
+    /// The timestamp the next packet will carry (for the RTCP SR's RTP/NTP mapping).
+    public var nextTimestamp: UInt32 { timestamp }
+
     /// Creates a sender with random initial values (RFC 3550 §5.1 recommends them).
     public init(payloadType: UInt8, samplesPerFrame: UInt32) {
         self.init(

@@ -5,12 +5,16 @@ import NIOPosix
 public protocol RTPReceiver: AnyObject {
     /// An RTP datagram arrived.
     func receivedRTP(_ datagram: ByteBuffer, from source: SocketAddress)
+    /// An RTCP datagram arrived on the odd port.
+    func receivedRTCP(_ datagram: ByteBuffer, from source: SocketAddress)
+}
+
+extension RTPReceiver {
+    /// By default RTCP is read and ignored.
+    public func receivedRTCP(_ datagram: ByteBuffer, from source: SocketAddress) {}
 }
 
 /// One call's RTP/RTCP port pair (RFC 3550 §11), bound on the call's event loop.
-///
-/// RTCP arrives on the odd port and is read and dropped for now (its reports come with the
-/// media-statistics work); binding it keeps the pair ours.
 public final class RTPTransport {
     /// The RTP channel.
     public let channel: any Channel
@@ -58,7 +62,8 @@ public final class RTPTransport {
                 DatagramBootstrap(group: eventLoop)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(RTCPDiscardHandler())
+                            try channel.pipeline.syncOperations.addHandler(
+                                RTPInboundHandler(receiver: receiverBox.value, rtcp: true))
                         }
                     }
                     .bind(host: host, port: port + 1)
@@ -86,6 +91,11 @@ public final class RTPTransport {
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: datagram), promise: nil)
     }
 
+    /// Sends one RTCP datagram from the odd port.
+    public func sendRTCP(_ datagram: ByteBuffer, to destination: SocketAddress) {
+        rtcpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: datagram), promise: nil)
+    }
+
     /// Closes both sockets and returns the port pair to the pool once they are closed.
     public func close() {
         guard !released else { return }
@@ -96,29 +106,28 @@ public final class RTPTransport {
     }
 }
 
-/// Forwards RTP datagrams to the receiver (the handler only translates, STYLE.md rule 6).
+/// Forwards RTP or RTCP datagrams to the receiver (the handler only translates, STYLE.md rule 6).
 private final class RTPInboundHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private let receiver: any RTPReceiver
+    private let rtcp: Bool
 
-    init(receiver: any RTPReceiver) { self.receiver = receiver }
+    init(receiver: any RTPReceiver, rtcp: Bool = false) {
+        self.receiver = receiver
+        self.rtcp = rtcp
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        receiver.receivedRTP(envelope.data, from: envelope.remoteAddress)
+        if rtcp {
+            receiver.receivedRTCP(envelope.data, from: envelope.remoteAddress)
+        } else {
+            receiver.receivedRTP(envelope.data, from: envelope.remoteAddress)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // ICMP errors from a peer that went away must not close the call's socket.
     }
-}
-
-/// Reads and drops RTCP until RTCP reports are implemented.
-private final class RTCPDiscardHandler: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {}
 }

@@ -28,6 +28,11 @@ public struct ReceptionStatistics: Sendable {
         return Int(highest - base + 1)
     }
 
+    /// The extended highest sequence number received (§6.4.1: cycles << 16 | sequence).
+    public var extendedHighestSequence: UInt32 {
+        UInt32(truncatingIfNeeded: sequence.highest ?? 0)
+    }
+
     /// Packets lost: expected minus received, never negative (§A.3).
     public var lost: Int { max(0, expected - received) }
 

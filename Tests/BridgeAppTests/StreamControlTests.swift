@@ -117,3 +117,62 @@ struct StreamControlTests {
         await harness.stop()
     }
 }
+
+/// The return path's idle behaviour: the first frame of a talk-spurt goes out at once with the
+/// marker bit; with `silence_when_idle: false` nothing is sent while the AI is silent.
+@Suite(.serialized)
+struct TalkSpurtTests {
+    @Test func firstFrameOfATalkSpurtCarriesTheMarkerBit() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 16)
+        let caller = try await harness.caller()
+        #expect(try await caller.invite() == 200)
+        let agent = try await harness.agent.connection()
+        try await agent.waitFor("start")
+        try await Task.sleep(for: .milliseconds(110))
+        agent.send(json: [
+            "event": "playAudio",
+            "media": ["contentType": "audio/x-mulaw", "sampleRate": 8000, "payload": Data(pattern(480)).base64EncodedString()],
+        ])
+        agent.send(json: ["event": "checkpoint", "name": "done"])
+        try await agent.waitFor("playedStream")
+        let packets = caller.rtp.datagrams.map(\.bytes).filter { $0.count > 12 }
+        let firstAudio = try #require(packets.firstIndex { $0[12...].contains { $0 != 0xFF } })
+        #expect(packets[firstAudio][1] & 0x80 != 0, "marker bit on the first packet of the talk-spurt")
+        #expect(packets[firstAudio + 1][1] & 0x80 == 0)
+        // Timestamps stay contiguous across the early packet: +160 per packet.
+        let timestamps = packets.map { UInt32($0[4]) << 24 | UInt32($0[5]) << 16 | UInt32($0[6]) << 8 | UInt32($0[7]) }
+        let steps = zip(timestamps.dropFirst(), timestamps).map { pair in pair.0 &- pair.1 }
+        #expect(steps.allSatisfy { $0 == 160 })
+        let status = try await harness.status()
+        let media = try #require(((status["calls"] as? [[String: Any]])?.first)?["media"] as? [String: Any])
+        #expect(media["firstAudioDelayMicroseconds"] is Int)
+        #expect(try await caller.bye() == 200)
+        try await harness.waitIdle()
+        await caller.close()
+        await harness.stop()
+    }
+
+    @Test func dtxSendsNothingWhileIdleAndJumpsTheTimestamp() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 17, rtpExtra: "silence_when_idle: false")
+        let caller = try await harness.caller()
+        #expect(try await caller.invite() == 200)
+        let agent = try await harness.agent.connection()
+        try await agent.waitFor("start")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(caller.rtp.datagrams.isEmpty, "nothing is sent while the AI is silent")
+        agent.send(json: [
+            "event": "playAudio",
+            "media": ["contentType": "audio/x-mulaw", "sampleRate": 8000, "payload": Data(pattern(320)).base64EncodedString()],
+        ])
+        agent.send(json: ["event": "checkpoint", "name": "done"])
+        try await agent.waitFor("playedStream")
+        try await Task.sleep(for: .milliseconds(200))
+        let packets = caller.rtp.datagrams.map(\.bytes)
+        #expect(packets.count == 2, "two frames of audio, then nothing again")
+        #expect(packets.first.map { $0[1] & 0x80 != 0 } == true)
+        #expect(try await caller.bye() == 200)
+        try await harness.waitIdle()
+        await caller.close()
+        await harness.stop()
+    }
+}

@@ -7,8 +7,10 @@ public import NIOCore
 public final class TestCaller: Sendable {
     /// The SIP socket.
     public let sip: UDPEndpoint
-    /// The RTP socket (advertised in the SDP offer).
+    /// The RTP socket (advertised in the SDP offer), on an even port.
     public let rtp: UDPEndpoint
+    /// The RTCP socket on the next port (RFC 3550 §11).
+    public let rtcp: UDPEndpoint
     private let bridgePort: Int
     private let callID = UUID().uuidString
     private let fromTag = String(UInt32.random(in: 1...UInt32.max), radix: 16)
@@ -18,7 +20,7 @@ public final class TestCaller: Sendable {
     public init(bridgePort: Int, group: any EventLoopGroup) async throws {
         self.bridgePort = bridgePort
         self.sip = try await UDPEndpoint.bind(group: group)
-        self.rtp = try await UDPEndpoint.bind(group: group)
+        (self.rtp, self.rtcp) = try await Self.bindPair(group: group)
     }
 
     /// The RTP port the bridge answered with.
@@ -106,6 +108,18 @@ public final class TestCaller: Sendable {
     public func close() async {
         await sip.close()
         await rtp.close()
+        await rtcp.close()
+    }
+
+    /// Binds an even/odd port pair in 44000-48999 (clear of the sipp tests' ports; bounded attempts).
+    private static func bindPair(group: any EventLoopGroup) async throws -> (UDPEndpoint, UDPEndpoint) {
+        for _ in 0..<50 {
+            let port = Int.random(in: 22_000...24_499) * 2
+            guard let rtp = try? await UDPEndpoint.bind(port: port, group: group) else { continue }
+            if let rtcp = try? await UDPEndpoint.bind(port: port + 1, group: group) { return (rtp, rtcp) }
+            await rtp.close()
+        }
+        throw TestFailure("no free RTP/RTCP port pair")
     }
 
     private func request(_ method: String, cseq: Int, to: String, body: String = "", user: String) -> String {
