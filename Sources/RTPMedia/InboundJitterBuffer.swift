@@ -19,7 +19,7 @@ public struct InboundJitterBuffer: Sendable {
         public var reorderWindow: TimeAmount = .milliseconds(20)
         /// Out-of-order packets held at most; beyond it the oldest gap is given up.
         public var maximumHeld = 32
-        /// A forward jump larger than this (units) is a new timeline, not loss (2 s).
+        /// A jump larger than this (units), forward or back, is a new timeline, not loss (2 s).
         public var resyncUnits: Int64 = 16_000
         /// Missing frames declared in one tick at most (bounds the work after a stall).
         public var maximumFillPerTick = 50
@@ -77,6 +77,7 @@ public struct InboundJitterBuffer: Sendable {
     /// Forgets the timeline (a new SSRC): the next packet starts afresh; the 20 ms clock keeps
     /// running meanwhile.
     public mutating func reset() {
+        if next != nil { resyncs += 1 }
         timestamps = SequenceUnwrapper(bits: 32)
         next = nil
         held.removeAll(keepingCapacity: true)
@@ -90,19 +91,23 @@ public struct InboundJitterBuffer: Sendable {
     ///   - arrival: when it arrived.
     ///   - outputs: receives whatever can be released now.
     public mutating func push(timestamp: UInt32, payload: ByteBuffer, arrival: NIODeadline, into outputs: inout [Output]) {
+        // Deadlines already passed apply first, so a timer and a packet at the same instant (or
+        // a timer running late) give the same result as a timer on time.
+        tick(now: arrival, into: &outputs)
         let start = timestamps.unwrap(timestamp)
         guard let expected = next else {
             emit(payload, at: start, arrival: arrival, into: &outputs)
             return
         }
+        if abs(start - expected) > configuration.resyncUnits {
+            // A jump either way, not loss or lateness (a sender restarting its timestamps keeps
+            // its SSRC sometimes): release what is held and start a new timeline here.
+            drainAll(into: &outputs)
+            resyncs += 1
+            emit(payload, at: start, arrival: arrival, into: &outputs)
+            return
+        }
         if start > expected {
-            if start - expected > configuration.resyncUnits {
-                // A jump, not loss: release what is held and start a new timeline here.
-                drainAll(into: &outputs)
-                resyncs += 1
-                emit(payload, at: start, arrival: arrival, into: &outputs)
-                return
-            }
             hold(Held(timestamp: start, payload: payload, arrival: arrival), into: &outputs)
             return
         }

@@ -66,7 +66,12 @@ public struct ReceptionStatistics: Sendable {
         }
         received += 1
         // §A.8: D = (Rj - Ri) - (Sj - Si), J += (|D| - J) / 16, all in timestamp units.
-        let arrivalUnits = Int64(Double(arrival.uptimeNanoseconds) * Double(clockRate) / 1e9)
+        // Exact integer scaling: nanoseconds × rate exceeds a Double's 53 bits after a day of
+        // uptime (and UInt64 after weeks), so whole seconds and the remainder scale separately.
+        let nanoseconds = arrival.uptimeNanoseconds
+        let rate = UInt64(clockRate)
+        let arrivalUnits = Int64(
+            nanoseconds / 1_000_000_000 * rate + nanoseconds % 1_000_000_000 * rate / 1_000_000_000)
         let transit = arrivalUnits - Int64(timestamp)
         if let previousTransit {
             var difference = transit - previousTransit

@@ -44,6 +44,9 @@ public struct DTMFDetector: Sendable {
             let flags = payload.getInteger(at: payload.readerIndex + 1, as: UInt8.self),
             let duration = payload.getInteger(at: payload.readerIndex + 2, as: UInt16.self)
         else { return [] }
+        // A straggler from an earlier event (timestamps compared modulo 2^32) is already
+        // accounted for; taking it as a new event would report both presses again.
+        if let current, Int32(bitPattern: timestamp &- current.timestamp) < 0 { return [] }
         var completed: [DTMFDigit] = []
         if let current, current.timestamp != timestamp, lastReported != current.timestamp {
             // A new event began before the previous one's end arrived.
