@@ -35,6 +35,8 @@ public enum AudioConverter {
         case (.pcma, .mulaw):
             for index in 0..<count { output[index] = G711.aLawToMuLaw(input[index]) }
             return count
+        case (.g722, _):
+            preconditionFailure("G.722 is transcoded by InboundTranscoder, not sample for sample")
         case (_, .l16):
             precondition(output.count >= count * 2, "L16 output buffer too small")
             // The codec and byte order are decided once, outside the per-sample loop.
@@ -68,6 +70,8 @@ public enum AudioConverter {
         case (.mulaw, .pcma):
             for index in 0..<input.count { output[index] = G711.muLawToALaw(input[index]) }
             return input.count
+        case (_, .g722):
+            preconditionFailure("G.722 is transcoded by OutboundTranscoder, not sample for sample")
         case (.l16, _):
             let samples = input.count / 2
             precondition(output.count >= samples, "G.711 output buffer too small")

@@ -79,7 +79,7 @@ import Testing
         #expect(toStream(allCodes, codec: .pcma, encoding: .mulaw) == allCodes.map(G711.aLawToMuLaw))
     }
 
-    @Test(arguments: AudioCodec.allCases, L16ByteOrder.allCases)
+    @Test(arguments: [AudioCodec.pcmu, .pcma], L16ByteOrder.allCases)
     func g711ToL16MatchesTheDecoder(codec: AudioCodec, byteOrder: L16ByteOrder) {
         let expected = allCodes.flatMap { bytes(decode($0, codec), byteOrder) }
         #expect(toStream(allCodes, codec: codec, encoding: .l16, byteOrder: byteOrder) == expected)
@@ -108,7 +108,7 @@ import Testing
         #expect(toCodec(allCodes, encoding: .mulaw, codec: .pcma, samples: 256) == allCodes.map(G711.muLawToALaw))
     }
 
-    @Test(arguments: AudioCodec.allCases, L16ByteOrder.allCases)
+    @Test(arguments: [AudioCodec.pcmu, .pcma], L16ByteOrder.allCases)
     func l16ToG711MatchesTheEncoder(codec: AudioCodec, byteOrder: L16ByteOrder) {
         let input = sampleSweep.flatMap { bytes($0, byteOrder) }
         let output = toCodec(input, encoding: .l16, byteOrder: byteOrder, codec: codec, samples: sampleSweep.count)
@@ -124,7 +124,7 @@ import Testing
         #expect(ALaw.encode(8) != ALaw.encode(0x0800))
     }
 
-    @Test(arguments: AudioCodec.allCases, L16ByteOrder.allCases)
+    @Test(arguments: [AudioCodec.pcmu, .pcma], L16ByteOrder.allCases)
     func oddTrailingL16ByteIsIgnored(codec: AudioCodec, byteOrder: L16ByteOrder) {
         let input = bytes(1000, byteOrder) + bytes(-1000, byteOrder) + [0x7F]
         let output = toCodec(input, encoding: .l16, byteOrder: byteOrder, codec: codec, samples: 2)
@@ -142,7 +142,7 @@ import Testing
     /// G.711 → L16 → G.711 returns every code, in both byte orders. The one exception is
     /// µ-law 0x7F ("negative zero"), which decodes to the same 0 as 0xFF and so comes back as
     /// 0xFF; A-law has no zero level, so all 256 codes survive.
-    @Test(arguments: AudioCodec.allCases, L16ByteOrder.allCases)
+    @Test(arguments: [AudioCodec.pcmu, .pcma], L16ByteOrder.allCases)
     func everyCodeRoundTripsThroughL16(codec: AudioCodec, byteOrder: L16ByteOrder) {
         let linear = toStream(allCodes, codec: codec, encoding: .l16, byteOrder: byteOrder)
         let back = toCodec(linear, encoding: .l16, byteOrder: byteOrder, codec: codec, samples: 256)

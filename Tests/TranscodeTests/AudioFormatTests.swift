@@ -67,7 +67,9 @@ import Transcode
     @Test func codecLooksUpSDPEncodingNameCaseInsensitively() {
         #expect(AudioCodec(encodingName: "pcmu") == .pcmu)
         #expect(AudioCodec(encodingName: "PCMA") == .pcma)
-        #expect(AudioCodec(encodingName: "G722") == nil)
+        #expect(AudioCodec(encodingName: "g722") == .g722)
+        #expect(AudioCodec(encodingName: "G729") == nil)
+        #expect(AudioCodec(staticPayloadType: 9) == .g722)
         #expect(AudioCodec.pcmu.staticPayloadType == 0)
         #expect(AudioCodec(staticPayloadType: 8) == .pcma)
     }
