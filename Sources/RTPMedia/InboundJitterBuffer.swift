@@ -91,10 +91,14 @@ public struct InboundJitterBuffer: Sendable {
     ///   - arrival: when it arrived.
     ///   - outputs: receives whatever can be released now.
     public mutating func push(timestamp: UInt32, payload: ByteBuffer, arrival: NIODeadline, into outputs: inout [Output]) {
-        // Deadlines already passed apply first, so a timer and a packet at the same instant (or
-        // a timer running late) give the same result as a timer on time.
-        tick(now: arrival, into: &outputs)
         let start = timestamps.unwrap(timestamp)
+        if let expected = next, start > expected {
+            // A packet beyond a gap: deadlines already passed apply first, so it sees the same
+            // buffer whether the timer ran on time, late, or not yet. A packet for the expected
+            // slot itself skips this: if it sat in the socket while the event loop was busy, it
+            // still fills its slot rather than be declared missing at the moment it is read.
+            tick(now: arrival, into: &outputs)
+        }
         guard let expected = next else {
             emit(payload, at: start, arrival: arrival, into: &outputs)
             return

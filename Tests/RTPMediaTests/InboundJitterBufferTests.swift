@@ -181,6 +181,19 @@ import Testing
         #expect(packetFirst.push(480, at: arrival + 20) == [audio(480)])
     }
 
+    /// The event loop stalled for 150 ms while packets 1-6 sat in the socket: read at last, in
+    /// order, before any timer ran, they fill their slots; nothing is declared missing or late.
+    @Test func packetsReadAfterAStallStillFillTheirSlots() {
+        var driver = Driver()
+        _ = driver.push(0, at: 0)
+        var released: [Released] = []
+        for slot in 1...6 { released += driver.push(UInt32(slot) * 160, at: 150) }
+        #expect(released == (1...6).map { audio(UInt32($0) * 160) })
+        #expect(driver.buffer.missingUnits == 0)
+        #expect(driver.buffer.late == 0)
+        #expect(driver.runTicks(until: 150).flatMap { $0 } == [], "the late timer finds nothing to declare")
+    }
+
     /// Two lost in a row, with two held behind them (an early burst): one declaration of the
     /// whole gap at the first held packet's arrival + window.
     @Test func consecutiveLossIsOneGap() {
