@@ -126,7 +126,7 @@ extension BridgeConfig.RTP {
             for (index, item) in list.enumerated() {
                 guard let name = reader.string(item, "rtp.codecs[\(index)]") else { continue }
                 guard let codec = AudioCodec(encodingName: name) else {
-                    reader.report("rtp.codecs[\(index)]", "unknown codec \"\(name)\" (supported: PCMU, PCMA)")
+                    reader.report("rtp.codecs[\(index)]", "unknown codec \"\(name)\" (supported: PCMU, PCMA, G722)")
                     continue
                 }
                 if codecs.contains(codec) { reader.report("rtp.codecs[\(index)]", "\(codec) listed twice") }
@@ -170,7 +170,7 @@ extension BridgeConfig.Stream {
     fileprivate static func parse(_ node: Node?, _ path: String, _ reader: ConfigReader) -> Self? {
         let allowed: Set<String> = [
             "url", "content_type", "bidirectional", "extra_headers", "stream_timeout_s", "connect_timeout_ms", "account_id",
-            "dtmf_events",
+            "dtmf_events", "l16_inbound_byte_order", "l16_outbound_byte_order",
         ]
         guard let stream = reader.mapping(node, path, allowed: allowed) else { return nil }
         guard let url = reader.string(stream["url"], "\(path).url") else {
@@ -182,12 +182,20 @@ extension BridgeConfig.Stream {
         }
         var result = BridgeConfig.Stream(url: url)
         if let type = reader.string(stream["content_type"], "\(path).content_type") {
-            if let format = AudioFormat(contentType: type), format.sampleRate == 8000 {
+            if let format = AudioFormat(contentType: type) {
                 result.contentType = format
             } else {
                 reader.report(
                     "\(path).content_type",
-                    "supported: audio/x-mulaw;rate=8000, audio/x-l16;rate=8000 (16/24 kHz need the resampler), got \"\(type)\"")
+                    "supported: audio/x-mulaw;rate=8000, audio/x-l16;rate=8000|16000|24000, got \"\(type)\"")
+            }
+        }
+        for (key, keyPath) in [("l16_inbound_byte_order", \Self.l16InboundByteOrder), ("l16_outbound_byte_order", \Self.l16OutboundByteOrder)] {
+            guard let text = reader.string(stream[key], "\(path).\(key)") else { continue }
+            if let order = L16ByteOrder(rawValue: text) {
+                result[keyPath: keyPath] = order
+            } else {
+                reader.report("\(path).\(key)", "expected big or little, got \"\(text)\"")
             }
         }
         if let value = reader.bool(stream["bidirectional"], "\(path).bidirectional") { result.bidirectional = value }

@@ -72,6 +72,10 @@ struct BridgeConfig: Sendable {
         var accountID = "0"
         /// `dtmf_events`: send the Plivo-shaped `dtmf` event for key presses (spec §3.5, §9).
         var dtmfEvents = true
+        /// `l16_inbound_byte_order`: L16 byte order in `media` events (spec §6: big-endian).
+        var l16InboundByteOrder = L16ByteOrder.big
+        /// `l16_outbound_byte_order`: L16 byte order of `playAudio` payloads (spec §6: little).
+        var l16OutboundByteOrder = L16ByteOrder.little
     }
 
     var sip = SIP()

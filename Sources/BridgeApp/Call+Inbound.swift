@@ -98,23 +98,22 @@ extension Call: RTPReceiver {
         guard let stream, !bufferOutputs.isEmpty else { return }
         var wrote = false
         for output in bufferOutputs {
-            var codecBytes: ByteBuffer
+            let streamBytes: ByteBuffer
             switch output {
+            case .audio(let payload) where inbound.isPassthrough:
+                // PCMU into a µ-law 8 kHz stream: the payload itself, no copy.
+                payload.withUnsafeReadableBytes { inbound.receivedPassthrough($0) }
+                streamBytes = payload
             case .audio(let payload):
-                payload.withUnsafeReadableBytes { concealer.received($0) }
-                codecBytes = payload
+                scratch.removeAll(keepingCapacity: true)
+                payload.withUnsafeReadableBytes { inbound.transcode($0, into: &scratch) }
+                streamBytes = stream.channel.allocator.buffer(bytes: scratch)
             case .missing(let units):
-                codecBytes = stream.channel.allocator.buffer(capacity: units)
-                codecBytes.writeWithUnsafeMutableBytes(minimumWritableBytes: units) { target in
-                    concealer.conceal(into: UnsafeMutableRawBufferPointer(rebasing: target[0..<units]))
-                    return units
-                }
+                scratch.removeAll(keepingCapacity: true)
+                inbound.conceal(units: units, into: &scratch)
+                streamBytes = stream.channel.allocator.buffer(bytes: scratch)
                 stats.unitsConcealed += units
             }
-            let format = route.stream.contentType
-            let streamBytes =
-                media.codec == .pcmu && format.encoding == .mulaw
-                ? codecBytes : convertInbound(codecBytes, format: format, allocator: stream.channel.allocator)
             framer.push(streamBytes) { frame in
                 var buffer = stream.channel.allocator.buffer(capacity: 96 + frame.readableBytes * 4 / 3)
                 streamSession.writeMedia(frame, into: &buffer)
@@ -128,18 +127,6 @@ extension Call: RTPReceiver {
         stats.lost = reception.lost
         stats.duplicates = reception.duplicates
         stats.jitterMilliseconds = reception.jitterMilliseconds
-    }
-
-    private func convertInbound(_ payload: ByteBuffer, format: AudioFormat, allocator: ByteBufferAllocator) -> ByteBuffer {
-        let size = AudioConverter.streamBytes(forCodecBytes: payload.readableBytes, encoding: format.encoding)
-        var output = allocator.buffer(capacity: size)
-        output.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target in
-            payload.withUnsafeReadableBytes { source in
-                AudioConverter.codecToStream(
-                    source, codec: media.codec, encoding: format.encoding, byteOrder: .big, output: target)
-            }
-        }
-        return output
     }
 
     /// Sends a `dtmf` event for a key press (spec §3.5 extension), if the route wants them.

@@ -47,28 +47,34 @@ extension Call: StreamConnectionDelegate {
         !isActive && stream != nil
     }
 
-    /// Converts a `playAudio` payload to the call's codec and queues it (spec §4.1 rules 1-3).
+    /// Converts a `playAudio` payload to the queue's form and queues it (spec §4.1 rules 1-3:
+    /// a format other than the negotiated one is transcoded and resampled, not garbled).
     private func enqueue(_ play: PlayAudio) {
-        guard let format = play.audioFormat(negotiated: route.stream.contentType), format.sampleRate == 8000 else {
+        guard let format = play.audioFormat(negotiated: route.stream.contentType) else {
             logger.info(
                 "dropping playAudio in an unsupported format",
                 metadata: ["contentType": "\(play.contentType ?? "-")", "sampleRate": "\(play.sampleRate ?? 0)"])
             return
         }
-        let input = play.payload
+        var input = play.payload
+        if format.encoding == .l16 && input.readableBytes % 2 == 1 {
+            // Spec §4.1: L16 is whole samples; an odd trailing byte is dropped with a warning.
+            logger.info("dropping the odd trailing byte of an L16 playAudio", metadata: ["bytes": "\(input.readableBytes)"])
+            input.moveWriterIndex(to: input.writerIndex - 1)
+        }
         let arrival = NIODeadline.now()
         let wasIdle = playout.queuedBytes == 0
-        if format.encoding == .mulaw && media.codec == .pcmu {
+        if outbound.isPassthrough(format) {
             playout.append(input)
         } else {
-            var output = ByteBuffer()
-            output.writeWithUnsafeMutableBytes(minimumWritableBytes: input.readableBytes) { target in
-                input.withUnsafeReadableBytes { source in
-                    AudioConverter.streamToCodec(
-                        source, encoding: format.encoding, byteOrder: .little, codec: media.codec, output: target)
-                }
+            scratch.removeAll(keepingCapacity: true)
+            do {
+                try input.withUnsafeReadableBytes { try outbound.enqueueForm(of: $0, format: format, into: &scratch) }
+            } catch {
+                logger.info("dropping playAudio", metadata: ["error": "\(error)"])
+                return
             }
-            playout.append(output)
+            playout.append(ByteBuffer(bytes: scratch))
         }
         stats.playoutBytesQueued = playout.queuedBytes
         if wasIdle && playout.queuedBytes > 0 && isActive { startTalkSpurt(arrival: arrival) }
@@ -103,7 +109,17 @@ extension Call: StreamConnectionDelegate {
         }
         var packet = rtp.channel.allocator.buffer(capacity: RTPHeader.fixedSize + frameSize)
         sender.writeNextHeader(into: &packet)
-        let frame = playout.takeFrame(size: frameSize, silence: media.codec.silenceCode, into: &packet)
+        let frame: PlayoutQueue.Frame
+        if media.codec.isG711 {
+            frame = playout.takeFrame(size: frameSize, silence: media.codec.silenceCode, into: &packet)
+        } else {
+            // G.722: the queue holds 16 kHz PCM; encode the frame as it goes out.
+            frameScratch.clear()
+            frame = playout.takeFrame(size: outbound.queueFrameBytes, silence: outbound.queueSilenceByte, into: &frameScratch)
+            packet.writeWithUnsafeMutableBytes(minimumWritableBytes: frameSize) { target in
+                frameScratch.withUnsafeReadableBytes { outbound.payload(fromQueueFrame: $0, into: target) }
+            }
+        }
         rtp.send(packet, to: remoteRTPAddress)
         stats.packetsOut += 1
         if frame.hasAudio { stats.audioFramesOut += 1 }

@@ -54,7 +54,13 @@ final class Call {
     var lastRTPArrival = NIODeadline.now()
     var jitterBuffer: InboundJitterBuffer
     var reception: ReceptionStatistics
-    var concealer: G711Concealer
+    /// Caller → AI audio: decode, conceal, resample and encode in the stream's format.
+    var inbound: InboundTranscoder
+    /// AI → caller audio: `playAudio` in any format into the queue, queue frames into RTP.
+    var outbound: OutboundTranscoder
+    /// Reused for transcoded stream bytes and G.722 queue frames.
+    var scratch: [UInt8] = []
+    var frameScratch = ByteBuffer()
     var dtmf = DTMFDetector()
     /// Reused for every packet so the inbound path does not allocate an array per frame.
     var bufferOutputs: [InboundJitterBuffer.Output] = []
@@ -72,8 +78,8 @@ final class Call {
     var stats = MediaStats()
 
     init(
-        incoming: IncomingCall, route: BridgeConfig.Route, media: NegotiatedMedia, remoteRTP: SocketAddress,
-        rtpConfig: BridgeConfig.RTP, userAgent: UserAgent, eventLoop: any EventLoop, logger: Logger,
+        incoming: IncomingCall, route: BridgeConfig.Route, media: NegotiatedMedia, inbound: InboundTranscoder,
+        remoteRTP: SocketAddress, rtpConfig: BridgeConfig.RTP, userAgent: UserAgent, eventLoop: any EventLoop, logger: Logger,
         onEnd: @escaping @Sendable (SessionID) -> Void
     ) {
         let id = UUID().uuidString.lowercased()
@@ -97,7 +103,9 @@ final class Call {
         streamSession = StreamSession(
             start: start, startEpochMilliseconds: Int(Date().timeIntervalSince1970 * 1000))
         framer = InboundFramer(frameSize: route.stream.contentType.bytesPer20ms)
-        playout = PlayoutQueue(maximumBytes: media.codec.sampleRate * rtpConfig.maxQueuedSeconds)
+        self.inbound = inbound
+        outbound = OutboundTranscoder(codec: media.codec, byteOrder: route.stream.l16OutboundByteOrder)
+        playout = PlayoutQueue(maximumBytes: outbound.queueFrameBytes * 50 * rtpConfig.maxQueuedSeconds)
         sender = RTPSender(payloadType: media.payloadType, samplesPerFrame: UInt32(media.codec.bytesPer20ms))
         var buffer = InboundJitterBuffer.Configuration()
         buffer.clockRate = media.codec.clockRate
@@ -105,7 +113,6 @@ final class Call {
         buffer.reorderWindow = .milliseconds(Int64(rtpConfig.reorderMilliseconds))
         jitterBuffer = InboundJitterBuffer(configuration: buffer)
         reception = ReceptionStatistics(clockRate: media.codec.clockRate)
-        concealer = G711Concealer(codec: media.codec)
         rtcp = RTCPReporter(ssrc: sender.ssrc, cname: "sipbridge-\(id.prefix(8))")
         bufferOutputs.reserveCapacity(8)
     }

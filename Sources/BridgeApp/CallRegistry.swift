@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import RTPMedia
 import SIPIngress
+import Transcode
 import WSEgress
 
 /// Spawns, finds and reaps calls (ARCHITECTURE "One call, one owner"): the SIP layer's delegate.
@@ -80,6 +81,12 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         guard let remote = try? SocketAddress(ipAddress: media.remoteAddress, port: media.remotePort) else {
             return reject(488, nil, [SIPHeader("Warning", "305 sipbridge \"Incompatible media format\"")])
         }
+        guard
+            let inbound = try? InboundTranscoder(
+                codec: media.codec, format: route.stream.contentType, byteOrder: route.stream.l16InboundByteOrder)
+        else {
+            return reject(488, nil, [SIPHeader("Warning", "305 sipbridge \"Incompatible media format\"")])
+        }
         let loop = group.next()
         let options = StreamConnectOptions(
             timeout: .milliseconds(Int64(route.stream.connectTimeoutMilliseconds)), headers: route.stream.extraHeaders)
@@ -87,7 +94,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         let address = advertisedAddress
         loop.execute {
             let bridged = Call(
-                incoming: call, route: route, media: media, remoteRTP: remote, rtpConfig: rtpConfig,
+                incoming: call, route: route, media: media, inbound: inbound, remoteRTP: remote, rtpConfig: rtpConfig,
                 userAgent: userAgent, eventLoop: loop, logger: self.logger
             ) { [weak self] id in self?.remove(id) }
             self.state.withLockedValue {

@@ -112,6 +112,7 @@ public struct MediaDescription: Sendable, Hashable {
         switch payloadType {
         case 0: return RTPMap(encodingName: "PCMU", clockRate: 8000)
         case 8: return RTPMap(encodingName: "PCMA", clockRate: 8000)
+        case 9: return RTPMap(encodingName: "G722", clockRate: 8000)  // RFC 3551 §4.5.2: 8000, not 16000
         default: return nil
         }
     }

@@ -13,7 +13,10 @@ public struct InboundTranscoder: Sendable {
     public let byteOrder: L16ByteOrder
     private var decoder = G722Decoder()
     private var resampler: Resampler?
+    /// Concealment on PCM, for every path that decodes.
     private var concealer: LinearConcealer
+    /// Concealment on µ-law codes, for the pass-through path (repeat-and-fade in the code domain).
+    private var passthroughConcealer: G711Concealer
     private var pcm: [Int16] = []
     private var resampled: [Int16] = []
 
@@ -28,6 +31,7 @@ public struct InboundTranscoder: Sendable {
         }
         let rate = codec.sampleRate
         concealer = LinearConcealer(historySamples: rate / 50, fadeSamples: rate * 60 / 1000)
+        passthroughConcealer = G711Concealer(codec: .pcmu)
         pcm.reserveCapacity(rate / 25)
         resampled.reserveCapacity(format.sampleRate / 25)
     }
@@ -35,8 +39,19 @@ public struct InboundTranscoder: Sendable {
     /// Whether payload bytes pass to the stream unchanged (PCMU → µ-law at 8 kHz).
     public var isPassthrough: Bool { codec == .pcmu && format == .mulaw8k }
 
+    /// Records a received payload on the pass-through path, whose bytes go to the stream as
+    /// they are (without a copy); only concealment needs to see them.
+    public mutating func receivedPassthrough(_ payload: UnsafeRawBufferPointer) {
+        passthroughConcealer.received(payload)
+    }
+
     /// Appends the stream bytes for a received payload.
     public mutating func transcode(_ payload: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        if isPassthrough {
+            passthroughConcealer.received(payload)
+            output.append(contentsOf: payload)
+            return
+        }
         pcm.removeAll(keepingCapacity: true)
         switch codec {
         case .pcmu:
@@ -51,24 +66,25 @@ public struct InboundTranscoder: Sendable {
             }
         }
         pcm.withUnsafeBufferPointer { concealer.received($0) }
-        if isPassthrough {
-            output.append(contentsOf: payload)
-        } else {
-            emitPCM(into: &output)
-        }
+        emitPCM(into: &output)
     }
 
-    /// Appends the stream bytes for `units` RTP timestamp units that never arrived.
+    /// Appends the stream bytes for `units` RTP timestamp units that never arrived: the last
+    /// 20 ms repeated with a fade over 60 ms, then silence (issue 4).
     public mutating func conceal(units: Int, into output: inout [UInt8]) {
+        if isPassthrough {
+            let start = output.count
+            output.append(contentsOf: repeatElement(0, count: units))
+            output.withUnsafeMutableBytes { bytes in
+                passthroughConcealer.conceal(into: UnsafeMutableRawBufferPointer(rebasing: bytes[start...]))
+            }
+            return
+        }
         let samples = units * codec.sampleRate / codec.clockRate
         pcm.removeAll(keepingCapacity: true)
         pcm.append(contentsOf: repeatElement(0, count: samples))
         pcm.withUnsafeMutableBufferPointer { concealer.conceal(into: $0) }
-        if isPassthrough {
-            for sample in pcm { output.append(sample == 0 ? AudioCodec.pcmu.silenceCode : MuLaw.encode(sample)) }
-        } else {
-            emitPCM(into: &output)
-        }
+        emitPCM(into: &output)
     }
 
     /// Resamples `pcm` to the stream rate if needed and encodes it in the stream format.

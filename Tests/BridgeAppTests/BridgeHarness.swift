@@ -20,7 +20,7 @@ struct BridgeHarness {
 
     static func start(
         rtpRangeIndex: Int, codecs: String = "[PCMU, PCMA]", extraRoute: String = "", rtpExtra: String = "",
-        onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
+        streamExtra: String = "", onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
     ) async throws -> BridgeHarness {
         let agent = try await TestAgent.start(onConnect: onConnect)
         let yaml = """
@@ -41,6 +41,7 @@ struct BridgeHarness {
                 stream:
                   url: "\(agent.url)?from={from_user}&to={to_user}"
                   connect_timeout_ms: 2000
+                  \(streamExtra)
             """
         let config = try BridgeConfig.parse(yaml: yaml, environment: [:])
         var logger = Logger(label: "bridge-test")

@@ -39,7 +39,7 @@ struct ConfigTests {
             rtp:
               address: 127.0.0.1
               port_range: "30000-30099"
-              codecs: [pcma]
+              codecs: [pcma, g722]
               max_queued_s: 30
             status:
               listen: "0.0.0.0:9090"
@@ -48,7 +48,8 @@ struct ConfigTests {
                 match: { to_user: "^\\\\+9180" }
                 stream:
                   url: "wss://agent.example.com/ws?c={from_user}"
-                  content_type: "audio/x-l16;rate=8000"
+                  content_type: "audio/x-l16;rate=24000"
+                  l16_inbound_byte_order: little
                   bidirectional: false
                   extra_headers: { Authorization: "Bearer ${TOKEN}" }
                   stream_timeout_s: 600
@@ -62,13 +63,15 @@ struct ConfigTests {
         #expect(config.sip.maxCalls == 7)
         #expect(config.sip.timers.t1 == .milliseconds(250))
         #expect(config.rtp.portRange == 30000...30099)
-        #expect(config.rtp.codecs == [.pcma])
+        #expect(config.rtp.codecs == [.pcma, .g722])
         #expect(config.rtp.maxQueuedSeconds == 30)
         #expect(config.status.host == "0.0.0.0" && config.status.port == 9090)
         let stream = config.routes[0].stream
         #expect(config.routes[0].toUser?.matches("+918012345") == true)
         #expect(config.routes[0].toUser?.matches("+4412345") == false)
-        #expect(stream.contentType.encoding == .l16)
+        #expect(stream.contentType == AudioFormat(encoding: .l16, sampleRate: 24000))
+        #expect(stream.l16InboundByteOrder == .little)
+        #expect(stream.l16OutboundByteOrder == .little, "the spec's default for playAudio")
         #expect(!stream.bidirectional)
         #expect(stream.extraHeaders.map(\.value) == ["Bearer s3cret"])
         #expect(stream.streamTimeoutSeconds == 600)
@@ -106,6 +109,8 @@ struct ConfigTests {
         ("stream: { }", "routes[0].stream.url"),
         ("stream: { url: \"ws://a/ws\", content_type: \"audio/x-mulaw;rate=16000\" }", "routes[0].stream.content_type"),
         ("stream: { url: \"ws://a/ws\", content_type: \"audio/opus\" }", "routes[0].stream.content_type"),
+        ("stream: { url: \"ws://a/ws\", content_type: \"audio/x-l16;rate=44100\" }", "routes[0].stream.content_type"),
+        ("stream: { url: \"ws://a/ws\", l16_outbound_byte_order: middle }", "routes[0].stream.l16_outbound_byte_order"),
         ("stream: { url: \"ws://a/ws\", bidirectional: maybe }", "routes[0].stream.bidirectional"),
         ("stream: { url: \"ws://a/ws\", extra_headers: \"x\" }", "routes[0].stream.extra_headers"),
         ("stream: { url: \"ws://a/ws\", extra_headers: { \"Bad Name\": x } }", "routes[0].stream.extra_headers.Bad Name"),

@@ -22,9 +22,10 @@ struct RTCPTests {
             try await Task.sleep(for: .milliseconds(20))
             if !caller.rtcp.datagrams.isEmpty { break }
         }
-        let report = try await poll(timeout: .seconds(5), what: "an RTCP report from the bridge") {
-            caller.rtcp.datagrams.first?.bytes
+        let received = try await poll(timeout: .seconds(5), what: "an RTCP report from the bridge") {
+            caller.rtcp.datagrams.first
         }
+        let report = received.bytes
         // SR: V=2, RC=1, PT=200, length 12 words - 1; sender SSRC = the SSRC of the bridge's RTP.
         #expect(report[0] == 0x81)
         #expect(report[1] == 200)
@@ -39,10 +40,15 @@ struct RTCPTests {
         // SDES with a CNAME follows the SR.
         #expect(report.count > 52 && report[52] == 0x81 && report[53] == 202 && report[60] == 1)
 
-        // Answer with an RR about the bridge's stream: LSR = middle of the SR's NTP time, DLSR 10 ms.
+        // Answer with an RR about the bridge's stream, as a receiver does (§6.4.1): LSR = the
+        // middle of the SR's NTP time, DLSR = how long the SR was held here (at least 20 ms, so
+        // the bridge must subtract it), rounded down.
+        try await Task.sleep(for: .milliseconds(20))
         let lsr = Array(report[10..<14])
+        let held = ContinuousClock.now - received.time
+        let dlsr = UInt32((Double(held.components.seconds) + Double(held.components.attoseconds) / 1e18) * 65_536)
         var rr: [UInt8] = [0x81, 201, 0, 7, 0x12, 0x34, 0x56, 0x78]
-        rr += bridgeSSRC + [0x00, 0, 0, 0] + [0, 0, 0, 1] + [0, 0, 0, 0] + lsr + [0, 0, 0x02, 0x8F]  // 655/65536 s
+        rr += bridgeSSRC + [0x00, 0, 0, 0] + [0, 0, 0, 1] + [0, 0, 0, 0] + lsr + withUnsafeBytes(of: dlsr.bigEndian, Array.init)
         try await caller.rtcp.send(rr, toPort: try #require(caller.bridgeRTPPort) + 1)
         let rtt = try await poll(timeout: .seconds(5), what: "the round-trip time in /status") { () -> Double? in
             let status = try await harness.status()
@@ -50,7 +56,8 @@ struct RTCPTests {
             // JSONSerialization on Linux hands out NSNumber, which does not always bridge with `as? Double`.
             return (media?["roundTripMilliseconds"] as? NSNumber)?.doubleValue
         }
-        #expect(rtt >= 0 && rtt < 1000, "RTT \(rtt) ms")
+        // Loopback: the bridge's SR send → our receipt plus our RR send → its receipt.
+        #expect(rtt >= 0 && rtt < 200, "RTT \(rtt) ms")
         #expect(try await caller.bye() == 200)
         try await harness.waitIdle()
         await caller.close()

@@ -17,17 +17,27 @@ struct SippCallTests {
         let agentAudio: [UInt8]
     }
 
+    /// What the agent plays back: `bytes` in `contentType` at `sampleRate`, in uneven
+    /// 1100-byte `playAudio` messages (as Pipecat sends, spec §8.3).
+    struct AgentPlay: Sendable {
+        var contentType = "audio/x-mulaw"
+        var sampleRate = 8000
+        var bytes = pattern(16_000, seed: 11)  // 2 s of µ-law
+    }
+
     /// Runs one sipp call against a fresh bridge; the agent answers every stream with
-    /// `agentAudio` (sent in uneven 1100-byte `playAudio` messages) and a final checkpoint.
+    /// `play` and a final checkpoint.
     static func runCall(
         scenario: String, audio: String = "", pauseMilliseconds: Int = 0, mediaPort: Int, returnPayloadType: UInt8,
-        rtpRangeIndex: Int, duringCall: @escaping @Sendable (BridgeHarness) async throws -> Void = { _ in }
+        rtpRangeIndex: Int, codecs: String = "[PCMU, PCMA]", streamExtra: String = "", play: AgentPlay = AgentPlay(),
+        duringCall: @escaping @Sendable (BridgeHarness) async throws -> Void = { _ in }
     ) async throws -> CallRecord {
         let sipp = try #require(ExternalProcess.which("sipp"), "sipp (Debian sip-tester) is required")
         let tcpdump = try #require(ExternalProcess.which("tcpdump"), "tcpdump is required")
         let directory = try temporaryDirectory("sipp")
-        let agentAudio = pattern(16_000, seed: 11)  // 2 s
-        let harness = try await BridgeHarness.start(rtpRangeIndex: rtpRangeIndex) { connection in
+        let agentAudio = play.bytes
+        let harness = try await BridgeHarness.start(rtpRangeIndex: rtpRangeIndex, codecs: codecs, streamExtra: streamExtra) {
+            connection in
             Task {
                 let start = try await connection.waitFor("start")[0].json
                 let streamID = (start["start"] as? [String: Any])?["streamId"] as? String ?? ""
@@ -35,7 +45,10 @@ struct SippCallTests {
                     let chunk = Array(agentAudio[offset..<min(offset + 1100, agentAudio.count)])
                     connection.send(json: [
                         "event": "playAudio", "streamId": streamID,
-                        "media": ["contentType": "audio/x-mulaw", "sampleRate": 8000, "payload": Data(chunk).base64EncodedString()],
+                        "media": [
+                            "contentType": play.contentType, "sampleRate": play.sampleRate,
+                            "payload": Data(chunk).base64EncodedString(),
+                        ],
                     ])
                 }
                 connection.send(json: ["event": "checkpoint", "streamId": streamID, "name": "all-played"])
@@ -109,8 +122,9 @@ struct SippCallTests {
         try assertStart(record.connection, encoding: "audio/x-mulaw")
         let media = try assertMediaEvents(record.connection)
         let frames = sentALaw.count / 160
-        // The exact A-law → µ-law mapping; A-law silence (0xD5, +8) maps to µ-law 0xFE.
-        assertCallerAudio(media.payload, equals: sentALaw.map(G711.aLawToMuLaw), thenSilence: G711.aLawToMuLaw(0xD5))
+        // The exact A-law → µ-law mapping; after the caller stops, concealment fades on the
+        // decoded signal to true zero, µ-law 0xFF (A-law has no zero: its 0xD5 is +8).
+        assertCallerAudio(media.payload, equals: sentALaw.map(G711.aLawToMuLaw), thenSilence: 0xFF)
         assertCadence(media.times, atLeast: frames)
         try assertReturnPath(record, expected: record.agentAudio.map(G711.muLawToALaw), silence: 0xD5)
     }

@@ -38,6 +38,19 @@ import Transcode
         #expect(try OfferAnswer.negotiate(offer: sdp, preferences: [.pcma]).payloadType == 8)
     }
 
+    /// RFC 3551 §4.5.2: G.722 is static PT 9 with an RTP clock of 8000 though it samples at
+    /// 16 kHz; the answer says so, and telephone-event rides at 8000 beside it.
+    @Test func g722StaticPayloadTypeAndAnswer() throws {
+        let sdp = try offer(["m=audio 4000 RTP/AVP 9 0 101", "a=rtpmap:101 telephone-event/8000"])
+        let media = try OfferAnswer.negotiate(offer: sdp, preferences: [.g722, .pcmu])
+        #expect(media.codec == .g722)
+        #expect(media.payloadType == 9)
+        #expect(media.telephoneEventPayloadType == 101)
+        let answer = OfferAnswer.answer(to: sdp, media: media, address: "198.51.100.1", port: 20004, sessionID: 5)
+        #expect(answer.contains("m=audio 20004 RTP/AVP 9 101\r\na=rtpmap:9 G722/8000\r\n"))
+        #expect(try OfferAnswer.negotiate(offer: sdp, preferences: [.pcmu, .g722]).codec == .pcmu)
+    }
+
     @Test func wrongClockRateOrChannelsDoNotMatch() throws {
         let sdp = try offer(["m=audio 4000 RTP/AVP 96 97", "a=rtpmap:96 PCMU/16000", "a=rtpmap:97 PCMU/8000/2"])
         #expect(throws: SIPIngressError.noCommonCodec) { try OfferAnswer.negotiate(offer: sdp, preferences: [.pcmu]) }
@@ -49,7 +62,7 @@ import Transcode
     }
 
     @Test func noCommonCodecIs488() throws {
-        let sdp = try offer(["m=audio 4000 RTP/AVP 9 18", "a=rtpmap:9 G722/8000", "a=rtpmap:18 G729/8000"])
+        let sdp = try offer(["m=audio 4000 RTP/AVP 3 18", "a=rtpmap:3 GSM/8000", "a=rtpmap:18 G729/8000"])
         #expect(throws: SIPIngressError.noCommonCodec) {
             try OfferAnswer.negotiate(offer: sdp, preferences: [.pcmu, .pcma])
         }
