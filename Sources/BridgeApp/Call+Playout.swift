@@ -22,12 +22,15 @@ extension Call: StreamConnectionDelegate {
             // Spec §5.2: queued audio and pending checkpoints go (unacknowledged), then
             // clearedAudio; the next pacer tick already sends silence.
             playout.clear()
+            queueRanDryAt = nil
             guard let stream else { return }
             var buffer = stream.channel.allocator.buffer(capacity: 128)
             streamSession.writeClearedAudio(into: &buffer)
             stream.send(text: buffer)
         case .stop:
             end(.streamStopped)
+        case .sendDTMF(let digits, _):
+            sendDigits(digits)
         case .other(let name):
             logger.debug("ignoring unknown stream event", metadata: ["event": "\(name)"])
         }
@@ -77,6 +80,11 @@ extension Call: StreamConnectionDelegate {
             playout.append(ByteBuffer(bytes: scratch))
         }
         stats.playoutBytesQueued = playout.queuedBytes
+        stats.playoutBytesDropped = playout.droppedBytes
+        if wasIdle, let dryAt = queueRanDryAt, playout.queuedBytes > 0 {
+            queueRanDryAt = nil
+            if arrival - dryAt <= .milliseconds(300) { stats.playoutUnderruns += 1 }
+        }
         if wasIdle && playout.queuedBytes > 0 && isActive { startTalkSpurt(arrival: arrival) }
     }
 
@@ -85,7 +93,7 @@ extension Call: StreamConnectionDelegate {
     private func startTalkSpurt(arrival: NIODeadline) {
         // At most one early packet per grid slot: if the next slot is already claimed, the
         // pacer sends this audio on its deadline.
-        guard var pacer, pacer.nextDeadline <= arrival + pacer.interval else { return }
+        guard !dtmfOut.isActive, var pacer, pacer.nextDeadline <= arrival + pacer.interval else { return }
         sender.startTalkSpurt()
         sendFrame()
         pacer.claimNextFrame()
@@ -100,6 +108,20 @@ extension Call: StreamConnectionDelegate {
     /// carrier's RTP timeout alive. Checkpoints whose audio is now out are acknowledged.
     func sendFrame() {
         guard let rtp else { return }
+        if let eventType = media.telephoneEventPayloadType, let event = dtmfOut.nextSlot(timestamp: sender.nextTimestamp) {
+            var packet = rtp.channel.allocator.buffer(capacity: RTPHeader.fixedSize + 4)
+            sender.writeHeader(payloadType: eventType, timestamp: event.timestamp, marker: event.marker, into: &packet)
+            packet.writeBytes(event.payload)
+            sender.skip(frames: 1)
+            rtp.send(packet, to: remoteRTPAddress)
+            stats.packetsOut += 1
+            lastSlotWasEvent = true
+            return
+        }
+        if lastSlotWasEvent {
+            lastSlotWasEvent = false
+            sender.startTalkSpurt()
+        }
         let frameSize = media.codec.bytesPer20ms
         if !rtpConfig.silenceWhenIdle && playout.queuedBytes == 0 {
             // DTX: nothing to send; the timestamp still advances with time (RFC 3550 §5.1).
@@ -120,11 +142,29 @@ extension Call: StreamConnectionDelegate {
                 frameScratch.withUnsafeReadableBytes { outbound.payload(fromQueueFrame: $0, into: target) }
             }
         }
+        stats.bytesOut += packet.readableBytes - RTPHeader.fixedSize
         rtp.send(packet, to: remoteRTPAddress)
         stats.packetsOut += 1
-        if frame.hasAudio { stats.audioFramesOut += 1 }
+        if frame.hasAudio {
+            stats.audioFramesOut += 1
+            if playout.queuedBytes == 0 { queueRanDryAt = .now() }
+        }
         stats.playoutBytesQueued = playout.queuedBytes
         if !frame.passedMarkers.isEmpty { sendPlayedStream(frame.passedMarkers) }
+    }
+
+    /// Plays key presses to the caller: as RFC 4733 telephone-events when the caller offered
+    /// them, else as in-band Q.23 tones queued like any other audio.
+    private func sendDigits(_ digits: String) {
+        stats.dtmfDigitsSent += digits.count
+        logger.info("sending DTMF", metadata: ["digits": "\(digits)"])
+        guard media.telephoneEventPayloadType == nil else {
+            dtmfOut.enqueue(digits)
+            return
+        }
+        var samples: [Int16] = []
+        for digit in digits { DTMFTone.append(digit, sampleRate: 8000, to: &samples) }
+        enqueue(PlayAudio(contentType: "audio/x-mulaw", sampleRate: 8000, payload: ByteBuffer(bytes: samples.map(MuLaw.encode))))
     }
 
     private func sendPlayedStream(_ names: [String]) {

@@ -62,6 +62,12 @@ final class Call {
     var scratch: [UInt8] = []
     var frameScratch = ByteBuffer()
     var dtmf = DTMFDetector()
+    /// Key presses towards the caller (RFC 4733), requested by the AI server's `sendDTMF`.
+    var dtmfOut = TelephoneEventSender()
+    /// Whether the previous slot carried a telephone-event (the next audio starts a talk-spurt).
+    var lastSlotWasEvent = false
+    /// When the playout queue last ran dry after audio (for `playoutUnderruns`).
+    var queueRanDryAt: NIODeadline?
     /// Reused for every packet so the inbound path does not allocate an array per frame.
     var bufferOutputs: [InboundJitterBuffer.Output] = []
     var inboundTask: Scheduled<Void>?
@@ -199,11 +205,15 @@ final class Call {
         if !sipAlreadyEnded {
             userAgent.hangUp(sessionID, status: wasActive ? 480 : 503, headers: [Self.reasonHeader(for: reason)])
         }
+        updateQualityEstimate()
         logger.info(
             "call ended",
             metadata: [
                 "reason": "\(reason.rawValue)", "rtp.packets_in": "\(stats.packetsIn)",
-                "rtp.packets_out": "\(stats.packetsOut)", "ws.media_sent": "\(stats.mediaSent)",
+                "rtp.packets_out": "\(stats.packetsOut)", "rtp.lost": "\(stats.lost)", "rtp.late": "\(stats.late)",
+                "rtp.jitter_ms": "\(stats.jitterMilliseconds)", "rtp.rtt_ms": "\(stats.roundTripMilliseconds.map { "\($0)" } ?? "-")",
+                "mos": "\(stats.mos.map { "\($0)" } ?? "-")", "playout.underruns": "\(stats.playoutUnderruns)",
+                "ws.media_sent": "\(stats.mediaSent)", "dtmf.in": "\(stats.dtmfDigits)", "dtmf.out": "\(stats.dtmfDigitsSent)",
             ])
         onEnd(sessionID)
     }

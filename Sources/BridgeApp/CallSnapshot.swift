@@ -37,11 +37,26 @@ struct CallSnapshot: Sendable, Codable {
 extension Call {
     /// The call's status, taken on its loop.
     func snapshot() -> CallSnapshot {
-        CallSnapshot(
+        updateQualityEstimate()
+        return CallSnapshot(
             callID: id, streamID: streamSession.streamId, sipCallID: incoming.sipCallID,
             from: incoming.fromUser ?? incoming.invite.from.uri.text, to: incoming.toUser ?? incoming.requestUser ?? "",
             route: route.name, codec: media.codec.rawValue, state: isActive ? "active" : "connecting",
             startedAt: startedAt, durationSeconds: Date().timeIntervalSince(startedAt), localRTPPort: rtp?.port,
             remoteRTP: "\(remoteRTPAddress.ipAddress ?? "?"):\(remoteRTPAddress.port ?? 0)", media: stats)
+    }
+}
+
+extension Call {
+    /// Refreshes `stats.mos`: the E-model (ITU-T G.107) on the caller's stream as received —
+    /// loss counts packets never received and packets that came too late to play; the one-way
+    /// delay is half the RTCP round trip (when known) + 20 ms packetisation + the reorder window.
+    func updateQualityEstimate() {
+        guard reception.expected > 0 else { return }
+        let lossPercent = Double(max(0, reception.lost) + jitterBuffer.late) * 100 / Double(reception.expected)
+        let delay = (stats.roundTripMilliseconds ?? 0) / 2 + 20 + Double(rtpConfig.reorderMilliseconds)
+        let codec: EModel.CodecImpairment = media.codec == .g722 ? .g722 : .g711WithConcealment
+        let rating = EModel.rating(oneWayDelayMilliseconds: delay, lossPercent: lossPercent, codec: codec)
+        stats.mos = (EModel.meanOpinionScore(rating: rating) * 100).rounded() / 100
     }
 }

@@ -40,4 +40,17 @@ struct MediaStats: Sendable, Codable {
     var rtcpSent = 0
     /// From the first `playAudio` of the call to its first RTP packet, microseconds.
     var firstAudioDelayMicroseconds: Int?
+    /// Payload bytes sent to the caller.
+    var bytesOut = 0
+    /// DTMF key presses sent to the caller (`sendDTMF`).
+    var dtmfDigitsSent = 0
+    /// Times the AI's audio ran out mid-speech: the playout queue ran dry and audio resumed
+    /// within 300 ms with no `clearAudio` between (the AI server fell behind real time).
+    var playoutUnderruns = 0
+    /// Bytes of AI audio refused because `rtp.max_queued_s` was reached.
+    var playoutBytesDropped = 0
+    /// Estimated listening quality of the caller's audio as the bridge receives it: ITU-T G.107
+    /// E-model from loss (lost + late) and one-way delay (RTT/2 + 20 ms packetisation + the
+    /// reorder window), 1…4.5; `nil` before any RTP.
+    var mos: Double?
 }

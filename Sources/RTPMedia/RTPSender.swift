@@ -47,6 +47,17 @@ public struct RTPSender: Sendable {
         packetCount += 1
     }
 
+    /// Writes the header of a packet of another payload type on the same stream (RFC 4733
+    /// §2.1: telephone-events share the audio's SSRC and sequence space) with its own timestamp
+    /// and marker. The sequence number advances; the audio timestamp does not (call `skip`
+    /// for the slot the packet took).
+    public mutating func writeHeader(payloadType: UInt8, timestamp: UInt32, marker: Bool, into buffer: inout ByteBuffer) {
+        RTPHeader(marker: marker, payloadType: payloadType, sequenceNumber: sequenceNumber, timestamp: timestamp, ssrc: ssrc)
+            .write(into: &buffer)
+        sequenceNumber &+= 1
+        packetCount += 1
+    }
+
     /// Accounts for frames that were not sent (a pacer stall): the timestamp advances, the
     /// sequence number does not (RFC 3550 §5.1: it counts packets, the timestamp counts time).
     public mutating func skip(frames: Int) {

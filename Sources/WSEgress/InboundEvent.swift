@@ -14,7 +14,10 @@ public enum InboundEvent: Sendable, Equatable {
     case clearAudio(streamId: String?)
     /// `stop`: end the stream now and close the socket (spec §4.4, §5.3).
     case stop(streamId: String?)
-    /// Any other `event` value, e.g. Plivo's `sendDTMF` or Twilio's `mark`: the caller logs and
-    /// ignores it (spec §4.5).
+    /// `sendDTMF` (Plivo's event, spec §4.5 and §9 open question 12): key presses to play to the
+    /// caller. `digits` holds only `0-9 * # A-D` (upper case), 1…64 of them. Accepted shapes:
+    /// `"dtmf": "12#"`, `"digits": "12#"`, `"dtmf": {"digit": "1"}`, `"dtmf": {"digits": "12"}`.
+    case sendDTMF(digits: String, streamId: String?)
+    /// Any other `event` value, e.g. Twilio's `mark`: the caller logs and ignores it (spec §4.5).
     case other(event: String)
 }

@@ -69,6 +69,7 @@ private struct Fields {
     var contentType: JSONToken?
     var sampleRate: JSONToken?
     var payload: JSONToken?
+    var dtmf: JSONToken?
 
     /// Records (or skips) the value of the top-level member `key`.
     mutating func scanMember(_ key: JSONString, _ scanner: inout JSONScanner) throws(StreamProtocolError) {
@@ -97,6 +98,19 @@ private struct Fields {
                     _ = try scanner.scanValue(depth: 3)
                 }
             }
+        } else if scanner.matches(key, "dtmf") || scanner.matches(key, "digits") {
+            guard scanner.peek() == UInt8(ascii: "{") else {
+                dtmf = try scanner.scanValue(depth: 2)
+                return
+            }
+            dtmf = nil
+            try scanner.forEachMember(depth: 2) { (key, scanner) throws(StreamProtocolError) in
+                if scanner.matches(key, "digit") || scanner.matches(key, "digits") {
+                    dtmf = try scanner.scanValue(depth: 3)
+                } else {
+                    _ = try scanner.scanValue(depth: 3)
+                }
+            }
         } else {
             _ = try scanner.scanValue(depth: 2)
         }
@@ -120,6 +134,13 @@ private struct Fields {
             return .clearAudio(streamId: try string(streamId, "streamId", scanner))
         case "stop":
             return .stop(streamId: try string(streamId, "streamId", scanner))
+        case "sendDTMF":
+            guard let text = try string(dtmf, "dtmf", scanner) else { throw .missingField("dtmf") }
+            let digits = text.uppercased()
+            guard (1...64).contains(digits.count), digits.allSatisfy({ "0123456789*#ABCD".contains($0) }) else {
+                throw .invalidField("dtmf", at: dtmf?.offset ?? 0)
+            }
+            return .sendDTMF(digits: digits, streamId: try string(streamId, "streamId", scanner))
         default:
             return .other(event: name)
         }

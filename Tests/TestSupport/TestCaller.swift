@@ -28,13 +28,16 @@ public final class TestCaller: Sendable {
 
     /// Sends an INVITE offering `payloadType` (0 PCMU, 8 PCMA) and waits for the final
     /// response; a 2xx is acknowledged. Returns the final status code.
-    public func invite(user: String = "test", payloadType: Int = 0, timeout: Duration = .seconds(10)) async throws -> Int {
+    /// `telephoneEvent: false` offers no RFC 4733 telephone-event.
+    public func invite(
+        user: String = "test", payloadType: Int = 0, telephoneEvent: Bool = true, timeout: Duration = .seconds(10)
+    ) async throws -> Int {
         let codec = payloadType == 8 ? "PCMA" : "PCMU"
-        let sdp = [
+        let events = telephoneEvent ? ["a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16"] : []
+        let sdp = ([
             "v=0", "o=caller 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-            "m=audio \(rtp.port) RTP/AVP \(payloadType) 101", "a=rtpmap:\(payloadType) \(codec)/8000",
-            "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16", "a=ptime:20", "a=sendrecv",
-        ].joined(separator: "\r\n") + "\r\n"
+            "m=audio \(rtp.port) RTP/AVP \(payloadType)\(telephoneEvent ? " 101" : "")", "a=rtpmap:\(payloadType) \(codec)/8000",
+        ] + events + ["a=ptime:20", "a=sendrecv"]).joined(separator: "\r\n") + "\r\n"
         try await send(request("INVITE", cseq: 1, to: "<sip:\(user)@127.0.0.1>", body: sdp, user: user))
         let response = try await poll(timeout: timeout, what: "a final response to INVITE") {
             self.responses(to: "INVITE").first { ($0.status ?? 0) >= 200 }
@@ -95,12 +98,18 @@ public final class TestCaller: Sendable {
     }
 
     /// RTP packets received from the bridge, in arrival order.
-    public var receivedRTP: [(time: ContinuousClock.Instant, payloadType: UInt8, sequence: UInt16, payload: [UInt8])] {
+    public var receivedRTP:
+        [(time: ContinuousClock.Instant, payloadType: UInt8, sequence: UInt16, payload: [UInt8], timestamp: UInt32, marker: Bool)]
+    {
         rtp.datagrams.compactMap { datagram in
             let bytes = datagram.bytes
             guard bytes.count >= 12, bytes[0] >> 6 == 2 else { return nil }
             let headerLength = 12 + 4 * Int(bytes[0] & 0x0F)
-            return (datagram.time, bytes[1] & 0x7F, UInt16(bytes[2]) << 8 | UInt16(bytes[3]), Array(bytes[headerLength...]))
+            let timestamp = bytes[4..<8].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            return (
+                datagram.time, bytes[1] & 0x7F, UInt16(bytes[2]) << 8 | UInt16(bytes[3]), Array(bytes[headerLength...]),
+                timestamp, bytes[1] & 0x80 != 0
+            )
         }
     }
 
