@@ -230,9 +230,10 @@ final class Call {
         return SIPHeader("Reason", "Q.850;cause=\(cause);text=\"\(reason.rawValue)\"")
     }
 
-    /// Ends the call when no RTP has arrived for `rtp.timeout_s` (0 = never).
+    /// Ends the call when no RTP has arrived for `rtp.timeout_s` (0 = never). A caller on hold
+    /// (its SDP says `recvonly` or `inactive`: it sends no RTP, RFC 3264 §5.1) is exempt.
     private func scheduleMediaTimeout() {
-        guard rtpConfig.timeoutSeconds > 0 else { return }
+        guard rtpConfig.timeoutSeconds > 0, media.direction != .recvonly, media.direction != .inactive else { return }
         let deadline = lastRTPArrival + .seconds(Int64(rtpConfig.timeoutSeconds))
         mediaTimeoutTask = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             guard self.isActive else { return }

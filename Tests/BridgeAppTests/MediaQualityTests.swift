@@ -115,4 +115,19 @@ struct MediaQualityTests {
         await caller.close()
         await harness.stop()
     }
+
+    /// A caller on hold from the start (`a=inactive`) sends no RTP: the media timeout spares it.
+    @Test func callOnHoldIsExemptFromTheMediaTimeout() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 24, rtpExtra: "timeout_s: 1")
+        let caller = try await harness.caller()
+        #expect(try await caller.invite(direction: "inactive") == 200)
+        #expect(caller.responses(to: "INVITE").last?.body.contains("a=inactive") == true)
+        try await Task.sleep(for: .milliseconds(2200))
+        #expect(!caller.messages.contains { $0.startLine.hasPrefix("BYE ") }, "no BYE after twice the timeout")
+        #expect(harness.bridge.registry.activeCount == 1)
+        #expect(try await caller.bye() == 200)
+        try await harness.waitIdle()
+        await caller.close()
+        await harness.stop()
+    }
 }

@@ -28,16 +28,18 @@ public final class TestCaller: Sendable {
 
     /// Sends an INVITE offering `payloadType` (0 PCMU, 8 PCMA) and waits for the final
     /// response; a 2xx is acknowledged. Returns the final status code.
-    /// `telephoneEvent: false` offers no RFC 4733 telephone-event.
+    /// `telephoneEvent: false` offers no RFC 4733 telephone-event; `direction` is the offer's
+    /// `a=` direction attribute (`inactive` or `recvonly` for a call put on hold at once).
     public func invite(
-        user: String = "test", payloadType: Int = 0, telephoneEvent: Bool = true, timeout: Duration = .seconds(10)
+        user: String = "test", payloadType: Int = 0, telephoneEvent: Bool = true, direction: String = "sendrecv",
+        timeout: Duration = .seconds(10)
     ) async throws -> Int {
         let codec = payloadType == 8 ? "PCMA" : "PCMU"
         let events = telephoneEvent ? ["a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16"] : []
         let sdp = ([
             "v=0", "o=caller 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
             "m=audio \(rtp.port) RTP/AVP \(payloadType)\(telephoneEvent ? " 101" : "")", "a=rtpmap:\(payloadType) \(codec)/8000",
-        ] + events + ["a=ptime:20", "a=sendrecv"]).joined(separator: "\r\n") + "\r\n"
+        ] + events + ["a=ptime:20", "a=\(direction)"]).joined(separator: "\r\n") + "\r\n"
         try await send(request("INVITE", cseq: 1, to: "<sip:\(user)@127.0.0.1>", body: sdp, user: user))
         let response = try await poll(timeout: timeout, what: "a final response to INVITE") {
             self.responses(to: "INVITE").first { ($0.status ?? 0) >= 200 }
