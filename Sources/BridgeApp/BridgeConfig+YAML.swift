@@ -170,7 +170,7 @@ extension BridgeConfig.Stream {
     fileprivate static func parse(_ node: Node?, _ path: String, _ reader: ConfigReader) -> Self? {
         let allowed: Set<String> = [
             "url", "content_type", "bidirectional", "extra_headers", "stream_timeout_s", "connect_timeout_ms", "account_id",
-            "dtmf_events", "l16_inbound_byte_order", "l16_outbound_byte_order",
+            "dtmf_events", "l16_inbound_byte_order", "l16_outbound_byte_order", "ping_interval_s", "max_backlog_ms",
         ]
         guard let stream = reader.mapping(node, path, allowed: allowed) else { return nil }
         guard let url = reader.string(stream["url"], "\(path).url") else {
@@ -227,6 +227,12 @@ extension BridgeConfig.Stream {
         }
         if let value = reader.string(stream["account_id"], "\(path).account_id") { result.accountID = value }
         if let value = reader.bool(stream["dtmf_events"], "\(path).dtmf_events") { result.dtmfEvents = value }
+        if let value = reader.int(stream["ping_interval_s"], "\(path).ping_interval_s", in: 0...3600) {
+            result.pingIntervalSeconds = value
+        }
+        if let value = reader.int(stream["max_backlog_ms"], "\(path).max_backlog_ms", in: 100...60_000) {
+            result.maxBacklogMilliseconds = value
+        }
         return result
     }
 }

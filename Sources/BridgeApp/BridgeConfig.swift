@@ -76,6 +76,10 @@ struct BridgeConfig: Sendable {
         var l16InboundByteOrder = L16ByteOrder.big
         /// `l16_outbound_byte_order`: L16 byte order of `playAudio` payloads (spec §6: little).
         var l16OutboundByteOrder = L16ByteOrder.little
+        /// `ping_interval_s`: WebSocket ping period; two unanswered pings end the stream (0 = off).
+        var pingIntervalSeconds = 20
+        /// `max_backlog_ms`: media held while the AI server is not reading; older is dropped.
+        var maxBacklogMilliseconds = 2000
     }
 
     var sip = SIP()

@@ -117,12 +117,18 @@ extension Call: RTPReceiver {
             framer.push(streamBytes) { frame in
                 var buffer = stream.channel.allocator.buffer(capacity: 96 + frame.readableBytes * 4 / 3)
                 streamSession.writeMedia(frame, into: &buffer)
-                stream.write(text: buffer)
+                stream.writeMedia(text: buffer)
                 stats.mediaSent += 1
                 wrote = true
             }
         }
         if wrote { stream.flush() }
+        if stream.mediaFramesDropped > stats.wsMediaDropped {
+            if stats.wsMediaDropped == 0 {
+                logger.warning("AI server is not reading: dropping the oldest media", metadata: ["stream.max_backlog_ms": "\(route.stream.maxBacklogMilliseconds)"])
+            }
+            stats.wsMediaDropped = stream.mediaFramesDropped
+        }
         stats.late = jitterBuffer.late
         stats.lost = reception.lost
         stats.duplicates = reception.duplicates

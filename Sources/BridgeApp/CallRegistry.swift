@@ -47,6 +47,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
 
     /// Calls currently tracked.
     var activeCount: Int { state.withLockedValue { $0.calls.count } }
+    /// Handles of the calls currently tracked.
+    var handles: [Handle] { state.withLockedValue { Array($0.calls.values) } }
     /// Calls offered since start, and how many were rejected before answer.
     var totals: (offered: Int, rejected: Int) { state.withLockedValue { ($0.totalCalls, $0.rejectedCalls) } }
     /// The RTP port pairs in use.
@@ -89,7 +91,9 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         }
         let loop = group.next()
         let options = StreamConnectOptions(
-            timeout: .milliseconds(Int64(route.stream.connectTimeoutMilliseconds)), headers: route.stream.extraHeaders)
+            timeout: .milliseconds(Int64(route.stream.connectTimeoutMilliseconds)), headers: route.stream.extraHeaders,
+            pingInterval: route.stream.pingIntervalSeconds > 0 ? .seconds(Int64(route.stream.pingIntervalSeconds)) : nil,
+            mediaBacklogFrames: route.stream.maxBacklogMilliseconds / 20)
         let rtpConfig = config.rtp
         let address = advertisedAddress
         loop.execute {

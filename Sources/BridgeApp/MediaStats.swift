@@ -8,6 +8,8 @@ struct MediaStats: Sendable, Codable {
     var packetsDropped = 0
     /// `media` events sent to the AI server.
     var mediaSent = 0
+    /// `media` events dropped (oldest first) because the AI server was not reading.
+    var wsMediaDropped = 0
     /// `playAudio` events received.
     var playAudioReceived = 0
     /// Bytes of AI audio queued for the caller (in the RTP codec).

@@ -10,6 +10,8 @@ public enum StreamCloseReason: Hashable, Sendable, CustomStringConvertible {
     case remoteClose(code: UInt16?)
     /// The TCP connection dropped or failed without a Close frame.
     case connectionLost
+    /// The AI server left two pings unanswered (it is gone though TCP may not know).
+    case keepaliveTimeout
     /// The bridge closed the stream.
     case localClose
 
@@ -17,6 +19,7 @@ public enum StreamCloseReason: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .remoteClose(let code): "AI server closed the stream (\(code.map(String.init) ?? "no code"))"
         case .connectionLost: "connection to the AI server lost"
+        case .keepaliveTimeout: "AI server stopped answering pings"
         case .localClose: "closed by the bridge"
         }
     }
@@ -42,16 +45,23 @@ public struct StreamConnectOptions: Sendable {
     public var tlsContext: NIOSSLContext?
     /// The largest message accepted from the AI server.
     public var maximumMessageSize: Int
+    /// How often to ping the AI server; `nil` never.
+    public var pingInterval: TimeAmount?
+    /// Media frames held while the AI server is not reading; beyond it the oldest are dropped.
+    public var mediaBacklogFrames: Int
 
     /// Creates options.
     public init(
         timeout: TimeAmount = .seconds(5), headers: [(name: String, value: String)] = [],
-        tlsContext: NIOSSLContext? = nil, maximumMessageSize: Int = 16 << 20
+        tlsContext: NIOSSLContext? = nil, maximumMessageSize: Int = 16 << 20, pingInterval: TimeAmount? = .seconds(20),
+        mediaBacklogFrames: Int = 100
     ) {
         self.timeout = timeout
         self.headers = headers
         self.tlsContext = tlsContext
         self.maximumMessageSize = maximumMessageSize
+        self.pingInterval = pingInterval
+        self.mediaBacklogFrames = mediaBacklogFrames
     }
 }
 
@@ -71,10 +81,39 @@ public final class StreamConnection: Sendable {
     /// The upgraded channel.
     public let channel: any Channel
     private let closing: NIOLoopBoundBox<Bool>
+    private let backlog: NIOLoopBoundBox<MediaBacklog>
 
-    init(channel: any Channel) {
+    init(channel: any Channel, mediaBacklogFrames: Int = 100) {
         self.channel = channel
         self.closing = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+        self.backlog = NIOLoopBoundBox(MediaBacklog(capacity: mediaBacklogFrames), eventLoop: channel.eventLoop)
+    }
+
+    /// Media frames dropped (oldest first) because the AI server was not reading.
+    public var mediaFramesDropped: Int { backlog.value.dropped }
+
+    /// Media frames waiting for the AI server to read.
+    public var mediaFramesWaiting: Int { backlog.value.frames.count }
+
+    /// Writes a `media` event (without flushing) unless the AI server is not keeping up: then
+    /// it waits in a bounded backlog, whose oldest frames are dropped when it is full. Control
+    /// events (`send`) are never dropped.
+    public func writeMedia(text: ByteBuffer) {
+        guard !closing.value else { return }
+        if backlog.value.frames.isEmpty && channel.isWritable {
+            write(text: text)
+        } else {
+            backlog.value.append(text)
+        }
+    }
+
+    /// Writes backlogged media while the channel accepts it (called when it becomes writable).
+    func drainBacklog() {
+        guard !closing.value, !backlog.value.frames.isEmpty else { return }
+        while channel.isWritable, let frame = backlog.value.frames.popFirst() {
+            write(text: frame)
+        }
+        flush()
     }
 
     /// A default TLS client context (system trust store), built once.
@@ -106,6 +145,12 @@ public final class StreamConnection: Sendable {
         }
         let connect = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Real-time audio is useless late: little is buffered in NIO; the backlog of media
+            // frames (with oldest-first dropping) takes over when the AI server stops reading.
+            .channelOption(.writeBufferWaterMark, value: .init(low: 32 << 10, high: 64 << 10))
+            // A fixed kernel send buffer (no autotuning into megabytes = tens of seconds of
+            // stale audio); 128 KiB still covers ~1.5 s of 24 kHz L16 in flight.
+            .channelOption(.socketOption(.so_sndbuf), value: 128 << 10)
             .connectTimeout(options.timeout)
             .channelInitializer { channel in
                 let upgrader = NIOWebSocketClientUpgrader(
@@ -119,8 +164,14 @@ public final class StreamConnection: Sendable {
                             NIOWebSocketFrameAggregator(
                                 minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024,
                                 maxAccumulatedFrameSize: maximumMessageSize))
-                        try sync.addHandler(StreamFrameHandler(delegate: delegateBox.value))
-                        promise.succeed(StreamConnection(channel: channel))
+                        if let interval = options.pingInterval {
+                            try sync.addHandler(StreamKeepaliveHandler(interval: interval))
+                        }
+                        let handler = StreamFrameHandler(delegate: delegateBox.value)
+                        try sync.addHandler(handler)
+                        let connection = StreamConnection(channel: channel, mediaBacklogFrames: options.mediaBacklogFrames)
+                        handler.onWritable = { [weak connection] in connection?.drainBacklog() }
+                        promise.succeed(connection)
                     }
                 }
                 return channel.eventLoop.makeCompletedFuture {
@@ -176,5 +227,25 @@ extension String {
     /// Whether the string is an IPv4 or IPv6 literal (no SNI for those, RFC 6066 §3).
     var isIPAddress: Bool {
         (try? SocketAddress(ipAddress: self, port: 0)) != nil
+    }
+}
+
+/// The bounded queue of media frames held while the AI server does not read (issue 5:
+/// backpressure never grows memory without bound).
+struct MediaBacklog {
+    let capacity: Int
+    var frames = CircularBuffer<ByteBuffer>()
+    var dropped = 0
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    mutating func append(_ frame: ByteBuffer) {
+        if frames.count >= capacity {
+            frames.removeFirst()
+            dropped += 1
+        }
+        frames.append(frame)
     }
 }

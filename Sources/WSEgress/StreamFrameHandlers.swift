@@ -57,9 +57,22 @@ final class StreamFrameHandler: ChannelDuplexHandler {
     private weak var delegate: (any StreamConnectionDelegate)?
     private var closeCode: UInt16??
     private var sentClose = false
+    private var keepaliveTimedOut = false
+    /// Called when the channel becomes writable again (the AI server caught up).
+    var onWritable: (() -> Void)?
 
     init(delegate: any StreamConnectionDelegate) {
         self.delegate = delegate
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is StreamKeepaliveTimeout { keepaliveTimedOut = true }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { onWritable?() }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -101,9 +114,10 @@ final class StreamFrameHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        let reason: StreamCloseReason = if let code = closeCode { .remoteClose(code: code) } else if sentClose {
-            .localClose
-        } else { .connectionLost }
+        let reason: StreamCloseReason =
+            if let code = closeCode { .remoteClose(code: code) } else if keepaliveTimedOut {
+                .keepaliveTimeout
+            } else if sentClose { .localClose } else { .connectionLost }
         delegate?.streamClosed(reason)
         delegate = nil
         context.fireChannelInactive()
