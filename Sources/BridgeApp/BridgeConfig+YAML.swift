@@ -171,6 +171,7 @@ extension BridgeConfig.Stream {
         let allowed: Set<String> = [
             "url", "content_type", "bidirectional", "extra_headers", "stream_timeout_s", "connect_timeout_ms", "account_id",
             "dtmf_events", "l16_inbound_byte_order", "l16_outbound_byte_order", "ping_interval_s", "max_backlog_ms",
+            "audio_track", "send_stop_on_hangup", "drain_on_stop",
         ]
         guard let stream = reader.mapping(node, path, allowed: allowed) else { return nil }
         guard let url = reader.string(stream["url"], "\(path).url") else {
@@ -233,6 +234,16 @@ extension BridgeConfig.Stream {
         if let value = reader.int(stream["max_backlog_ms"], "\(path).max_backlog_ms", in: 100...60_000) {
             result.maxBacklogMilliseconds = value
         }
+        if let text = reader.string(stream["audio_track"], "\(path).audio_track") {
+            switch text {
+            case "inbound": result.tracks = [.inbound]
+            case "outbound": result.tracks = [.outbound]
+            case "both": result.tracks = [.inbound, .outbound]
+            default: reader.report("\(path).audio_track", "expected inbound, outbound or both, got \"\(text)\"")
+            }
+        }
+        if let value = reader.bool(stream["send_stop_on_hangup"], "\(path).send_stop_on_hangup") { result.sendStopOnHangup = value }
+        if let value = reader.bool(stream["drain_on_stop"], "\(path).drain_on_stop") { result.drainOnStop = value }
         return result
     }
 }

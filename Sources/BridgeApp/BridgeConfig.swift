@@ -1,5 +1,6 @@
 import SIPIngress
 import Transcode
+import WSEgress
 
 /// The bridge's configuration after validation: every default applied once, every value typed.
 /// The YAML contract is in `docs/configuration.md`; the mapping lives in `BridgeConfig+YAML`.
@@ -80,6 +81,12 @@ struct BridgeConfig: Sendable {
         var pingIntervalSeconds = 20
         /// `max_backlog_ms`: media held while the AI server is not reading; older is dropped.
         var maxBacklogMilliseconds = 2000
+        /// `audio_track`: which directions go to the AI server as `media` (spec §1 audioTrack).
+        var tracks: [Track] = [.inbound]
+        /// `send_stop_on_hangup`: send `stop` before closing when the caller hangs up (spec §3.6).
+        var sendStopOnHangup = false
+        /// `drain_on_stop`: on the AI server's `stop`, play queued audio out before hanging up.
+        var drainOnStop = false
     }
 
     var sip = SIP()

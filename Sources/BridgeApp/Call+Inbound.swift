@@ -95,7 +95,11 @@ extension Call: RTPReceiver {
 
     /// Turns released and missing audio into 20 ms `media` events.
     private func forwardBufferOutputs() {
-        guard let stream, !bufferOutputs.isEmpty else { return }
+        stats.late = jitterBuffer.late
+        stats.lost = reception.lost
+        stats.duplicates = reception.duplicates
+        stats.jitterMilliseconds = reception.jitterMilliseconds
+        guard let stream, !bufferOutputs.isEmpty, route.stream.tracks.contains(.inbound) else { return }
         var wrote = false
         for output in bufferOutputs {
             let streamBytes: ByteBuffer
@@ -123,16 +127,18 @@ extension Call: RTPReceiver {
             }
         }
         if wrote { stream.flush() }
-        if stream.mediaFramesDropped > stats.wsMediaDropped {
-            if stats.wsMediaDropped == 0 {
-                logger.warning("AI server is not reading: dropping the oldest media", metadata: ["stream.max_backlog_ms": "\(route.stream.maxBacklogMilliseconds)"])
-            }
-            stats.wsMediaDropped = stream.mediaFramesDropped
+        noteMediaDrops(stream)
+    }
+
+    /// Counts `media` events the backlog dropped; warns once per call.
+    func noteMediaDrops(_ stream: StreamConnection) {
+        guard stream.mediaFramesDropped > stats.wsMediaDropped else { return }
+        if stats.wsMediaDropped == 0 {
+            logger.warning(
+                "AI server is not reading: dropping the oldest media",
+                metadata: ["stream.max_backlog_ms": "\(route.stream.maxBacklogMilliseconds)"])
         }
-        stats.late = jitterBuffer.late
-        stats.lost = reception.lost
-        stats.duplicates = reception.duplicates
-        stats.jitterMilliseconds = reception.jitterMilliseconds
+        stats.wsMediaDropped = stream.mediaFramesDropped
     }
 
     /// Sends a `dtmf` event for a key press (spec §3.5 extension), if the route wants them.

@@ -8,7 +8,7 @@ import WSEgress
 /// AI → caller: stream events in, paced RTP out.
 extension Call: StreamConnectionDelegate {
     func streamReceived(_ event: InboundEvent) {
-        guard isActive || isConnecting else { return }
+        guard isActive || isConnecting, !drainingAfterStop else { return }
         switch event {
         case .playAudio(let play):
             guard route.stream.bidirectional else { return }
@@ -28,7 +28,11 @@ extension Call: StreamConnectionDelegate {
             streamSession.writeClearedAudio(into: &buffer)
             stream.send(text: buffer)
         case .stop:
-            end(.streamStopped)
+            guard route.stream.drainOnStop, playout.queuedBytes > 0, isActive else { return end(.streamStopped) }
+            // drain_on_stop: the stream is over, the queued audio still plays, then BYE.
+            logger.info("stream stopped; playing out the queue first", metadata: ["queued_bytes": "\(playout.queuedBytes)"])
+            drainingAfterStop = true
+            stream?.close()
         case .sendDTMF(let digits, _):
             sendDigits(digits)
         case .other(let name):
@@ -116,6 +120,7 @@ extension Call: StreamConnectionDelegate {
             rtp.send(packet, to: remoteRTPAddress)
             stats.packetsOut += 1
             lastSlotWasEvent = true
+            streamOutboundTrack(payload: nil)
             return
         }
         if lastSlotWasEvent {
@@ -127,6 +132,7 @@ extension Call: StreamConnectionDelegate {
             // DTX: nothing to send; the timestamp still advances with time (RFC 3550 §5.1).
             sender.skip(frames: 1)
             sender.startTalkSpurt()
+            streamOutboundTrack(payload: nil)
             return
         }
         var packet = rtp.channel.allocator.buffer(capacity: RTPHeader.fixedSize + frameSize)
@@ -143,6 +149,7 @@ extension Call: StreamConnectionDelegate {
             }
         }
         stats.bytesOut += packet.readableBytes - RTPHeader.fixedSize
+        streamOutboundTrack(payload: packet.getSlice(at: packet.readerIndex + RTPHeader.fixedSize, length: packet.readableBytes - RTPHeader.fixedSize))
         rtp.send(packet, to: remoteRTPAddress)
         stats.packetsOut += 1
         if frame.hasAudio {
@@ -151,6 +158,7 @@ extension Call: StreamConnectionDelegate {
         }
         stats.playoutBytesQueued = playout.queuedBytes
         if !frame.passedMarkers.isEmpty { sendPlayedStream(frame.passedMarkers) }
+        if drainingAfterStop && playout.queuedBytes == 0 { end(.streamStopped) }
     }
 
     /// Plays key presses to the caller: as RFC 4733 telephone-events when the caller offered

@@ -58,6 +58,8 @@ final class Call {
     var inbound: InboundTranscoder
     /// AI → caller audio: `playAudio` in any format into the queue, queue frames into RTP.
     var outbound: OutboundTranscoder
+    /// What the caller hears, in the stream's format, for `audio_track` outbound/both.
+    var outboundTrack: InboundTranscoder?
     /// Reused for transcoded stream bytes and G.722 queue frames.
     var scratch: [UInt8] = []
     var frameScratch = ByteBuffer()
@@ -66,6 +68,8 @@ final class Call {
     var dtmfOut = TelephoneEventSender()
     /// Whether the previous slot carried a telephone-event (the next audio starts a talk-spurt).
     var lastSlotWasEvent = false
+    /// `drain_on_stop`: the AI server sent `stop`; the queue plays out, then the call ends.
+    var drainingAfterStop = false
     /// When the playout queue last ran dry after audio (for `playoutUnderruns`).
     var queueRanDryAt: NIODeadline?
     /// Reused for every packet so the inbound path does not allocate an array per frame.
@@ -105,11 +109,15 @@ final class Call {
         self.logger = logger
         let start = StreamStart(
             sequenceNumber: 1, callId: id, streamId: UUID().uuidString.lowercased(), accountId: route.stream.accountID,
-            tracks: [.inbound], mediaFormat: route.stream.contentType, extraHeaders: "{}")
+            tracks: route.stream.tracks, mediaFormat: route.stream.contentType, extraHeaders: "{}")
         streamSession = StreamSession(
             start: start, startEpochMilliseconds: Int(Date().timeIntervalSince1970 * 1000))
         framer = InboundFramer(frameSize: route.stream.contentType.bytesPer20ms)
         self.inbound = inbound
+        if route.stream.tracks.contains(.outbound) {
+            outboundTrack = try? InboundTranscoder(
+                codec: media.codec, format: route.stream.contentType, byteOrder: route.stream.l16InboundByteOrder)
+        }
         outbound = OutboundTranscoder(codec: media.codec, byteOrder: route.stream.l16OutboundByteOrder)
         playout = PlayoutQueue(maximumBytes: outbound.queueFrameBytes * 50 * rtpConfig.maxQueuedSeconds)
         sender = RTPSender(payloadType: media.payloadType, samplesPerFrame: UInt32(media.codec.bytesPer20ms))
@@ -200,6 +208,11 @@ final class Call {
         inboundTask?.cancel()
         mediaTimeoutTask?.cancel()
         rtcpTask?.cancel()
+        if route.stream.sendStopOnHangup, reason == .callerHungUp || reason == .callerCancelled, let stream {
+            var buffer = stream.channel.allocator.buffer(capacity: 160)
+            streamSession.writeStop(reason: reason.rawValue, into: &buffer)
+            stream.send(text: buffer)
+        }
         stream?.close()
         rtp?.close()
         if !sipAlreadyEnded {

@@ -35,6 +35,9 @@ public struct StreamSession: Sendable {
         return sequenceNumber
     }
 
+    /// The next `sequenceNumber`, for events written by extensions.
+    mutating func takeSequenceNumber() -> Int { nextSequenceNumber() }
+
     /// Writes the `start` event (spec §3.1); must be the first message.
     public mutating func writeStart(into buffer: inout ByteBuffer) {
         var start = start
