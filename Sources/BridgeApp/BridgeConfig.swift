@@ -87,6 +87,8 @@ struct BridgeConfig: Sendable {
         var sendStopOnHangup = false
         /// `drain_on_stop`: on the AI server's `stop`, play queued audio out before hanging up.
         var drainOnStop = false
+        /// `reconnect_max_retries`: attempts to reopen a stream lost mid-call (0 = hang up).
+        var reconnectMaxRetries = 0
     }
 
     var sip = SIP()

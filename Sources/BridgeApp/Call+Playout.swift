@@ -36,18 +36,20 @@ extension Call: StreamConnectionDelegate {
         case .sendDTMF(let digits, _):
             sendDigits(digits)
         case .other(let name):
+            stats.wsUnknownEvents += 1
             logger.debug("ignoring unknown stream event", metadata: ["event": "\(name)"])
         }
     }
 
     func streamReceivedMalformed(_ error: StreamProtocolError) {
+        stats.wsMalformedMessages += 1
         logger.info("ignoring malformed stream message", metadata: ["error": "\(error)"])
     }
 
     func streamClosed(_ reason: StreamCloseReason) {
         if case .localClose = reason { return }
         logger.info("stream closed", metadata: ["reason": "\(reason)"])
-        end(.streamClosed)
+        streamLost(reason)
     }
 
     private var isConnecting: Bool {

@@ -68,6 +68,10 @@ final class Call {
     var dtmfOut = TelephoneEventSender()
     /// Whether the previous slot carried a telephone-event (the next audio starts a talk-spurt).
     var lastSlotWasEvent = false
+    /// How streams are opened (kept for reconnecting).
+    var connectOptions: StreamConnectOptions?
+    /// Reconnect attempts since the stream was last up (`reconnect_max_retries`).
+    var reconnectAttempts = 0
     /// `drain_on_stop`: the AI server sent `stop`; the queue plays out, then the call ends.
     var drainingAfterStop = false
     /// When the playout queue last ran dry after audio (for `playoutUnderruns`).
@@ -146,12 +150,12 @@ final class Call {
     /// Binds the RTP port pair, opens the stream and sends `start` (spec §2: at once, without
     /// waiting for the server). Succeeds with the local RTP port for the SDP answer.
     func connect(portPool: RTPPortPool, connectOptions: StreamConnectOptions) -> EventLoopFuture<Int> {
-        let identity = StreamIdentity(
-            callID: id, streamID: streamSession.streamId, fromUser: incoming.fromUser ?? "",
-            toUser: incoming.toUser ?? incoming.requestUser ?? "")
-        let urlText = URLTemplate(route.stream.url).expand(identity)
-        guard let url = WebSocketURL(urlText) else {
-            return eventLoop.makeFailedFuture(StreamConnectError("bad stream URL \(urlText)"))
+        self.connectOptions = connectOptions
+        let url: WebSocketURL
+        do {
+            url = try streamURL()
+        } catch {
+            return eventLoop.makeFailedFuture(error)
         }
         return RTPTransport.bind(host: rtpConfig.address, pool: portPool, eventLoop: eventLoop, receiver: self)
             .assumeIsolated()
@@ -172,6 +176,16 @@ final class Call {
                 return self.rtp!.port
             }
             .nonisolated()
+    }
+
+    /// The route's URL template expanded for the current stream.
+    func streamURL() throws(StreamConnectError) -> WebSocketURL {
+        let identity = StreamIdentity(
+            callID: id, streamID: streamSession.streamId, fromUser: incoming.fromUser ?? "",
+            toUser: incoming.toUser ?? incoming.requestUser ?? "")
+        let urlText = URLTemplate(route.stream.url).expand(identity)
+        guard let url = WebSocketURL(urlText) else { throw StreamConnectError("bad stream URL \(urlText)") }
+        return url
     }
 
     /// The 200 OK went out: start playout towards the caller and the stream timer.

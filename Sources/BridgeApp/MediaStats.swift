@@ -8,6 +8,13 @@ struct MediaStats: Sendable, Codable {
     var packetsDropped = 0
     /// `media` events sent to the AI server.
     var mediaSent = 0
+    /// Messages from the AI server that were not valid events (bad JSON, types, base64): logged
+    /// and ignored, the call goes on.
+    var wsMalformedMessages = 0
+    /// Well-formed messages with an event name the dialect does not know (ignored).
+    var wsUnknownEvents = 0
+    /// Streams reopened after being lost mid-call (`reconnect_max_retries`).
+    var streamReconnects = 0
     /// `media` events dropped (oldest first) because the AI server was not reading.
     var wsMediaDropped = 0
     /// `playAudio` events received.

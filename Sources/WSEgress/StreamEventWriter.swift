@@ -55,7 +55,12 @@ public enum StreamEventWriter {
         buffer.writeJSONString(start.mediaFormat.encoding.rawValue)
         buffer.writeStaticString(#","sampleRate":"#)
         buffer.writeJSONInteger(start.mediaFormat.sampleRate)
-        buffer.writeStaticString(#"}},"extra_headers":"#)
+        buffer.writeStaticString("}")
+        if let previous = start.previousStreamId {
+            buffer.writeStaticString(#","previousStreamId":"#)
+            buffer.writeJSONString(previous)
+        }
+        buffer.writeStaticString(#"},"extra_headers":"#)
         buffer.writeJSONString(start.extraHeaders)
         buffer.writeStaticString("}")
         return buffer.writerIndex - begin

@@ -19,6 +19,10 @@ public struct StreamStart: Sendable, Hashable {
     /// `extra_headers`: text that is already a JSON object (e.g. `{"test1":"12"}`), sent as a JSON
     /// *string* at top level; real Vobiz always sends `"{}"` (spec §3.1, §5.7).
     public var extraHeaders: String
+    /// `start.previousStreamId`: set only on a stream opened again after the previous one was
+    /// lost mid-call (route option `reconnect_max_retries`), so the server knows the call is
+    /// not new (a bridge extension; clients ignore unknown fields).
+    public var previousStreamId: String?
 
     /// Creates the `start` contents.
     /// - Parameters:

@@ -120,4 +120,35 @@ struct StreamLifecycleTests {
         await caller.close()
         await harness.stop()
     }
+
+    /// Bad input from the AI server is counted and ignored; the call and later audio go on.
+    @Test func badMessagesAreCountedAndTheCallGoesOn() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 34)
+        let caller = try await harness.caller()
+        #expect(try await caller.invite() == 200)
+        let agent = try await harness.agent.connection()
+        try await agent.waitFor("start")
+        agent.send("not json")
+        agent.send(#"{"event":"playAudio"}"#)
+        agent.send(#"{"event":"playAudio","media":{"contentType":"audio/x-mulaw","payload":"!!!"}}"#)
+        agent.send(#"{"event":"mark","mark":{"name":"twilio-style"}}"#)
+        let audio = pattern(480, seed: 21)
+        agent.send(json: [
+            "event": "playAudio",
+            "media": ["contentType": "audio/x-mulaw", "sampleRate": 8000, "payload": Data(audio).base64EncodedString()],
+        ])
+        let stream = try await poll(timeout: .seconds(5), what: "the valid audio at the caller") { () -> [UInt8]? in
+            let bytes = caller.receivedRTP.filter { $0.payloadType == 0 }.flatMap(\.payload)
+            guard let start = bytes.firstIndex(where: { $0 != 0xFF }), bytes.count >= start + audio.count else { return nil }
+            return Array(bytes[start..<start + audio.count])
+        }
+        #expect(firstMismatch(stream, audio) == nil)
+        let media = try #require(((try await harness.status()["calls"] as? [[String: Any]])?.first)?["media"] as? [String: Any])
+        #expect(media["wsMalformedMessages"] as? Int == 3)
+        #expect(media["wsUnknownEvents"] as? Int == 1)
+        #expect(try await caller.bye() == 200)
+        try await harness.waitIdle()
+        await caller.close()
+        await harness.stop()
+    }
 }

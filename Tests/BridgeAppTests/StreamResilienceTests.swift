@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOWebSocket
 import Testing
 import TestSupport
 import WSEgress
@@ -78,5 +79,52 @@ struct StreamResilienceTests {
         await harness.stop()
         await stalled.stop()
         try await group.shutdownGracefully()
+    }
+
+    /// The AI server restarts (close 1001): with `reconnect_max_retries` the bridge opens a new
+    /// stream at once, flagged with the old stream's id; the call and the caller's audio go on.
+    @Test func aStreamLostMidCallIsReopenedWhenTheRouteAllowsIt() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 32, streamExtra: "reconnect_max_retries: 2")
+        let caller = try await harness.caller()
+        #expect(try await caller.invite() == 200)
+        let first = try await harness.agent.connection(0)
+        let firstStart = try await first.waitFor("start")[0].json["start"] as? [String: Any]
+        let firstID = try #require(firstStart?["streamId"] as? String)
+        #expect(firstStart?["previousStreamId"] == nil)
+        first.close(code: .goingAway)
+        let second = try await harness.agent.connection(1, timeout: .seconds(5))
+        let secondMessage = try await second.waitFor("start")[0]
+        #expect(secondMessage.json["sequenceNumber"] as? Int == 1, "a fresh stream numbers from 1")
+        let secondStart = secondMessage.json["start"] as? [String: Any]
+        #expect(secondStart?["previousStreamId"] as? String == firstID)
+        #expect((secondStart?["streamId"] as? String).map { $0 != firstID && $0.count == 36 } == true)
+        for index in 0..<5 {
+            try await caller.sendRTP(payload: pattern(160, seed: 40 + index), payloadType: 0, sequence: UInt16(index), timestamp: UInt32(index * 160))
+        }
+        let media = try await second.waitFor("media", count: 5)
+        #expect((media[0].json["media"] as? [String: Any])?["chunk"] as? Int == 1)
+        #expect(!caller.messages.contains { $0.startLine.hasPrefix("BYE ") })
+        let status = try await harness.status()
+        let stats = ((status["calls"] as? [[String: Any]])?.first)?["media"] as? [String: Any]
+        #expect(stats?["streamReconnects"] as? Int == 1)
+        #expect(try await caller.bye() == 200)
+        try await harness.waitIdle()
+        await caller.close()
+        await harness.stop()
+    }
+
+    /// A close with 1000 is the server ending the stream on purpose: no reconnect, BYE.
+    @Test func aNormalCloseIsNeverReconnected() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 33, streamExtra: "reconnect_max_retries: 2")
+        let caller = try await harness.caller()
+        #expect(try await caller.invite() == 200)
+        let agent = try await harness.agent.connection()
+        try await agent.waitFor("start")
+        agent.close()
+        try await caller.waitForBye(timeout: .seconds(5))
+        #expect(harness.agent.allConnections.count == 1)
+        try await harness.waitIdle()
+        await caller.close()
+        await harness.stop()
     }
 }

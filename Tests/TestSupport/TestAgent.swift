@@ -4,7 +4,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOWebSocket
+public import NIOWebSocket
 import ServiceLifecycle
 
 /// A real WebSocket server on loopback playing the AI server in tests: it records every message
@@ -100,6 +100,7 @@ public final class AgentConnection: Sendable {
         var closed = false
         var outgoing: [String] = []
         var closeRequested = false
+        var closeCode = WebSocketErrorCode.normalClosure
     }
 
     /// The request path (with query) the bridge connected to.
@@ -134,9 +135,13 @@ public final class AgentConnection: Sendable {
         send(String(decoding: data, as: UTF8.self))
     }
 
-    /// Closes the socket from the agent side (normal closure).
-    public func close() {
-        state.withLockedValue { $0.closeRequested = true }
+    /// Closes the socket from the agent side (normal closure unless `code` says otherwise,
+    /// e.g. 1001 going away when a server restarts).
+    public func close(code: WebSocketErrorCode = .normalClosure) {
+        state.withLockedValue {
+            $0.closeRequested = true
+            $0.closeCode = code
+        }
         wakeUpContinuation.yield()
     }
 
@@ -158,13 +163,13 @@ public final class AgentConnection: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in self.wakeUp {
-                    let (pending, closing) = self.state.withLockedValue { state in
+                    let (pending, closing, code) = self.state.withLockedValue { state in
                         defer { state.outgoing.removeAll() }
-                        return (state.outgoing, state.closeRequested)
+                        return (state.outgoing, state.closeRequested, state.closeCode)
                     }
                     for text in pending { try await outbound.write(.text(text)) }
                     if closing {
-                        try await outbound.close(.normalClosure, reason: nil)
+                        try await outbound.close(code, reason: nil)
                         return
                     }
                 }
