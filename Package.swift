@@ -14,7 +14,12 @@ let package = Package(
     name: "sipbridge",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "sipbridge", targets: ["BridgeApp"])
+        .executable(name: "sipbridge", targets: ["BridgeApp"]),
+        // The media libraries, for the benchmark package under Benchmarks/ (it depends on this
+        // package by path, so `swift test` never builds the benchmarks).
+        .library(name: "Transcode", targets: ["Transcode"]),
+        .library(name: "RTPMedia", targets: ["RTPMedia"]),
+        .library(name: "WSEgress", targets: ["WSEgress"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

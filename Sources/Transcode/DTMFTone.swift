@@ -24,7 +24,8 @@ public enum DTMFTone {
         let highCycles = 2 * high / Double(sampleRate)
         for index in 0..<toneSamples {
             let value = amplitude * (ResamplerFilter.sinPi(lowCycles * Double(index)) + ResamplerFilter.sinPi(highCycles * Double(index)))
-            samples.append(Int16(value.rounded()))
+            // Round half away from zero by hand: `rounded()` is a libm call, and Transcode links none.
+            samples.append(Int16(value + (value < 0 ? -0.5 : 0.5)))
         }
         samples.append(contentsOf: repeatElement(0, count: sampleRate * gapMilliseconds / 1000))
     }
