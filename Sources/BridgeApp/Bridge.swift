@@ -94,6 +94,22 @@ final class Bridge: Sendable {
             services: services, logger: logger)
     }
 
+    /// Drains (zero-drop deploys): refuses new calls (INVITE and OPTIONS 503 + Retry-After,
+    /// `/readyz` 503) and waits until the calls in progress end or `timeout` passes. The caller
+    /// then calls `shutdown()`, which hangs up whatever is left.
+    /// - Returns: the calls still active when the wait ended.
+    @discardableResult
+    func drain(timeout: Duration) async -> Int {
+        registry.startDraining()
+        let deadline = ContinuousClock.now + timeout
+        while registry.activeCount > 0 && ContinuousClock.now < deadline && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        let left = registry.activeCount
+        logger.info("drain finished", metadata: ["calls_left": "\(left)"])
+        return left
+    }
+
     /// Hangs up every call, closes the listeners and stops the event loops.
     func shutdown() async {
         await registry.endAll()

@@ -19,7 +19,7 @@ extension BridgeConfig {
         }
         let reader = ConfigReader(environment: environment)
         var config = BridgeConfig()
-        guard let root, let top = reader.mapping(root, "", allowed: ["sip", "rtp", "status", "routes"]) else {
+        guard let root, let top = reader.mapping(root, "", allowed: ["sip", "rtp", "status", "shutdown", "routes"]) else {
             throw ConfigError(issues: reader.issues + [ConfigIssue(path: "(file)", message: "expected a mapping with routes")])
         }
         if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers"]) {
@@ -40,6 +40,11 @@ extension BridgeConfig {
             } else {
                 reader.report("status.listen", "expected HOST:PORT, got \"\(listen)\"")
             }
+        }
+        if let shutdown = reader.mapping(top["shutdown"], "shutdown", allowed: ["drain_timeout_s"]),
+            let value = reader.int(shutdown["drain_timeout_s"], "shutdown.drain_timeout_s", in: 0...86_400)
+        {
+            config.drainTimeoutSeconds = value
         }
         let routes = reader.sequence(top["routes"], "routes") ?? []
         if top["routes"] == nil || routes.isEmpty { reader.report("routes", "at least one route is required") }

@@ -94,6 +94,9 @@ struct BridgeConfig: Sendable {
     var sip = SIP()
     var rtp = RTP()
     var status = Status()
+    /// `shutdown.drain_timeout_s`: on SIGTERM/SIGINT or `POST /drain`, how long calls in
+    /// progress may go on before the bridge hangs them up.
+    var drainTimeoutSeconds = 30
     var routes: [Route] = []
 }
 

@@ -22,6 +22,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         var userAgent: UserAgent?
         var totalCalls = 0
         var rejectedCalls = 0
+        var draining = false
     }
 
     private let group: any EventLoopGroup
@@ -43,6 +44,22 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     /// Connects the registry to the SIP layer once it is listening.
     func attach(_ userAgent: UserAgent) {
         state.withLockedValue { $0.userAgent = userAgent }
+    }
+
+    /// `sip.max_calls`.
+    var maximumCalls: Int { config.sip.maxCalls }
+
+    /// Whether new calls are refused (503 + Retry-After) because the bridge is draining.
+    var isDraining: Bool { state.withLockedValue { $0.draining } }
+
+    /// Starts draining: new INVITEs and OPTIONS get 503 + Retry-After; calls in progress go on.
+    func startDraining() {
+        let userAgent = state.withLockedValue { state -> UserAgent? in
+            state.draining = true
+            return state.userAgent
+        }
+        userAgent?.setDraining(true)
+        logger.info("draining: refusing new calls", metadata: ["calls_active": "\(activeCount)"])
     }
 
     /// Calls currently tracked.
@@ -67,6 +84,9 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             self.logger.info(
                 "call rejected",
                 metadata: ["sip.call_id": "\(call.sipCallID)", "status": "\(status)", "reason": "\(reason ?? "")"])
+        }
+        if isDraining {
+            return reject(503, "Draining", [SIPHeader("Retry-After", "30")])
         }
         if activeCount >= config.sip.maxCalls {
             return reject(503, "Too Many Calls", [SIPHeader("Retry-After", "5")])

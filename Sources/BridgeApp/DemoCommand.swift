@@ -69,7 +69,12 @@ extension SipBridgeCommand {
                 Press Ctrl-C to stop.
 
                 """.utf8))
-            await waitForTerminationSignal()
+            // The demo stops at the first Ctrl-C (no drain).
+            let (events, continuation) = AsyncStream.makeStream(of: LifecycleEvent.self)
+            let sources = forwardTerminationSignals(to: continuation)
+            var signals = events.makeAsyncIterator()
+            _ = await signals.next()
+            sources.forEach { $0.cancel() }
             await bridge.shutdown()
             await agentServices.triggerGracefulShutdown()
             _ = await agentTask.result

@@ -27,7 +27,23 @@ extension SipBridgeCommand {
             let logger = makeLogger(level: logLevel)
             let bridgeConfig = try loadConfig(path: config)
             let bridge = try await Bridge.start(config: bridgeConfig, logger: logger)
-            await waitForTerminationSignal()
+            // First SIGTERM/SIGINT: drain (calls go on up to drain_timeout_s); a second: stop now.
+            let (events, continuation) = AsyncStream.makeStream(of: LifecycleEvent.self)
+            let sources = forwardTerminationSignals(to: continuation)
+            var drainer: Task<Void, Never>?
+            loop: for await event in events {
+                switch event {
+                case .signal where drainer == nil:
+                    drainer = Task {
+                        await bridge.drain(timeout: .seconds(bridgeConfig.drainTimeoutSeconds))
+                        continuation.yield(.drained)
+                    }
+                case .signal, .drained:
+                    break loop
+                }
+            }
+            drainer?.cancel()
+            sources.forEach { $0.cancel() }
             await bridge.shutdown()
         }
     }
@@ -81,18 +97,21 @@ func makeLogger(level: String) -> Logger {
     return Logger(label: "sipbridge")
 }
 
-/// Suspends until SIGINT or SIGTERM.
-func waitForTerminationSignal() async {
-    let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-    var sources: [any DispatchSourceSignal] = []
-    for signalNumber in [SIGINT, SIGTERM] {
+/// What ends `sipbridge run`.
+enum LifecycleEvent: Sendable {
+    /// SIGINT or SIGTERM.
+    case signal
+    /// The drain finished.
+    case drained
+}
+
+/// Delivers SIGINT and SIGTERM as `.signal` events (their default action is disabled).
+func forwardTerminationSignals(to continuation: AsyncStream<LifecycleEvent>.Continuation) -> [any DispatchSourceSignal] {
+    [SIGINT, SIGTERM].map { signalNumber in
         signal(signalNumber, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-        source.setEventHandler { continuation.yield(signalNumber) }
+        source.setEventHandler { continuation.yield(.signal) }
         source.resume()
-        sources.append(source)
+        return source
     }
-    var iterator = stream.makeAsyncIterator()
-    _ = await iterator.next()
-    sources.forEach { $0.cancel() }
 }

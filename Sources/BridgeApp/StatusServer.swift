@@ -34,6 +34,23 @@ enum StatusServer {
     ) -> some ApplicationProtocol {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
+        // Ready for new calls: listening, not draining, below sip.max_calls (503 otherwise, so
+        // a load balancer or Kubernetes takes the bridge out of rotation).
+        router.get("/readyz") { _, _ -> Response in
+            let ready = !registry.isDraining && registry.activeCount < registry.maximumCalls
+            let text = registry.isDraining ? "draining\n" : (ready ? "ready\n" : "full\n")
+            return Response(
+                status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        // Starts draining; calls in progress go on (the process keeps running until a signal).
+        router.post("/drain") { _, _ -> Response in
+            registry.startDraining()
+            let body = #"{"draining":true,"calls_active":\#(registry.activeCount)}"#
+            return Response(
+                status: .accepted, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        }
         router.get("/status") { _, _ -> Response in
             let calls = await registry.snapshots()
             let totals = registry.totals

@@ -111,6 +111,13 @@ public final class UserAgent: Sendable {
         eventLoop.execute { self.core.value.hangUp(id, status: status, headers: headers) }
     }
 
+    /// Draining (before a shutdown or deploy): OPTIONS is answered 503 with `Retry-After`, so
+    /// a proxy's health probe (e.g. Kamailio's dispatcher) sends new calls elsewhere; calls in
+    /// progress are untouched.
+    public func setDraining(_ draining: Bool) {
+        eventLoop.execute { self.core.value.draining = draining }
+    }
+
     /// The number of calls the SIP layer tracks.
     public func activeSessions() async throws -> Int {
         try await eventLoop.submit { self.core.value.activeSessions }.get()

@@ -76,6 +76,8 @@ final class UserAgentCore {
     var clientTransactions: [String: ClientEntry] = [:]
     var sessions: [SessionID: SessionEntry] = [:]
     var dialogs: [DialogKey: SessionID] = [:]
+    /// OPTIONS get 503 + Retry-After while the bridge drains.
+    var draining = false
     var timers: [TimerKey: Scheduled<Void>] = [:]
     private var nextSession: UInt64 = 1
 
@@ -155,6 +157,8 @@ final class UserAgentCore {
             }
             respond(to: request, key: key, peer: peer, status: 200)
             runSession(id) { $0.receivedBye() }
+        case .options where draining:
+            respond(to: request, key: key, peer: peer, status: 503, headers: [SIPHeader("Retry-After", "30")])
         case .options:
             var extra = [SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", "))]
             extra.append(SIPHeader("Accept", "application/sdp"))

@@ -49,6 +49,14 @@ public final class ExternalProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Sends a signal (e.g. SIGTERM, as an orchestrator stopping the process).
+    public func send(signal number: Int32) {
+        if process.isRunning { kill(process.processIdentifier, number) }
+    }
+
+    /// Whether the process is still running.
+    public var isRunning: Bool { process.isRunning }
+
     /// Asks the process to stop (SIGINT, as Ctrl-C) and waits for it.
     public func interrupt(timeout: Duration = .seconds(5)) async throws {
         if process.isRunning { kill(process.processIdentifier, SIGINT) }

@@ -55,6 +55,15 @@ public final class TestCaller: Sendable {
         return status
     }
 
+    /// Sends an out-of-dialog OPTIONS (a proxy's health probe) and returns the response.
+    public func options(user: String = "test", timeout: Duration = .seconds(10)) async throws -> SIPText {
+        let cseq = Int.random(in: 100...10_000)
+        try await send(request("OPTIONS", cseq: cseq, to: "<sip:\(user)@127.0.0.1>", user: user))
+        return try await poll(timeout: timeout, what: "a response to OPTIONS") {
+            self.responses(to: "OPTIONS").first { $0.header("CSeq")?.hasPrefix("\(cseq) ") == true }
+        }
+    }
+
     /// Sends BYE and waits for its final response.
     public func bye(user: String = "test", timeout: Duration = .seconds(10)) async throws -> Int {
         let tag = dialog.value.toTag ?? ""
