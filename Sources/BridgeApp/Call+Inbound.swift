@@ -119,7 +119,7 @@ extension Call: RTPReceiver {
                 stats.unitsConcealed += units
             }
             framer.push(streamBytes) { frame in
-                var buffer = stream.channel.allocator.buffer(capacity: 96 + frame.readableBytes * 4 / 3)
+                var buffer = stream.channel.allocator.buffer(capacity: 160 + (frame.readableBytes + 2) / 3 * 4)
                 streamSession.writeMedia(frame, into: &buffer)
                 stream.writeMedia(text: buffer)
                 stats.mediaSent += 1

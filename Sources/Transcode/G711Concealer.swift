@@ -31,8 +31,12 @@ public struct G711Concealer: Sendable {
         while offset < codes.count {
             let count = min(buffer.count, codes.count - offset)
             buffer.withUnsafeMutableBufferPointer { samples in
-                for index in 0..<count { samples[index] = decode(codes[offset + index]) }
-                linear.received(UnsafeBufferPointer(rebasing: samples[0..<count]))
+                // The buffer decoders read the table through one pointer; the per-code
+                // `decode(_:)` pays a lazy-global check and a retain/release per sample.
+                let source = UnsafeBufferPointer(rebasing: codes.assumingMemoryBound(to: UInt8.self)[offset..<offset + count])
+                let target = UnsafeMutableBufferPointer(rebasing: samples[0..<count])
+                if codec == .pcmu { MuLaw.decode(source, into: target) } else { ALaw.decode(source, into: target) }
+                linear.received(UnsafeBufferPointer(target))
             }
             offset += count
         }

@@ -54,10 +54,12 @@ public struct InboundTranscoder: Sendable {
         }
         pcm.removeAll(keepingCapacity: true)
         switch codec {
-        case .pcmu:
-            for code in payload { pcm.append(MuLaw.decode(code)) }
-        case .pcma:
-            for code in payload { pcm.append(ALaw.decode(code)) }
+        case .pcmu, .pcma:
+            pcm.append(contentsOf: repeatElement(0, count: payload.count))
+            pcm.withUnsafeMutableBufferPointer { samples in
+                let codes = payload.assumingMemoryBound(to: UInt8.self)
+                if codec == .pcmu { MuLaw.decode(codes, into: samples) } else { ALaw.decode(codes, into: samples) }
+            }
         case .g722:
             let count = payload.count * G722.samplesPerOctet
             pcm.append(contentsOf: repeatElement(0, count: count))
@@ -96,18 +98,24 @@ public struct InboundTranscoder: Sendable {
             pcm.withUnsafeBufferPointer { _ = resampler!.process($0, appendingTo: &resampled) }
             source = resampled
         }
+        // Grow `output` once, then write through a pointer (no uniqueness check per byte).
+        let start = output.count
         switch format.encoding {
         case .mulaw:
-            for sample in source { output.append(MuLaw.encode(sample)) }
+            output.append(contentsOf: repeatElement(0, count: source.count))
+            output.withUnsafeMutableBufferPointer { out in
+                source.withUnsafeBufferPointer { MuLaw.encode($0, into: UnsafeMutableBufferPointer(rebasing: out[start...])) }
+            }
         case .l16:
-            for sample in source {
-                let bits = UInt16(bitPattern: sample)
-                if byteOrder == .big {
-                    output.append(UInt8(truncatingIfNeeded: bits >> 8))
-                    output.append(UInt8(truncatingIfNeeded: bits))
-                } else {
-                    output.append(UInt8(truncatingIfNeeded: bits))
-                    output.append(UInt8(truncatingIfNeeded: bits >> 8))
+            output.append(contentsOf: repeatElement(0, count: 2 * source.count))
+            let (high, low) = byteOrder == .big ? (0, 1) : (1, 0)
+            output.withUnsafeMutableBufferPointer { out in
+                source.withUnsafeBufferPointer { samples in
+                    for index in samples.indices {
+                        let bits = UInt16(bitPattern: samples[index])
+                        out[start + 2 * index + high] = UInt8(truncatingIfNeeded: bits >> 8)
+                        out[start + 2 * index + low] = UInt8(truncatingIfNeeded: bits)
+                    }
                 }
             }
         }

@@ -40,6 +40,13 @@ public struct OutboundTranscoder: Sendable {
             output.append(contentsOf: payload)
             return
         }
+        if codec == .pcma && format == .mulaw8k {
+            // Same codes as decode + A-law encode (the table is built that way), one lookup each.
+            let start = output.count
+            output.append(contentsOf: payload)
+            output.withUnsafeMutableBytes { G711.muLawToALaw(UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+            return
+        }
         pcm.removeAll(keepingCapacity: true)
         switch format.encoding {
         case .mulaw:
@@ -60,10 +67,13 @@ public struct OutboundTranscoder: Sendable {
             source = resampled
         }
         switch codec {
-        case .pcmu:
-            for sample in source { output.append(MuLaw.encode(sample)) }
-        case .pcma:
-            for sample in source { output.append(ALaw.encode(sample)) }
+        case .pcmu, .pcma:
+            let start = output.count
+            output.append(contentsOf: repeatElement(0, count: source.count))
+            output.withUnsafeMutableBufferPointer { out in
+                let target = UnsafeMutableBufferPointer(rebasing: out[start...])
+                source.withUnsafeBufferPointer { codec == .pcmu ? MuLaw.encode($0, into: target) : ALaw.encode($0, into: target) }
+            }
         case .g722:
             for sample in source {
                 let bits = UInt16(bitPattern: sample)
