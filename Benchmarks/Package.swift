@@ -1,0 +1,41 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+import class Foundation.ProcessInfo
+
+/// Micro-benchmarks of sipbridge's per-frame hot paths (see README.md).
+///
+/// A separate package so that the main package does not pull in the benchmark harness, its
+/// plugins or the malloc interposer. It depends on the main package by path and uses its
+/// library products `Transcode`, `RTPMedia` and `WSEgress`.
+///
+/// `SIPBRIDGE_PATH` points the dependency at another checkout of the main package (default
+/// `..`), e.g. to compare two revisions.
+let sipbridgePath = ProcessInfo.processInfo.environment["SIPBRIDGE_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? ".."
+
+let package = Package(
+    name: "sipbridge-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "sipbridge", path: sipbridgePath),
+        // The MallocInterposer trait gives the malloc metrics on Swift 6.3+ without jemalloc;
+        // naming the trait list also leaves the RuntimeInterposer trait (ARC counters) off.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "HotPaths",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Transcode", package: "sipbridge"),
+                .product(name: "RTPMedia", package: "sipbridge"),
+                .product(name: "WSEgress", package: "sipbridge"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/HotPaths",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)
