@@ -47,7 +47,15 @@ final class Bridge: Sendable {
     static func start(config: BridgeConfig, logger: Logger) async throws -> Bridge {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let advertised = LocalAddresses.advertised(configured: config.sip.advertisedAddress, listenHost: config.sip.listenHost)
-        let registry = CallRegistry(group: group, config: config, advertisedAddress: advertised, logger: logger)
+        let records: CallRecordWriter?
+        do {
+            records = config.recordsEnabled ? try CallRecordWriter(path: config.cdrPath) : nil
+        } catch {
+            try? await group.shutdownGracefully()
+            throw BridgeStartError("records.cdr_path: cannot open \(config.cdrPath ?? "stdout"): \(error)")
+        }
+        let registry = CallRegistry(
+            group: group, config: config, advertisedAddress: advertised, records: records, logger: logger)
         let userAgent: UserAgent
         do {
             userAgent = try await UserAgent.start(

@@ -19,7 +19,7 @@ extension BridgeConfig {
         }
         let reader = ConfigReader(environment: environment)
         var config = BridgeConfig()
-        guard let root, let top = reader.mapping(root, "", allowed: ["sip", "rtp", "status", "shutdown", "routes"]) else {
+        guard let root, let top = reader.mapping(root, "", allowed: ["sip", "rtp", "status", "shutdown", "records", "routes"]) else {
             throw ConfigError(issues: reader.issues + [ConfigIssue(path: "(file)", message: "expected a mapping with routes")])
         }
         if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers"]) {
@@ -45,6 +45,12 @@ extension BridgeConfig {
             let value = reader.int(shutdown["drain_timeout_s"], "shutdown.drain_timeout_s", in: 0...86_400)
         {
             config.drainTimeoutSeconds = value
+        }
+        if let records = reader.mapping(top["records"], "records", allowed: ["cdr_path", "enabled"]) {
+            if let path = reader.string(records["cdr_path"], "records.cdr_path") {
+                if path.isEmpty { reader.report("records.cdr_path", "must not be empty") } else { config.cdrPath = path }
+            }
+            if let value = reader.bool(records["enabled"], "records.enabled") { config.recordsEnabled = value }
         }
         let routes = reader.sequence(top["routes"], "routes") ?? []
         if top["routes"] == nil || routes.isEmpty { reader.report("routes", "at least one route is required") }

@@ -94,6 +94,10 @@ struct BridgeConfig: Sendable {
     var sip = SIP()
     var rtp = RTP()
     var status = Status()
+    /// `records.cdr_path`: where call records go (JSON lines); `nil` = standard output.
+    var cdrPath: String?
+    /// `records.enabled`: whether call records are written at all.
+    var recordsEnabled = true
     /// `shutdown.drain_timeout_s`: on SIGTERM/SIGINT or `POST /drain`, how long calls in
     /// progress may go on before the bridge hangs them up.
     var drainTimeoutSeconds = 30

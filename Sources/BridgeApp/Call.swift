@@ -44,6 +44,9 @@ final class Call {
     let rtpConfig: BridgeConfig.RTP
     private let userAgent: UserAgent
     private let onEnd: @Sendable (SessionID) -> Void
+    let records: CallRecordWriter?
+    /// When the 200 OK went out.
+    var answeredAt: Date?
     var streamSession: StreamSession
     var rtp: RTPTransport?
     var stream: StreamConnection?
@@ -93,8 +96,8 @@ final class Call {
 
     init(
         incoming: IncomingCall, route: BridgeConfig.Route, media: NegotiatedMedia, inbound: InboundTranscoder,
-        remoteRTP: SocketAddress, rtpConfig: BridgeConfig.RTP, userAgent: UserAgent, eventLoop: any EventLoop, logger: Logger,
-        onEnd: @escaping @Sendable (SessionID) -> Void
+        remoteRTP: SocketAddress, rtpConfig: BridgeConfig.RTP, userAgent: UserAgent, eventLoop: any EventLoop,
+        records: CallRecordWriter? = nil, logger: Logger, onEnd: @escaping @Sendable (SessionID) -> Void
     ) {
         let id = UUID().uuidString.lowercased()
         self.id = id
@@ -107,6 +110,7 @@ final class Call {
         self.userAgent = userAgent
         self.eventLoop = eventLoop
         self.onEnd = onEnd
+        self.records = records
         var logger = logger
         logger[metadataKey: "call.id"] = "\(id)"
         logger[metadataKey: "sip.call_id"] = "\(incoming.sipCallID)"
@@ -192,6 +196,7 @@ final class Call {
     func answered() {
         guard case .connecting = state else { return }
         state = .active
+        answeredAt = Date()
         let now = NIODeadline.now()
         pacer = Pacer(start: now)
         schedulePacer()
@@ -242,6 +247,7 @@ final class Call {
                 "mos": "\(stats.mos.map { "\($0)" } ?? "-")", "playout.underruns": "\(stats.playoutUnderruns)",
                 "ws.media_sent": "\(stats.mediaSent)", "dtmf.in": "\(stats.dtmfDigits)", "dtmf.out": "\(stats.dtmfDigitsSent)",
             ])
+        writeRecord(reason)
         onEnd(sessionID)
     }
 

@@ -15,6 +15,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     struct Handle: Sendable {
         let eventLoop: any EventLoop
         let call: NIOLoopBound<Call>
+        /// The call's id (`call_id` in `/status`), readable from any thread.
+        let callID: String
     }
 
     private struct State {
@@ -29,11 +31,13 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     private let config: BridgeConfig
     private let portPool: RTPPortPool
     private let logger: Logger
+    private let records: CallRecordWriter?
     /// The address written into SDP answers (`c=`, `o=`).
     let advertisedAddress: String
     private let state = NIOLockedValueBox(State())
 
-    init(group: any EventLoopGroup, config: BridgeConfig, advertisedAddress: String, logger: Logger) {
+    init(group: any EventLoopGroup, config: BridgeConfig, advertisedAddress: String, records: CallRecordWriter? = nil, logger: Logger) {
+        self.records = records
         self.group = group
         self.advertisedAddress = advertisedAddress
         self.config = config
@@ -119,10 +123,10 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         loop.execute {
             let bridged = Call(
                 incoming: call, route: route, media: media, inbound: inbound, remoteRTP: remote, rtpConfig: rtpConfig,
-                userAgent: userAgent, eventLoop: loop, logger: self.logger
+                userAgent: userAgent, eventLoop: loop, records: self.records, logger: self.logger
             ) { [weak self] id in self?.remove(id) }
             self.state.withLockedValue {
-                $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop))
+                $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop), callID: bridged.id)
             }
             bridged.connect(portPool: self.portPool, connectOptions: options).assumeIsolated().whenComplete { result in
                 switch result {
@@ -171,6 +175,20 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             }
         }
         return result.sorted { $0.startedAt < $1.startedAt }
+    }
+
+    /// One call's snapshot, by its `call_id`.
+    func snapshot(callID: String) async -> CallSnapshot? {
+        guard let handle = state.withLockedValue({ $0.calls.values.first { $0.callID == callID } }) else { return nil }
+        return try? await handle.eventLoop.submit { handle.call.value.snapshot() }.get()
+    }
+
+    /// Hangs one call up (BYE, or 503 if not answered yet), by its `call_id`.
+    /// - Returns: whether the call existed.
+    func hangUp(callID: String) async -> Bool {
+        guard let handle = state.withLockedValue({ $0.calls.values.first { $0.callID == callID } }) else { return false }
+        try? await handle.eventLoop.submit { handle.call.value.end(.bridgeHungUp) }.get()
+        return true
     }
 
     /// Ends every call (shutdown).

@@ -58,13 +58,18 @@ enum StatusServer {
                 version: BridgeVersion.current, uptimeSeconds: Date().timeIntervalSince(startedAt),
                 callsActive: registry.activeCount, callsOffered: totals.offered, callsRejected: totals.rejected,
                 rtpPortsInUse: registry.portsInUse, calls: calls)
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
-            encoder.outputFormatting = [.sortedKeys]
-            let data = try encoder.encode(document)
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            return try json(document)
+        }
+        router.get("/calls/:id") { _, context -> Response in
+            let id = context.parameters.get("id") ?? ""
+            guard let call = await registry.snapshot(callID: id) else { return notFound(id) }
+            return try json(call)
+        }
+        // Hangs up one call: BYE with `Reason: Q.850;cause=16` (or 503 before the answer).
+        router.delete("/calls/:id") { _, context -> Response in
+            let id = context.parameters.get("id") ?? ""
+            guard await registry.hangUp(callID: id) else { return notFound(id) }
+            return Response(status: .noContent)
         }
         return Application(
             router: router,
@@ -72,6 +77,23 @@ enum StatusServer {
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
     }
+}
+
+/// A JSON response of `value` (keys sorted, dates ISO 8601).
+private func json(_ value: some Encodable) throws -> Response {
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    encoder.outputFormatting = [.sortedKeys]
+    let data = try encoder.encode(value)
+    return Response(
+        status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// `404` naming the call id that is not (or no longer) active.
+private func notFound(_ id: String) -> Response {
+    Response(
+        status: .notFound, headers: [.contentType: "application/json"],
+        body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"error":"no active call with this id"}"#)))
 }
 
 /// The version reported by `sipbridge version` and `/status`.

@@ -20,7 +20,7 @@ struct BridgeHarness {
 
     static func start(
         rtpRangeIndex: Int, codecs: String = "[PCMU, PCMA]", extraRoute: String = "", rtpExtra: String = "",
-        streamExtra: String = "", onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
+        streamExtra: String = "", records: String = "records: { enabled: false }", onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
     ) async throws -> BridgeHarness {
         let agent = try await TestAgent.start(onConnect: onConnect)
         let yaml = """
@@ -34,6 +34,7 @@ struct BridgeHarness {
               \(rtpExtra)
             status:
               listen: "127.0.0.1:0"
+            \(records)
             routes:
             \(extraRoute)
               - name: agent

@@ -93,6 +93,10 @@ struct ConfigTests {
         ("rtp: { codecs: [PCMU, PCMU] }", "rtp.codecs[1]"),
         ("rtp: { codecs: [] }", "rtp.codecs"),
         ("status: { listen: \"8080\" }", "status.listen"),
+        ("shutdown: { drain_timeout_s: -1 }", "shutdown.drain_timeout_s"),
+        ("shutdown: { grace: 5 }", "shutdown.grace"),
+        ("records: { cdr_path: \"\" }", "records.cdr_path"),
+        ("records: { enabled: sometimes }", "records.enabled"),
         ("bogus: 1", "bogus"),
     ])
     func topLevelErrorsNameTheirKeyPath(fragment: String, path: String) throws {
@@ -111,6 +115,10 @@ struct ConfigTests {
         ("stream: { url: \"ws://a/ws\", content_type: \"audio/opus\" }", "routes[0].stream.content_type"),
         ("stream: { url: \"ws://a/ws\", content_type: \"audio/x-l16;rate=44100\" }", "routes[0].stream.content_type"),
         ("stream: { url: \"ws://a/ws\", l16_outbound_byte_order: middle }", "routes[0].stream.l16_outbound_byte_order"),
+        ("stream: { url: \"ws://a/ws\", audio_track: sideways }", "routes[0].stream.audio_track"),
+        ("stream: { url: \"ws://a/ws\", ping_interval_s: -2 }", "routes[0].stream.ping_interval_s"),
+        ("stream: { url: \"ws://a/ws\", max_backlog_ms: 5 }", "routes[0].stream.max_backlog_ms"),
+        ("stream: { url: \"ws://a/ws\", reconnect_max_retries: 1000 }", "routes[0].stream.reconnect_max_retries"),
         ("stream: { url: \"ws://a/ws\", bidirectional: maybe }", "routes[0].stream.bidirectional"),
         ("stream: { url: \"ws://a/ws\", extra_headers: \"x\" }", "routes[0].stream.extra_headers"),
         ("stream: { url: \"ws://a/ws\", extra_headers: { \"Bad Name\": x } }", "routes[0].stream.extra_headers.Bad Name"),
