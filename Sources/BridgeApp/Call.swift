@@ -45,6 +45,7 @@ final class Call {
     private let userAgent: UserAgent
     private let onEnd: @Sendable (SessionID) -> Void
     let records: CallRecordWriter?
+    let metrics: BridgeMetrics?
     /// When the 200 OK went out.
     var answeredAt: Date?
     var streamSession: StreamSession
@@ -97,7 +98,8 @@ final class Call {
     init(
         incoming: IncomingCall, route: BridgeConfig.Route, media: NegotiatedMedia, inbound: InboundTranscoder,
         remoteRTP: SocketAddress, rtpConfig: BridgeConfig.RTP, userAgent: UserAgent, eventLoop: any EventLoop,
-        records: CallRecordWriter? = nil, logger: Logger, onEnd: @escaping @Sendable (SessionID) -> Void
+        records: CallRecordWriter? = nil, metrics: BridgeMetrics? = nil, logger: Logger,
+        onEnd: @escaping @Sendable (SessionID) -> Void
     ) {
         let id = UUID().uuidString.lowercased()
         self.id = id
@@ -111,6 +113,7 @@ final class Call {
         self.eventLoop = eventLoop
         self.onEnd = onEnd
         self.records = records
+        self.metrics = metrics
         var logger = logger
         logger[metadataKey: "call.id"] = "\(id)"
         logger[metadataKey: "sip.call_id"] = "\(incoming.sipCallID)"

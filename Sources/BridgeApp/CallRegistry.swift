@@ -32,12 +32,18 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     private let portPool: RTPPortPool
     private let logger: Logger
     private let records: CallRecordWriter?
+    /// `GET /metrics`.
+    let metrics: BridgeMetrics
     /// The address written into SDP answers (`c=`, `o=`).
     let advertisedAddress: String
     private let state = NIOLockedValueBox(State())
 
-    init(group: any EventLoopGroup, config: BridgeConfig, advertisedAddress: String, records: CallRecordWriter? = nil, logger: Logger) {
+    init(
+        group: any EventLoopGroup, config: BridgeConfig, advertisedAddress: String, records: CallRecordWriter? = nil,
+        metrics: BridgeMetrics = BridgeMetrics(), logger: Logger
+    ) {
         self.records = records
+        self.metrics = metrics
         self.group = group
         self.advertisedAddress = advertisedAddress
         self.config = config
@@ -78,6 +84,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     // MARK: - UserAgentDelegate (called on the SIP loop)
 
     func incomingCall(_ call: IncomingCall) {
+        let offeredAt = ContinuousClock.now
+        metrics.callOffered()
         guard let userAgent = state.withLockedValue({ state -> UserAgent? in
             state.totalCalls += 1
             return state.userAgent
@@ -123,7 +131,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         loop.execute {
             let bridged = Call(
                 incoming: call, route: route, media: media, inbound: inbound, remoteRTP: remote, rtpConfig: rtpConfig,
-                userAgent: userAgent, eventLoop: loop, records: self.records, logger: self.logger
+                userAgent: userAgent, eventLoop: loop, records: self.records, metrics: self.metrics,
+                logger: self.logger
             ) { [weak self] id in self?.remove(id) }
             self.state.withLockedValue {
                 $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop), callID: bridged.id)
@@ -136,6 +145,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
                         to: call.offer, media: media, address: address, port: port, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
                     userAgent.accept(call.id, sdp: sdp)
                     bridged.answered()
+                    self.metrics.callAnswered(setup: ContinuousClock.now - offeredAt)
                 case .failure(let error):
                     bridged.logger.info("call setup failed", metadata: ["error": "\(error)"])
                     self.state.withLockedValue { $0.rejectedCalls += 1 }

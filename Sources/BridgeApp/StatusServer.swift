@@ -60,6 +60,13 @@ enum StatusServer {
                 rtpPortsInUse: registry.portsInUse, calls: calls)
             return try json(document)
         }
+        // Prometheus text exposition (format 0.0.4).
+        router.get("/metrics") { _, _ -> Response in
+            let text = registry.metrics.exposition(activeCalls: registry.activeCount, isDraining: registry.isDraining)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
+        }
         router.get("/calls/:id") { _, context -> Response in
             let id = context.parameters.get("id") ?? ""
             guard let call = await registry.snapshot(callID: id) else { return notFound(id) }
