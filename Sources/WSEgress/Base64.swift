@@ -160,7 +160,26 @@ public enum Base64 {
         var pending = 0  // data characters in the current group
         var padding = 0  // `=` seen (only in the final group)
         var out = 0
-        for i in 0..<source.count {
+        // Fast path for the usual payload: whole groups of four alphabet characters, one table
+        // load each and no branch per character. The first group holding anything else (CR/LF,
+        // `=`, an invalid byte) hands over to the general loop below, which checks everything.
+        var start = 0
+        sextetTable.withUnsafeBufferPointer { table in
+            while start + 4 <= source.count {
+                let a = table[Int(source[start])]
+                let b = table[Int(source[start + 1])]
+                let c = table[Int(source[start + 2])]
+                let d = table[Int(source[start + 3])]
+                guard (a | b | c | d) & 0x80 == 0 else { break }
+                let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                destination[out] = UInt8(truncatingIfNeeded: group >> 16)
+                destination[out + 1] = UInt8(truncatingIfNeeded: group >> 8)
+                destination[out + 2] = UInt8(truncatingIfNeeded: group)
+                out += 3
+                start += 4
+            }
+        }
+        for i in start..<source.count {
             let c = source[i]
             if c == 0x0D || c == 0x0A { continue }
             if c == pad {
@@ -200,6 +219,9 @@ public enum Base64 {
         }
         return out
     }
+
+    /// `sextet(_:)` for every byte value.
+    private static let sextetTable: [UInt8] = (0...255).map { sextet(UInt8($0)) }
 
     /// The 6-bit value of an alphabet character, or `0xFF` (RFC 4648 §4, Table 1).
     @inline(__always)
