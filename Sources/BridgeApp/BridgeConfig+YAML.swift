@@ -31,14 +31,21 @@ extension BridgeConfig {
         {
             config.rtp.parse(rtp, reader)
         }
-        if let status = reader.mapping(top["status"], "status", allowed: ["listen"]),
-            let listen = reader.string(status["listen"], "status.listen")
-        {
-            if let (host, port) = hostPort(listen) {
-                config.status.host = host
-                config.status.port = port
-            } else {
-                reader.report("status.listen", "expected HOST:PORT, got \"\(listen)\"")
+        if let status = reader.mapping(top["status"], "status", allowed: ["listen", "token"]) {
+            if let listen = reader.string(status["listen"], "status.listen") {
+                if let (host, port) = hostPort(listen) {
+                    config.status.host = host
+                    config.status.port = port
+                } else {
+                    reader.report("status.listen", "expected HOST:PORT, got \"\(listen)\"")
+                }
+            }
+            if let token = reader.string(status["token"], "status.token") {
+                if token.count < 16 {
+                    reader.report("status.token", "too short: use at least 16 characters (e.g. ${STATUS_TOKEN})")
+                } else {
+                    config.status.token = token
+                }
             }
         }
         if let shutdown = reader.mapping(top["shutdown"], "shutdown", allowed: ["drain_timeout_s"]),

@@ -44,6 +44,9 @@ struct BridgeConfig: Sendable {
     struct Status: Sendable {
         var host = "127.0.0.1"
         var port = 8080
+        /// `status.token`: when set, every endpoint but `/healthz` and `/readyz` requires
+        /// `Authorization: Bearer <token>`.
+        var token: String?
     }
 
     /// One entry of `routes`.

@@ -33,6 +33,7 @@ enum StatusServer {
         onRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         let router = Router()
+        if let token = config.token { router.add(middleware: StatusAuthentication(token: Array(token.utf8))) }
         router.get("/healthz") { _, _ in "ok\n" }
         // Ready for new calls: listening, not draining, below sip.max_calls (503 otherwise, so
         // a load balancer or Kubernetes takes the bridge out of rotation).

@@ -20,7 +20,7 @@ struct BridgeHarness {
 
     static func start(
         rtpRangeIndex: Int, codecs: String = "[PCMU, PCMA]", extraRoute: String = "", rtpExtra: String = "",
-        streamExtra: String = "", records: String = "records: { enabled: false }", onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
+        streamExtra: String = "", records: String = "records: { enabled: false }", statusExtra: String = "", environment: [String: String] = [:], onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
     ) async throws -> BridgeHarness {
         let agent = try await TestAgent.start(onConnect: onConnect)
         let yaml = """
@@ -34,6 +34,7 @@ struct BridgeHarness {
               \(rtpExtra)
             status:
               listen: "127.0.0.1:0"
+              \(statusExtra)
             \(records)
             routes:
             \(extraRoute)
@@ -44,7 +45,7 @@ struct BridgeHarness {
                   connect_timeout_ms: 2000
                   \(streamExtra)
             """
-        let config = try BridgeConfig.parse(yaml: yaml, environment: [:])
+        let config = try BridgeConfig.parse(yaml: yaml, environment: environment)
         var logger = Logger(label: "bridge-test")
         logger.logLevel = .warning
         let bridge = try await Bridge.start(config: config, logger: logger)

@@ -93,6 +93,7 @@ struct ConfigTests {
         ("rtp: { codecs: [PCMU, PCMU] }", "rtp.codecs[1]"),
         ("rtp: { codecs: [] }", "rtp.codecs"),
         ("status: { listen: \"8080\" }", "status.listen"),
+        ("status: { token: short }", "status.token"),
         ("shutdown: { drain_timeout_s: -1 }", "shutdown.drain_timeout_s"),
         ("shutdown: { grace: 5 }", "shutdown.grace"),
         ("records: { cdr_path: \"\" }", "records.cdr_path"),

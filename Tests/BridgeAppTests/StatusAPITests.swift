@@ -10,9 +10,12 @@ import TestSupport
 /// The per-call status API and the call detail records (issue 6).
 @Suite(.serialized)
 struct StatusAPITests {
-    private func request(_ port: Int, _ path: String, method: String = "GET") async throws -> (Int, [String: Any]) {
+    private func request(
+        _ port: Int, _ path: String, method: String = "GET", token: String? = nil
+    ) async throws -> (Int, [String: Any]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let (data, response) = try await URLSession.shared.data(for: request)
         let json = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, json)
@@ -87,6 +90,26 @@ struct StatusAPITests {
             let media = json["media"] as? [String: Any]
             #expect(media?["packetsIn"] as? Int == 5)
         }
+        await harness.stop()
+    }
+
+    /// `status.token`: everything but the probes needs the bearer token.
+    @Test func theTokenGuardsEverythingButTheProbes() async throws {
+        let token = "s3cret-token-0123456789"
+        let harness = try await BridgeHarness.start(
+            rtpRangeIndex: 40, statusExtra: "token: \"${STATUS_TOKEN}\"", environment: ["STATUS_TOKEN": token])
+        let port = harness.bridge.statusPort
+        for path in ["/status", "/metrics", "/calls/x"] {
+            #expect(try await request(port, path).0 == 401, "\(path) without a token")
+            #expect(try await request(port, path, token: "wrong-token-0123456789").0 == 401, "\(path) with a wrong one")
+            #expect(try await request(port, path, token: token + "x").0 == 401)
+        }
+        #expect(try await request(port, "/drain", method: "POST").0 == 401)
+        #expect(!harness.bridge.registry.isDraining)
+        #expect(try await request(port, "/status", token: token).0 == 200)
+        #expect(try await request(port, "/metrics", token: token).0 == 200)
+        #expect(try await request(port, "/healthz").0 == 200)
+        #expect(try await request(port, "/readyz").0 == 200)
         await harness.stop()
     }
 }
