@@ -56,8 +56,9 @@ extension SipBridgeCommand {
         var file: String
 
         func run() throws {
-            _ = try loadConfig(path: file)
-            print("\(file): OK")
+            let config = try loadConfig(path: file)
+            print("# \(file): OK. The effective configuration, defaults filled in, secrets masked:")
+            print(config.effectiveYAML(), terminator: "")
         }
     }
 

@@ -1,0 +1,67 @@
+import Foundation
+import NIOCore
+import SIPIngress
+import Transcode
+import WSEgress
+
+extension BridgeConfig {
+    /// The effective configuration as YAML, every default filled in (what `check-config`
+    /// prints on success). Secrets — `status.token` and every `extra_headers` value — are
+    /// masked, so the output can go into a ticket or a log.
+    func effectiveYAML() -> String {
+        func quoted(_ text: String) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        func milliseconds(_ amount: Int64) -> Int64 { amount / 1_000_000 }
+        let advertised: String = sip.advertisedAddress.map { "  advertised_address: \(quoted($0))" }
+            ?? "  # advertised_address: not set (the listen address, or the first non-loopback one)"
+        let token: String = status.token == nil ? "  # token: not set (no authentication)" : "  token: \"***\""
+        let records: String = cdrPath.map { "  cdr_path: \(quoted($0))" } ?? "  # cdr_path: not set (standard output)"
+        let t1 = milliseconds(sip.timers.t1.nanoseconds)
+        let t2 = milliseconds(sip.timers.t2.nanoseconds)
+        let t4 = milliseconds(sip.timers.t4.nanoseconds)
+        var lines: [String] = ["sip:", "  listen: \(quoted("udp://\(sip.listenHost):\(sip.listenPort)"))", advertised]
+        lines.append("  max_calls: \(sip.maxCalls)")
+        lines.append("  timers: { t1_ms: \(t1), t2_ms: \(t2), t4_ms: \(t4) }")
+        lines += [
+            "rtp:",
+            "  address: \(quoted(rtp.address))",
+            "  port_range: \(quoted("\(rtp.portRange.lowerBound)-\(rtp.portRange.upperBound)"))",
+            "  codecs: [\(rtp.codecs.map(\.rawValue).joined(separator: ", "))]",
+            "  max_queued_s: \(rtp.maxQueuedSeconds)",
+            "  reorder_ms: \(rtp.reorderMilliseconds)",
+            "  timeout_s: \(rtp.timeoutSeconds)",
+            "  silence_when_idle: \(rtp.silenceWhenIdle)",
+            "  rtcp_interval_s: \(rtp.rtcpIntervalSeconds)",
+        ]
+        lines += ["status:", "  listen: \(quoted("\(status.host):\(status.port)"))", token]
+        lines += ["shutdown:", "  drain_timeout_s: \(drainTimeoutSeconds)"]
+        lines += ["records:", "  enabled: \(recordsEnabled)", records, "routes:"]
+        for route in routes {
+            let stream = route.stream
+            let tracks = stream.tracks.count == 2 ? "both" : stream.tracks.first.map(\.rawValue) ?? "inbound"
+            lines += [
+                "  - name: \(quoted(route.name))",
+                "    match: \(route.toUser.map { "{ to_user: \(quoted($0.source)) }" } ?? "{}")",
+                "    stream:",
+                "      url: \(quoted(stream.url))",
+                "      content_type: \(quoted(stream.contentType.contentType))",
+                "      l16_inbound_byte_order: \(stream.l16InboundByteOrder.rawValue)",
+                "      l16_outbound_byte_order: \(stream.l16OutboundByteOrder.rawValue)",
+                "      audio_track: \(tracks)",
+                "      bidirectional: \(stream.bidirectional)",
+                "      extra_headers: {\(stream.extraHeaders.map { " \($0.name): \(quoted("***"))" }.joined(separator: ","))\(stream.extraHeaders.isEmpty ? "" : " ")}",
+                "      account_id: \(quoted(stream.accountID))",
+                "      connect_timeout_ms: \(stream.connectTimeoutMilliseconds)",
+                "      stream_timeout_s: \(stream.streamTimeoutSeconds)",
+                "      ping_interval_s: \(stream.pingIntervalSeconds)",
+                "      max_backlog_ms: \(stream.maxBacklogMilliseconds)",
+                "      reconnect_max_retries: \(stream.reconnectMaxRetries)",
+                "      dtmf_events: \(stream.dtmfEvents)",
+                "      send_stop_on_hangup: \(stream.sendStopOnHangup)",
+                "      drain_on_stop: \(stream.drainOnStop)",
+            ]
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
