@@ -13,6 +13,11 @@ extension BridgeConfig {
             "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
         func milliseconds(_ amount: Int64) -> Int64 { amount / 1_000_000 }
+        func matchText(_ route: Route) -> String {
+            let patterns = [("to_user", route.toUser), ("from_user", route.fromUser), ("request_user", route.requestUser)]
+                .compactMap { key, pattern in pattern.map { "\(key): \(quoted($0.source))" } }
+            return patterns.isEmpty ? "{}" : "{ " + patterns.joined(separator: ", ") + " }"
+        }
         let advertised: String = sip.advertisedAddress.map { "  advertised_address: \(quoted($0))" }
             ?? "  # advertised_address: not set (the listen address, or the first non-loopback one)"
         let token: String = status.token == nil ? "  # token: not set (no authentication)" : "  token: \"***\""
@@ -42,7 +47,8 @@ extension BridgeConfig {
             let tracks = stream.tracks.count == 2 ? "both" : stream.tracks.first.map(\.rawValue) ?? "inbound"
             lines += [
                 "  - name: \(quoted(route.name))",
-                "    match: \(route.toUser.map { "{ to_user: \(quoted($0.source)) }" } ?? "{}")",
+                "    match: \(matchText(route))",
+                route.maxCalls.map { "    max_calls: \($0)" } ?? "    # max_calls: not set",
                 "    stream:",
                 "      url: \(quoted(stream.url))",
                 "      content_type: \(quoted(stream.contentType.contentType))",

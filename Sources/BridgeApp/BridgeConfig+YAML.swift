@@ -163,24 +163,28 @@ extension BridgeConfig.RTP {
 
 extension BridgeConfig.Route {
     fileprivate static func parse(_ node: Node, _ path: String, _ reader: ConfigReader) -> Self? {
-        guard let route = reader.mapping(node, path, allowed: ["name", "match", "stream"]) else { return nil }
+        guard let route = reader.mapping(node, path, allowed: ["name", "match", "stream", "max_calls"]) else { return nil }
         let name = reader.string(route["name"], "\(path).name")
         if route["name"] == nil { reader.report("\(path).name", "required") }
-        var pattern: UserPattern?
-        if let match = reader.mapping(route["match"], "\(path).match", allowed: ["to_user"]),
-            let source = reader.string(match["to_user"], "\(path).match.to_user")
-        {
-            do {
-                pattern = try UserPattern(source)
-            } catch {
-                reader.report("\(path).match.to_user", "not a valid regular expression: \(error)")
+        var patterns: [String: UserPattern] = [:]
+        if let match = reader.mapping(route["match"], "\(path).match", allowed: ["to_user", "from_user", "request_user"]) {
+            for key in ["to_user", "from_user", "request_user"] {
+                guard let source = reader.string(match[key], "\(path).match.\(key)") else { continue }
+                do {
+                    patterns[key] = try UserPattern(source)
+                } catch {
+                    reader.report("\(path).match.\(key)", "not a valid regular expression: \(error)")
+                }
             }
         }
+        let maxCalls = reader.int(route["max_calls"], "\(path).max_calls", in: 1...100_000)
         if route["stream"] == nil { reader.report("\(path).stream", "required") }
         guard let stream = BridgeConfig.Stream.parse(route["stream"], "\(path).stream", reader), let name else {
             return nil
         }
-        return BridgeConfig.Route(name: name, toUser: pattern, stream: stream)
+        return BridgeConfig.Route(
+            name: name, toUser: patterns["to_user"], fromUser: patterns["from_user"], requestUser: patterns["request_user"],
+            stream: stream, maxCalls: maxCalls)
     }
 }
 

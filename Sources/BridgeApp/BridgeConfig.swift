@@ -55,7 +55,13 @@ struct BridgeConfig: Sendable {
         /// `match.to_user`: a regex on the To user (the Request-URI user when To has none);
         /// `nil` matches every call.
         var toUser: UserPattern?
+        /// `match.from_user`: a regex on the From URI's user; `nil` matches every call.
+        var fromUser: UserPattern?
+        /// `match.request_user`: a regex on the Request-URI's user; `nil` matches every call.
+        var requestUser: UserPattern?
         var stream: Stream
+        /// `max_calls`: calls on this route beyond this many get 503 + Retry-After.
+        var maxCalls: Int?
     }
 
     /// `routes[].stream`.

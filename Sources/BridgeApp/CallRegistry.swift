@@ -17,6 +17,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         let call: NIOLoopBound<Call>
         /// The call's id (`call_id` in `/status`), readable from any thread.
         let callID: String
+        /// Its route's name (for `routes[].max_calls`).
+        let route: String
     }
 
     private struct State {
@@ -74,6 +76,11 @@ final class CallRegistry: UserAgentDelegate, Sendable {
 
     /// Calls currently tracked.
     var activeCount: Int { state.withLockedValue { $0.calls.count } }
+    /// Calls currently tracked on the route named `route`.
+    func activeCount(onRoute route: String) -> Int {
+        state.withLockedValue { $0.calls.values.filter { $0.route == route }.count }
+    }
+
     /// Handles of the calls currently tracked.
     var handles: [Handle] { state.withLockedValue { Array($0.calls.values) } }
     /// Calls offered since start, and how many were rejected before answer.
@@ -106,6 +113,9 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         guard let route = RouteTable(routes: config.routes).route(for: call) else {
             return reject(404, nil, [])
         }
+        if let limit = route.maxCalls, activeCount(onRoute: route.name) >= limit {
+            return reject(503, "Route Full", [SIPHeader("Retry-After", "5")])
+        }
         let media: NegotiatedMedia
         do {
             media = try OfferAnswer.negotiate(offer: call.offer, preferences: config.rtp.codecs)
@@ -135,7 +145,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
                 logger: self.logger
             ) { [weak self] id in self?.remove(id) }
             self.state.withLockedValue {
-                $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop), callID: bridged.id)
+                $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop), callID: bridged.id, route: route.name)
             }
             bridged.connect(portPool: self.portPool, connectOptions: options).assumeIsolated().whenComplete { result in
                 switch result {

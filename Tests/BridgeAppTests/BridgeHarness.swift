@@ -20,7 +20,7 @@ struct BridgeHarness {
 
     static func start(
         rtpRangeIndex: Int, codecs: String = "[PCMU, PCMA]", extraRoute: String = "", rtpExtra: String = "",
-        streamExtra: String = "", records: String = "records: { enabled: false }", statusExtra: String = "", environment: [String: String] = [:], onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
+        streamExtra: String = "", records: String = "records: { enabled: false }", statusExtra: String = "", routeExtra: String = "", environment: [String: String] = [:], onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
     ) async throws -> BridgeHarness {
         let agent = try await TestAgent.start(onConnect: onConnect)
         let yaml = """
@@ -40,6 +40,7 @@ struct BridgeHarness {
             \(extraRoute)
               - name: agent
                 match: {}
+                \(routeExtra)
                 stream:
                   url: "\(agent.url)?from={from_user}&to={to_user}"
                   connect_timeout_ms: 2000

@@ -109,7 +109,10 @@ struct ConfigTests {
 
     @Test(arguments: [
         ("match: { to_user: \"([\" }\n    stream: { url: \"ws://a/ws\" }", "routes[0].match.to_user"),
-        ("match: { from_user: \"x\" }\n    stream: { url: \"ws://a/ws\" }", "routes[0].match.from_user"),
+        ("match: { via_host: \"x\" }\n    stream: { url: \"ws://a/ws\" }", "routes[0].match.via_host"),
+        ("match: { from_user: \"(\" }\n    stream: { url: \"ws://a/ws\" }", "routes[0].match.from_user"),
+        ("match: { request_user: \"[\" }\n    stream: { url: \"ws://a/ws\" }", "routes[0].match.request_user"),
+        ("max_calls: 0\n    stream: { url: \"ws://a/ws\" }", "routes[0].max_calls"),
         ("stream: { url: \"http://a/ws\" }", "routes[0].stream.url"),
         ("stream: { }", "routes[0].stream.url"),
         ("stream: { url: \"ws://a/ws\", content_type: \"audio/x-mulaw;rate=16000\" }", "routes[0].stream.content_type"),
@@ -173,5 +176,21 @@ struct ConfigTests {
         #expect(table.route(forUser: "+4420")?.name == "any")
         let strict = RouteTable(routes: [table.routes[0]])
         #expect(strict.route(forUser: "+4420") == nil)
+    }
+
+    /// Every pattern a route gives must match; the first route that fully matches wins.
+    @Test func fromAndRequestUserPatternsNarrowARoute() throws {
+        let yaml = """
+            routes:
+              - { name: vip, match: { to_user: "^support$", from_user: "^\\\\+4420" }, stream: { url: "ws://a/ws" } }
+              - { name: sales, match: { request_user: "^sales" }, max_calls: 3, stream: { url: "ws://b/ws" } }
+              - { name: any, match: {}, stream: { url: "ws://c/ws" } }
+            """
+        let config = try BridgeConfig.parse(yaml: yaml, environment: [:])
+        let table = RouteTable(routes: config.routes)
+        #expect(table.route(to: "support", from: "+442071234")?.name == "vip")
+        #expect(table.route(to: "support", from: "+919876")?.name == "any")
+        #expect(table.route(to: "x", from: "+442071234", request: "sales-eu")?.name == "sales")
+        #expect(config.routes.map(\.maxCalls) == [nil, 3, nil])
     }
 }

@@ -102,4 +102,22 @@ struct DrainTests {
         await caller.close()
         await agent.stop()
     }
+
+    /// `routes[].max_calls`: a second call on a route limited to one gets 503 + Retry-After.
+    @Test func aFullRouteRefusesTheNextCall() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 41, routeExtra: "max_calls: 1")
+        let first = try await harness.caller()
+        #expect(try await first.invite() == 200)
+        let second = try await harness.caller()
+        #expect(try await second.invite() == 503)
+        #expect(second.responses(to: "INVITE").last?.header("Retry-After") == "5")
+        #expect(try await first.bye() == 200)
+        try await harness.waitIdle()
+        let third = try await harness.caller()
+        #expect(try await third.invite() == 200, "room again once the first call ended")
+        #expect(try await third.bye() == 200)
+        try await harness.waitIdle()
+        for caller in [first, second, third] { await caller.close() }
+        await harness.stop()
+    }
 }

@@ -30,13 +30,14 @@ struct StreamLifecycleTests {
             "event": "playAudio",
             "media": ["contentType": "audio/x-mulaw", "sampleRate": 8000, "payload": Data(agentAudio).base64EncodedString()],
         ])
+        // In a burst: in-order packets go out at once, so the check does not depend on this
+        // test's own pacing on a loaded machine (the reorder window has its own tests).
         for index in 0..<10 {
             try await caller.sendRTP(
                 payload: Array(callerAudio[index * 160..<(index + 1) * 160]), payloadType: 0, sequence: UInt16(index),
                 timestamp: UInt32(index * 160))
-            try await Task.sleep(for: .milliseconds(20))
         }
-        try await Task.sleep(for: .milliseconds(200))
+        try await Task.sleep(for: .milliseconds(400))
         #expect(try await caller.bye() == 200)
         try await agent.waitClosed()
 
