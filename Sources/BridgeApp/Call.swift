@@ -250,6 +250,7 @@ final class Call {
                 "mos": "\(stats.mos.map { "\($0)" } ?? "-")", "playout.underruns": "\(stats.playoutUnderruns)",
                 "ws.media_sent": "\(stats.mediaSent)", "dtmf.in": "\(stats.dtmfDigits)", "dtmf.out": "\(stats.dtmfDigitsSent)",
             ])
+        metrics?.callEnded(stats)
         writeRecord(reason)
         onEnd(sessionID)
     }

@@ -89,7 +89,6 @@ extension Call.EndReason {
 extension Call {
     /// Writes the call's record (`records.cdr_path` or stdout); a failure is logged only.
     func writeRecord(_ reason: EndReason) {
-        metrics?.callEnded(stats)
         guard let records else { return }
         let now = Date()
         let record = CallRecord(
