@@ -28,6 +28,11 @@ extension BridgeConfig {
         var lines: [String] = ["sip:", "  listen: \(quoted("udp://\(sip.listenHost):\(sip.listenPort)"))", advertised]
         lines.append("  max_calls: \(sip.maxCalls)")
         lines.append("  timers: { t1_ms: \(t1), t2_ms: \(t2), t4_ms: \(t4) }")
+        let sources = sip.admission.trustedSources.map { quoted($0.description) }.joined(separator: ", ")
+        lines.append("  trusted_sources: [\(sources)]" + (sources.isEmpty ? "  # every source" : ""))
+        lines.append("  untrusted_action: \(sip.admission.untrustedAction.rawValue)")
+        let rate = sip.admission.invitesPerSecond.map { Int($0) } ?? 0
+        lines.append("  rate_limit: { invites_per_second: \(rate), burst: \(sip.admission.inviteBurst) }" + (rate == 0 ? "  # 0: no limit" : ""))
         lines += [
             "rtp:",
             "  address: \(quoted(rtp.address))",

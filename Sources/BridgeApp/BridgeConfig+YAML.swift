@@ -22,7 +22,7 @@ extension BridgeConfig {
         guard let root, let top = reader.mapping(root, "", allowed: ["sip", "rtp", "status", "shutdown", "records", "routes"]) else {
             throw ConfigError(issues: reader.issues + [ConfigIssue(path: "(file)", message: "expected a mapping with routes")])
         }
-        if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers"]) {
+        if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers", "trusted_sources", "untrusted_action", "rate_limit"]) {
             config.sip.parse(sip, reader)
         }
         if let rtp = reader.mapping(
@@ -122,6 +122,34 @@ extension BridgeConfig.SIP {
             if let t2 = reader.int(timerNode["t2_ms"], "sip.timers.t2_ms", in: 500...60_000) { timers.t2 = .milliseconds(Int64(t2)) }
             if let t4 = reader.int(timerNode["t4_ms"], "sip.timers.t4_ms", in: 500...60_000) { timers.t4 = .milliseconds(Int64(t4)) }
             if timers.t2 < timers.t1 { reader.report("sip.timers.t2_ms", "must not be smaller than t1_ms") }
+        }
+        parseAdmission(sip, reader)
+    }
+
+    private mutating func parseAdmission(_ sip: [String: Node], _ reader: ConfigReader) {
+        if let items = reader.sequence(sip["trusted_sources"], "sip.trusted_sources") {
+            admission.trustedSources = items.enumerated().compactMap { index, item in
+                let path = "sip.trusted_sources[\(index)]"
+                guard let text = reader.string(item, path) else { return nil }
+                guard let block = AddressBlock(text) else {
+                    reader.report(path, "expected an IPv4 or IPv6 address or CIDR block such as 203.0.113.0/24, got \"\(text)\"")
+                    return nil
+                }
+                return block
+            }
+        }
+        if let action = reader.string(sip["untrusted_action"], "sip.untrusted_action") {
+            if let value = AdmissionPolicy.UntrustedAction(rawValue: action) {
+                admission.untrustedAction = value
+            } else {
+                reader.report("sip.untrusted_action", "expected reject or drop, got \"\(action)\"")
+            }
+        }
+        if let limit = reader.mapping(sip["rate_limit"], "sip.rate_limit", allowed: ["invites_per_second", "burst"]) {
+            if let rate = reader.int(limit["invites_per_second"], "sip.rate_limit.invites_per_second", in: 0...100_000) {
+                admission.invitesPerSecond = rate == 0 ? nil : Double(rate)
+            }
+            if let burst = reader.int(limit["burst"], "sip.rate_limit.burst", in: 1...100_000) { admission.inviteBurst = burst }
         }
     }
 }

@@ -17,6 +17,8 @@ struct BridgeConfig: Sendable {
         var maxCalls = 1000
         /// RFC 3261 T1/T2/T4.
         var timers = SIPTimerValues()
+        /// `sip.trusted_sources`, `sip.untrusted_action`, `sip.rate_limit`.
+        var admission = AdmissionPolicy()
     }
 
     /// `rtp.*`.

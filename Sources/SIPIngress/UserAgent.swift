@@ -19,13 +19,19 @@ public final class UserAgent: Sendable {
         public var advertisedHost: String?
         /// T1/T2/T4.
         public var timers: SIPTimerValues
+        /// Source allow-list and INVITE rate limit.
+        public var admission: AdmissionPolicy
 
         /// Creates listener settings.
-        public init(listenHost: String, listenPort: Int, advertisedHost: String? = nil, timers: SIPTimerValues = .init()) {
+        public init(
+            listenHost: String, listenPort: Int, advertisedHost: String? = nil, timers: SIPTimerValues = .init(),
+            admission: AdmissionPolicy = .init()
+        ) {
             self.listenHost = listenHost
             self.listenPort = listenPort
             self.advertisedHost = advertisedHost
             self.timers = timers
+            self.admission = admission
         }
     }
 
@@ -62,7 +68,8 @@ public final class UserAgent: Sendable {
         let local = LocalEndpoint(host: host, port: bound)
         let core = try await eventLoop.submit {
             let core = UserAgentCore(
-                eventLoop: eventLoop, local: local, timers: configuration.timers, delegate: delegate, logger: logger)
+                eventLoop: eventLoop, local: local, timers: configuration.timers, admission: configuration.admission,
+                delegate: delegate, logger: logger)
             core.send = { [weak channel] message, peer in
                 guard let channel else { return }
                 var buffer = channel.allocator.buffer(capacity: 1024)
@@ -116,6 +123,11 @@ public final class UserAgent: Sendable {
     /// progress are untouched.
     public func setDraining(_ draining: Bool) {
         eventLoop.execute { self.core.value.draining = draining }
+    }
+
+    /// Requests refused by the admission rules (untrusted source, rate limit) since start.
+    public func rejectedRequests() async throws -> Int {
+        try await eventLoop.submit { self.core.value.rejectedRequests }.get()
     }
 
     /// The number of calls the SIP layer tracks.

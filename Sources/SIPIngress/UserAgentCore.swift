@@ -79,14 +79,27 @@ final class UserAgentCore {
     /// OPTIONS get 503 + Retry-After while the bridge drains.
     var draining = false
     var timers: [TimerKey: Scheduled<Void>] = [:]
+    /// `sip.trusted_sources`, `sip.rate_limit`.
+    let admission: AdmissionPolicy
+    var rateLimiter: InviteRateLimiter?
+    /// Requests refused by the admission rules (untrusted source or rate limit).
+    var rejectedRequests = 0
+    /// Monotonic nanoseconds (injected by tests).
+    let clock: () -> Int64
     private var nextSession: UInt64 = 1
 
-    init(eventLoop: any EventLoop, local: LocalEndpoint, timers: SIPTimerValues, delegate: any UserAgentDelegate, logger: Logger) {
+    init(
+        eventLoop: any EventLoop, local: LocalEndpoint, timers: SIPTimerValues, admission: AdmissionPolicy = .init(),
+        delegate: any UserAgentDelegate, logger: Logger, clock: @escaping () -> Int64 = { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }
+    ) {
         self.eventLoop = eventLoop
         self.local = local
         self.timerValues = timers
+        self.admission = admission
+        self.rateLimiter = admission.invitesPerSecond.map { InviteRateLimiter(rate: $0, burst: admission.inviteBurst) }
         self.delegate = delegate
         self.logger = logger
+        self.clock = clock
     }
 
     /// The number of calls between INVITE and the end of the dialog.
@@ -128,6 +141,7 @@ final class UserAgentCore {
     private func receivedRequest(_ request: SIPMessage, from peer: SocketAddress) {
         guard let method = request.method else { return }
         let key = TransactionKey(request)
+        guard admits(request, method: method, key: key, peer: peer) else { return }
         if method != .ack && method != .cancel && request.cseq.method != method {
             // RFC 4475 §3.1.2.17: the CSeq method must match the request line.
             return respond(to: request, key: key, peer: peer, status: 400, reason: "CSeq Method Mismatch")
@@ -263,7 +277,7 @@ final class UserAgentCore {
     }
 
     /// Answers a request through a new non-INVITE server transaction (or the INVITE's).
-    private func respond(
+    func respond(
         to request: SIPMessage, key: TransactionKey, peer: SocketAddress, status: Int, reason: String? = nil,
         toTag: String? = nil, headers: [SIPHeader] = []
     ) {

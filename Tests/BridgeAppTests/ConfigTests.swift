@@ -99,6 +99,11 @@ struct ConfigTests {
         ("records: { cdr_path: \"\" }", "records.cdr_path"),
         ("records: { enabled: sometimes }", "records.enabled"),
         ("bogus: 1", "bogus"),
+        ("sip: { trusted_sources: [\"10.0.0.0/8\", \"10.0.0.0/40\"] }", "sip.trusted_sources[1]"),
+        ("sip: { trusted_sources: 10.0.0.0/8 }", "sip.trusted_sources"),
+        ("sip: { untrusted_action: ignore }", "sip.untrusted_action"),
+        ("sip: { rate_limit: { invites_per_second: -1 } }", "sip.rate_limit.invites_per_second"),
+        ("sip: { rate_limit: { per_minute: 5 } }", "sip.rate_limit.per_minute"),
     ])
     func topLevelErrorsNameTheirKeyPath(fragment: String, path: String) throws {
         let error = try #require(throws: ConfigError.self) {
@@ -134,6 +139,24 @@ struct ConfigTests {
         let yaml = "routes:\n  - name: r\n    " + body + "\n"
         let error = try #require(throws: ConfigError.self) { try BridgeConfig.parse(yaml: yaml, environment: [:]) }
         #expect(error.issues.map(\.path) == [path], "\(error)")
+    }
+
+    @Test func admissionRulesAreRead() throws {
+        let yaml = """
+            sip:
+              trusted_sources: ["203.0.113.0/24", "2001:db8::/32", 198.51.100.7]
+              untrusted_action: drop
+              rate_limit: { invites_per_second: 20, burst: 40 }
+            """ + "\n" + Self.minimal
+        let admission = try BridgeConfig.parse(yaml: yaml, environment: [:]).sip.admission
+        #expect(admission.trustedSources.map(\.description) == ["203.0.113.0/24", "2001:db8::/32", "198.51.100.7/32"])
+        #expect(admission.untrustedAction == .drop)
+        #expect(admission.invitesPerSecond == 20 && admission.inviteBurst == 40)
+        let defaults = try BridgeConfig.parse(yaml: Self.minimal, environment: [:]).sip.admission
+        #expect(defaults == AdmissionPolicy())
+        let text = try BridgeConfig.parse(yaml: yaml, environment: [:]).effectiveYAML()
+        #expect(text.contains("  trusted_sources: [\"203.0.113.0/24\", \"2001:db8::/32\", \"198.51.100.7/32\"]\n"))
+        #expect(try BridgeConfig.parse(yaml: text, environment: [:]).sip.admission == admission)
     }
 
     @Test func everyErrorIsListedNotJustTheFirst() throws {

@@ -58,6 +58,17 @@ struct SIPScript {
         TestMessages.text(headers("OPTIONS", branch: branch, cseq: 1, cseqMethod: cseqMethod))
     }
 
+    /// Any request inside the dialog (re-INVITE, UPDATE, INFO …) with an optional body.
+    func inDialog(
+        _ method: String, branch: String, cseq: Int, toTag: String, extra: [String] = [], contentType: String? = nil,
+        body: String = ""
+    ) -> String {
+        let type = contentType.map { ["Content-Type: \($0)"] } ?? []
+        return TestMessages.text(
+            headers(method, branch: branch, cseq: cseq, toTag: toTag) + ["Contact: <sip:alice@127.0.0.1:\(callerPort)>"]
+                + extra + type, body: body)
+    }
+
     /// The caller's 200 OK to a BYE the agent sent (RFC 3261 §8.2.6: Via, From, To, Call-ID,
     /// CSeq copied).
     static func ok(to request: SIPMessage) -> String {
