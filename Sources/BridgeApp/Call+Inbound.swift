@@ -143,12 +143,16 @@ extension Call: RTPReceiver {
 
     /// Sends a `dtmf` event for a key press (spec §3.5 extension), if the route wants them.
     private func sendDTMF(_ digit: DTMFDigit) {
+        sendDTMFEvent(digit: digit.digit, durationMilliseconds: digit.durationUnits * 1000 / media.codec.clockRate, via: "rfc4733")
+    }
+
+    /// Sends a `dtmf` event for a key press from RFC 4733 events or SIP INFO.
+    func sendDTMFEvent(digit: Character, durationMilliseconds: Int, via source: String) {
         stats.dtmfDigits += 1
-        logger.info("DTMF", metadata: ["digit": "\(digit.digit)"])
+        logger.info("DTMF", metadata: ["digit": "\(digit)", "via": "\(source)"])
         guard route.stream.dtmfEvents, let stream else { return }
         var buffer = stream.channel.allocator.buffer(capacity: 160)
-        let milliseconds = digit.durationUnits * 1000 / media.codec.clockRate
-        streamSession.writeDTMF(digit: digit.digit, durationMilliseconds: milliseconds, into: &buffer)
+        streamSession.writeDTMF(digit: digit, durationMilliseconds: durationMilliseconds, into: &buffer)
         stream.send(text: buffer)
     }
 }

@@ -114,13 +114,20 @@ extension Call: StreamConnectionDelegate {
     /// carrier's RTP timeout alive. Checkpoints whose audio is now out are acknowledged.
     func sendFrame() {
         guard let rtp else { return }
+        guard sendsMedia else {
+            // On hold (RFC 3264 §8.4): nothing goes out, the queued AI audio waits for the
+            // resume, and the timestamp keeps time so the next packet starts a talk-spurt.
+            sender.skip(frames: 1)
+            sender.startTalkSpurt()
+            streamOutboundTrack(payload: nil)
+            return
+        }
         if let eventType = media.telephoneEventPayloadType, let event = dtmfOut.nextSlot(timestamp: sender.nextTimestamp) {
             var packet = rtp.channel.allocator.buffer(capacity: RTPHeader.fixedSize + 4)
             sender.writeHeader(payloadType: eventType, timestamp: event.timestamp, marker: event.marker, into: &packet)
             packet.writeBytes(event.payload)
             sender.skip(frames: 1)
-            rtp.send(packet, to: remoteRTPAddress)
-            stats.packetsOut += 1
+            transmit(packet, on: rtp)
             lastSlotWasEvent = true
             streamOutboundTrack(payload: nil)
             return
@@ -152,8 +159,7 @@ extension Call: StreamConnectionDelegate {
         }
         stats.bytesOut += packet.readableBytes - RTPHeader.fixedSize
         streamOutboundTrack(payload: packet.getSlice(at: packet.readerIndex + RTPHeader.fixedSize, length: packet.readableBytes - RTPHeader.fixedSize))
-        rtp.send(packet, to: remoteRTPAddress)
-        stats.packetsOut += 1
+        transmit(packet, on: rtp)
         if frame.hasAudio {
             stats.audioFramesOut += 1
             if playout.queuedBytes == 0 { queueRanDryAt = .now() }

@@ -35,14 +35,17 @@ final class Call {
     let sessionID: SessionID
     let incoming: IncomingCall
     let route: BridgeConfig.Route
-    let media: NegotiatedMedia
+    var media: NegotiatedMedia
+    /// The SDP the bridge answered with: `o=` identity and version (RFC 4566 §5.2), bumped on
+    /// every new answer or offer (RFC 3264 §8), and the offer it answered.
+    var localSDP: LocalSDP?
     let eventLoop: any EventLoop
     let startedAt = Date()
     var logger: Logger
 
     private var state = State.connecting
     let rtpConfig: BridgeConfig.RTP
-    private let userAgent: UserAgent
+    let userAgent: UserAgent
     private let onEnd: @Sendable (SessionID) -> Void
     let records: CallRecordWriter?
     let metrics: BridgeMetrics?
@@ -84,7 +87,7 @@ final class Call {
     var bufferOutputs: [InboundJitterBuffer.Output] = []
     var inboundTask: Scheduled<Void>?
     var inboundDeadline: NIODeadline?
-    private var mediaTimeoutTask: Scheduled<Void>?
+    var mediaTimeoutTask: Scheduled<Void>?
     var rtcp: RTCPReporter
     var rtcpTask: Scheduled<Void>?
     var framer: InboundFramer
@@ -268,9 +271,10 @@ final class Call {
     }
 
     /// Ends the call when no RTP has arrived for `rtp.timeout_s` (0 = never). A caller on hold
-    /// (its SDP says `recvonly` or `inactive`: it sends no RTP, RFC 3264 §5.1) is exempt.
-    private func scheduleMediaTimeout() {
-        guard rtpConfig.timeoutSeconds > 0, media.direction != .recvonly, media.direction != .inactive else { return }
+    /// (its SDP says `recvonly` or `inactive`, so the bridge answered `sendonly` or `inactive`:
+    /// it sends no RTP, RFC 3264 §5.1, §6.1) is exempt.
+    func scheduleMediaTimeout() {
+        guard rtpConfig.timeoutSeconds > 0, media.direction != .sendonly, media.direction != .inactive else { return }
         let deadline = lastRTPArrival + .seconds(Int64(rtpConfig.timeoutSeconds))
         mediaTimeoutTask = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             guard self.isActive else { return }

@@ -151,8 +151,12 @@ final class CallRegistry: UserAgentDelegate, Sendable {
                 switch result {
                 case .success(let port):
                     guard !bridged.isEnded else { return }
+                    let local = LocalSDP(
+                        address: address, port: port, sessionID: UInt64.random(in: 1...UInt64(Int64.max)), version: 1,
+                        offer: call.offer)
+                    bridged.localSDP = local
                     let sdp = OfferAnswer.answer(
-                        to: call.offer, media: media, address: address, port: port, sessionID: UInt64.random(in: 1...UInt64(Int64.max)))
+                        to: call.offer, media: media, address: address, port: port, sessionID: local.sessionID)
                     userAgent.accept(call.id, sdp: sdp)
                     bridged.answered()
                     self.metrics.callAnswered(setup: ContinuousClock.now - offeredAt)
@@ -177,6 +181,21 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             case .rejected: .setupFailed
             }
         handle.eventLoop.execute { handle.call.value.end(ending, sipAlreadyEnded: true) }
+    }
+
+    func sessionUpdated(_ id: SessionID, _ update: SessionUpdate) {
+        guard let handle = state.withLockedValue({ $0.calls[id] }) else {
+            if case .answer = update { return }
+            let userAgent = state.withLockedValue { $0.userAgent }
+            userAgent?.rejectUpdate(id, status: 481)
+            return
+        }
+        handle.eventLoop.execute { handle.call.value.sessionUpdated(update) }
+    }
+
+    func receivedDTMF(_ id: SessionID, digit: Character, durationMilliseconds: Int) {
+        guard let handle = state.withLockedValue({ $0.calls[id] }) else { return }
+        handle.eventLoop.execute { handle.call.value.receivedInfoDTMF(digit: digit, durationMilliseconds: durationMilliseconds) }
     }
 
     // MARK: - Bookkeeping

@@ -52,4 +52,12 @@ public protocol UserAgentDelegate: Sendable {
 
     /// The call ended on the SIP side; no further events come for `id`.
     func callEnded(_ id: SessionID, reason: CallEndReason)
+
+    /// A re-INVITE or UPDATE changed the session (hold, resume, new address), or an ACK
+    /// answered the bridge's offer. For `.offer` and `.offerless` the application must call
+    /// `UserAgent.answerUpdate` or `UserAgent.rejectUpdate`.
+    func sessionUpdated(_ id: SessionID, _ update: SessionUpdate)
+
+    /// The caller pressed a key, sent as SIP INFO (`application/dtmf-relay` or `application/dtmf`).
+    func receivedDTMF(_ id: SessionID, digit: Character, durationMilliseconds: Int)
 }

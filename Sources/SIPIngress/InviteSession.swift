@@ -100,6 +100,24 @@ public struct InviteSession: Sendable {
         }
     }
 
+    /// Whether the ACK for the 2xx has arrived: the session may be modified (RFC 3261 §14.2).
+    public var isConfirmed: Bool {
+        if case .confirmed = state { return true }
+        return false
+    }
+
+    /// Checks and records the CSeq of a request inside the dialog (§12.2.2: a number not
+    /// above the last one is out of order, 500) and, for target refresh requests (re-INVITE,
+    /// UPDATE: §12.2.2, RFC 3311 §5.2), takes the new `Contact` as the remote target.
+    /// - Returns: `false` when there is no dialog yet or the request is out of order.
+    public mutating func receivedInDialogRequest(_ request: SIPMessage, refreshesTarget: Bool) -> Bool {
+        guard var dialog, request.cseq.number > dialog.remoteSequence else { return false }
+        dialog.remoteSequence = request.cseq.number
+        if refreshesTarget, let contact = request.contacts.first { dialog.remoteTarget = contact.uri }
+        self.dialog = dialog
+        return true
+    }
+
     /// A response to the INVITE with the session's tag and the source-address Via fix-ups.
     public func response(_ status: Int, reason: String? = nil) -> SIPMessage {
         MessageFactory.response(

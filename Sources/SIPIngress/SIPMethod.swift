@@ -18,7 +18,7 @@ public struct SIPMethod: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let prack = SIPMethod(rawValue: "PRACK")
 
     /// The methods this user agent implements, for the `Allow` header (RFC 3261 §20.5).
-    public static let allowed: [SIPMethod] = [.invite, .ack, .bye, .cancel, .options]
+    public static let allowed: [SIPMethod] = [.invite, .ack, .bye, .cancel, .options, .update, .info]
 
     public var description: String { rawValue }
 }

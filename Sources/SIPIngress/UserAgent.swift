@@ -118,6 +118,16 @@ public final class UserAgent: Sendable {
         eventLoop.execute { self.core.value.hangUp(id, status: status, headers: headers) }
     }
 
+    /// Answers a re-INVITE or UPDATE (`SessionUpdate.offer`/`.offerless`) with 200 OK and SDP.
+    public func answerUpdate(_ id: SessionID, sdp: String) {
+        eventLoop.execute { self.core.value.answerUpdate(id, status: 200, sdp: sdp) }
+    }
+
+    /// Refuses a re-INVITE or UPDATE (e.g. 488); the session goes on as before (RFC 3261 §14.2).
+    public func rejectUpdate(_ id: SessionID, status: Int) {
+        eventLoop.execute { self.core.value.answerUpdate(id, status: status, sdp: nil) }
+    }
+
     /// Draining (before a shutdown or deploy): OPTIONS is answered 503 with `Retry-After`, so
     /// a proxy's health probe (e.g. Kamailio's dispatcher) sends new calls elsewhere; calls in
     /// progress are untouched.

@@ -112,6 +112,8 @@ extension UserAgentCore {
             fireClientTimer(branch, timer)
         case .session(let id, let timer):
             runSession(id) { $0.timerFired(timer, branch: Self.branch()) }
+        case .update(let id, let timer):
+            updateTimerFired(id, timer)
         }
     }
 

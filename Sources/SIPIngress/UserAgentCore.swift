@@ -54,12 +54,16 @@ final class UserAgentCore {
         var session: InviteSession
         let peer: SocketAddress
         let inviteKey: TransactionKey
+        /// A re-INVITE or UPDATE in progress.
+        var update: SessionUpdateState?
     }
 
     enum TimerKey: Hashable {
         case server(TransactionKey, SIPTimer)
         case client(String, SIPTimer)
         case session(SessionID, SIPTimer)
+        /// The re-INVITE 2xx retransmission (G) and ACK wait (H) of §13.3.1.4.
+        case update(SessionID, SIPTimer)
     }
 
     let eventLoop: any EventLoop
@@ -177,11 +181,10 @@ final class UserAgentCore {
             var extra = [SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", "))]
             extra.append(SIPHeader("Accept", "application/sdp"))
             respond(to: request, key: key, peer: peer, status: 200, headers: extra)
-        case .invite, .info, .update, .prack:
-            // In-dialog requests other than BYE arrive with the session-refresh and DTMF work
-            // (issue 3); until then the session stays as it is (RFC 3261 §14.2: 488 for re-INVITE).
-            let status = session(for: request) == nil ? 481 : (method == .invite ? 488 : 501)
-            respond(to: request, key: key, peer: peer, status: status)
+        case .invite, .info, .update:
+            receivedInDialog(request, method: method, key: key, peer: peer)
+        case .prack:
+            respond(to: request, key: key, peer: peer, status: session(for: request) == nil ? 481 : 501)
         case .register:
             respond(to: request, key: key, peer: peer, status: 405, headers: [allowHeader])
         default:
@@ -240,6 +243,7 @@ final class UserAgentCore {
             if !actions.isEmpty { return run(actions, serverKey: key) }
         }
         guard let id = session(for: ack) else { return }  // stray ACKs are dropped (§17.2.3)
+        if receivedUpdateAck(ack, session: id) { return }
         runSession(id) { $0.receivedAck(branch: Self.branch()) }
     }
 
@@ -271,7 +275,7 @@ final class UserAgentCore {
         run(actions, serverKey: key)
     }
 
-    private func session(for request: SIPMessage) -> SessionID? {
+    func session(for request: SIPMessage) -> SessionID? {
         guard let tag = request.to.tag else { return nil }
         return dialogs[DialogKey(callID: request.callID, localTag: tag)]
     }
@@ -299,75 +303,6 @@ final class UserAgentCore {
     }
 }
 
-
-// MARK: - Table access for the action runner
-
-extension UserAgentCore {
-    var sessionIDs: Dictionary<SessionID, SessionEntry>.Keys { sessions.keys }
-
-    func mutateSession(_ id: SessionID, _ event: (inout InviteSession) -> [SessionAction]) -> [SessionAction]? {
-        guard var entry = sessions[id] else { return nil }
-        let actions = event(&entry.session)
-        sessions[id] = entry
-        return actions
-    }
-
-    func inviteKey(of id: SessionID) -> TransactionKey? { sessions[id]?.inviteKey }
-    func peer(of id: SessionID) -> SocketAddress? { sessions[id]?.peer }
-    func serverPeer(_ key: TransactionKey) -> SocketAddress? { serverTransactions[key]?.peer }
-    func clientPeer(_ branch: String) -> SocketAddress? { clientTransactions[branch]?.peer }
-    func clientSession(_ branch: String) -> SessionID? { clientTransactions[branch]?.session }
-    func removeServerTransaction(_ key: TransactionKey) { serverTransactions.removeValue(forKey: key) }
-    func removeClientTransaction(_ branch: String) { clientTransactions.removeValue(forKey: branch) }
-
-    func respondThroughInviteTransaction(_ key: TransactionKey, _ response: SIPMessage) {
-        guard var entry = serverTransactions[key], case .invite(var transaction) = entry.transaction else { return }
-        let actions = transaction.send(response)
-        entry.transaction = .invite(transaction)
-        serverTransactions[key] = entry
-        run(actions, serverKey: key)
-    }
-
-    func startClientTransaction(_ request: SIPMessage, branch: String, peer: SocketAddress, session: SessionID?) {
-        let transaction = NonInviteClientTransaction(request: request, timers: timerValues, reliable: false)
-        clientTransactions[branch] = ClientEntry(transaction: transaction, peer: peer, session: session)
-        run(transaction.start(), clientBranch: branch)
-    }
-
-    /// Forgets a finished session: its dialog index and timers (its transactions live on).
-    func endSession(_ id: SessionID) {
-        guard let entry = sessions.removeValue(forKey: id) else { return }
-        dialogs.removeValue(forKey: DialogKey(callID: entry.session.invite.callID, localTag: entry.session.localTag))
-        for timer in SIPTimer.allCases { cancelTimer(.session(id, timer)) }
-    }
-
-    func fireServerTimer(_ key: TransactionKey, _ timer: SIPTimer) {
-        guard var entry = serverTransactions[key] else { return }
-        let actions: [TransactionAction]
-        switch entry.transaction {
-        case .invite(var transaction):
-            actions = transaction.timerFired(timer)
-            entry.transaction = .invite(transaction)
-        case .nonInvite(var transaction):
-            actions = transaction.timerFired(timer)
-            entry.transaction = .nonInvite(transaction)
-        }
-        serverTransactions[key] = entry
-        run(actions, serverKey: key)
-    }
-
-    func fireClientTimer(_ branch: String, _ timer: SIPTimer) {
-        guard var entry = clientTransactions[branch] else { return }
-        let actions = entry.transaction.timerFired(timer)
-        clientTransactions[branch] = entry
-        run(actions, clientBranch: branch)
-    }
-
-    /// Sends bytes that are not a `SIPMessage` (the stateless 400).
-    func sendRaw(_ bytes: [UInt8], to peer: SocketAddress) {
-        sendBytes(bytes, peer)
-    }
-}
 
 extension TransactionKey {
     /// The same branch and sent-by with another method (CANCEL has its own transaction, §9.2).

@@ -30,7 +30,7 @@ import Testing
         #expect(ok.recordRoutes.map(\.text) == ["<sip:p1.example.com;lr>", "<sip:p2.example.com;lr>"])
         #expect(ok.contentType == "application/sdp")
         #expect(ok.body == Array(answerSDP.utf8))
-        #expect(ok.header("Allow") == "INVITE, ACK, BYE, CANCEL, OPTIONS")
+        #expect(ok.header("Allow") == "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO")
         #expect(ok.vias[0].parameter("rport") == .some("40000"))
         #expect(ok.vias[0].parameter("received") == .some("203.0.113.9"))
         #expect(session.isEstablished)

@@ -85,6 +85,8 @@ final class RecordingDelegate: UserAgentDelegate {
     enum Event: Sendable {
         case incoming(IncomingCall)
         case ended(SessionID, CallEndReason)
+        case updated(SessionID, SessionUpdate)
+        case dtmf(SessionID, Character, Int)
     }
 
     private let events = Mutex<[Event]>([])
@@ -102,6 +104,28 @@ final class RecordingDelegate: UserAgentDelegate {
 
     func callEnded(_ id: SessionID, reason: CallEndReason) {
         events.withLock { $0.append(.ended(id, reason)) }
+    }
+
+    func sessionUpdated(_ id: SessionID, _ update: SessionUpdate) {
+        events.withLock { $0.append(.updated(id, update)) }
+    }
+
+    func receivedDTMF(_ id: SessionID, digit: Character, durationMilliseconds: Int) {
+        events.withLock { $0.append(.dtmf(id, digit, durationMilliseconds)) }
+    }
+
+    /// Every session update so far, in order.
+    var updates: [SessionUpdate] {
+        events.withLock { events in
+            events.compactMap { if case .updated(_, let update) = $0 { update } else { nil } }
+        }
+    }
+
+    /// Every INFO key press so far, as "digit/ms".
+    var keyPresses: [String] {
+        events.withLock { events in
+            events.compactMap { if case .dtmf(_, let digit, let ms) = $0 { "\(digit)/\(ms)" } else { nil } }
+        }
     }
 
     /// Every incoming call so far.

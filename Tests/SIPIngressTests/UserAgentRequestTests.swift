@@ -17,7 +17,7 @@ import Transcode
             #expect(ok.to.tag != nil)
             #expect(ok.vias.first?.branch == "z9hG4bKopt")
             #expect(ok.vias.first?.parameter("rport") == .some("\(loopback.caller.port)"))
-            #expect(datagram.text.contains("\r\nAllow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n"))
+            #expect(datagram.text.contains("\r\nAllow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO\r\n"))
             #expect(ok.header("Accept") == "application/sdp")
             #expect(loopback.delegate.incomingCalls.isEmpty)
         }

@@ -15,6 +15,7 @@ public final class TestCaller: Sendable {
     private let callID = UUID().uuidString
     private let fromTag = String(UInt32.random(in: 1...UInt32.max), radix: 16)
     private let dialog = LockedBox<(toTag: String?, remoteRTPPort: Int?)>((nil, nil))
+    private let cseqCounter = LockedBox(1)
 
     /// Creates a caller aimed at the bridge's SIP port.
     public init(bridgePort: Int, group: any EventLoopGroup) async throws {
@@ -34,12 +35,7 @@ public final class TestCaller: Sendable {
         user: String = "test", payloadType: Int = 0, telephoneEvent: Bool = true, direction: String = "sendrecv",
         timeout: Duration = .seconds(10)
     ) async throws -> Int {
-        let codec = payloadType == 8 ? "PCMA" : "PCMU"
-        let events = telephoneEvent ? ["a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16"] : []
-        let sdp = ([
-            "v=0", "o=caller 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-            "m=audio \(rtp.port) RTP/AVP \(payloadType)\(telephoneEvent ? " 101" : "")", "a=rtpmap:\(payloadType) \(codec)/8000",
-        ] + events + ["a=ptime:20", "a=\(direction)"]).joined(separator: "\r\n") + "\r\n"
+        let sdp = offer(payloadType: payloadType, telephoneEvent: telephoneEvent, direction: direction)
         try await send(request("INVITE", cseq: 1, to: "<sip:\(user)@127.0.0.1>", body: sdp, user: user))
         let response = try await poll(timeout: timeout, what: "a final response to INVITE") {
             self.responses(to: "INVITE").first { ($0.status ?? 0) >= 200 }
@@ -55,6 +51,56 @@ public final class TestCaller: Sendable {
         return status
     }
 
+    /// Sends a re-INVITE inside the dialog (RFC 3261 §14.1) offering `direction` (`sendonly`
+    /// or `inactive` puts the call on hold, `sendrecv` resumes; `nil` sends no offer) and
+    /// waits for its final response; a 2xx is acknowledged, with `ackBody` as the answer.
+    public func reinvite(
+        direction: String?, payloadType: Int = 0, ackBody: String = "", user: String = "test",
+        timeout: Duration = .seconds(10)
+    ) async throws -> SIPText {
+        let cseq = nextCSeq()
+        let tag = dialog.value.toTag ?? ""
+        let body = direction.map { offer(payloadType: payloadType, telephoneEvent: true, direction: $0, version: cseq) } ?? ""
+        try await send(request("INVITE", cseq: cseq, to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", body: body, user: user))
+        let response = try await poll(timeout: timeout, what: "a final response to re-INVITE \(cseq)") {
+            self.messages.first { $0.header("CSeq") == "\(cseq) INVITE" && ($0.status ?? 0) >= 200 }
+        }
+        if (200..<300).contains(response.status ?? 0) {
+            try await send(request("ACK", cseq: cseq, to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", body: ackBody, user: user))
+        }
+        return response
+    }
+
+    /// Sends an in-dialog request other than INVITE (UPDATE, INFO) and returns its final status.
+    public func inDialog(
+        _ method: String, contentType: String? = nil, body: String = "", user: String = "test", timeout: Duration = .seconds(10)
+    ) async throws -> SIPText {
+        let cseq = nextCSeq()
+        let tag = dialog.value.toTag ?? ""
+        try await send(
+            request(method, cseq: cseq, to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", body: body, contentType: contentType, user: user))
+        return try await poll(timeout: timeout, what: "a final response to \(method) \(cseq)") {
+            self.messages.first { $0.header("CSeq") == "\(cseq) \(method)" && ($0.status ?? 0) >= 200 }
+        }
+    }
+
+    /// The caller's SDP offer.
+    public func offer(payloadType: Int = 0, telephoneEvent: Bool = true, direction: String, version: Int = 1) -> String {
+        let codec = payloadType == 8 ? "PCMA" : "PCMU"
+        let events = telephoneEvent ? ["a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16"] : []
+        return ([
+            "v=0", "o=caller 1 \(version) IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+            "m=audio \(rtp.port) RTP/AVP \(payloadType)\(telephoneEvent ? " 101" : "")", "a=rtpmap:\(payloadType) \(codec)/8000",
+        ] + events + ["a=ptime:20", "a=\(direction)"]).joined(separator: "\r\n") + "\r\n"
+    }
+
+    private func nextCSeq() -> Int {
+        cseqCounter.update { value in
+            value += 1
+            return value
+        }
+    }
+
     /// Sends an out-of-dialog OPTIONS (a proxy's health probe) and returns the response.
     public func options(user: String = "test", timeout: Duration = .seconds(10)) async throws -> SIPText {
         let cseq = Int.random(in: 100...10_000)
@@ -67,7 +113,7 @@ public final class TestCaller: Sendable {
     /// Sends BYE and waits for its final response.
     public func bye(user: String = "test", timeout: Duration = .seconds(10)) async throws -> Int {
         let tag = dialog.value.toTag ?? ""
-        try await send(request("BYE", cseq: 2, to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", user: user))
+        try await send(request("BYE", cseq: nextCSeq(), to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", user: user))
         let response = try await poll(timeout: timeout, what: "a response to BYE") {
             self.responses(to: "BYE").first { ($0.status ?? 0) >= 200 }
         }
@@ -142,14 +188,16 @@ public final class TestCaller: Sendable {
         throw TestFailure("no free RTP/RTCP port pair")
     }
 
-    private func request(_ method: String, cseq: Int, to: String, body: String = "", user: String) -> String {
+    private func request(
+        _ method: String, cseq: Int, to: String, body: String = "", contentType: String? = nil, user: String
+    ) -> String {
         var lines = [
             "\(method) sip:\(user)@127.0.0.1:\(bridgePort) SIP/2.0",
             "Via: SIP/2.0/UDP 127.0.0.1:\(sip.port);branch=z9hG4bK\(method.lowercased())\(UInt32.random(in: 1...UInt32.max));rport",
             "Max-Forwards: 70", "From: <sip:caller@127.0.0.1>;tag=\(fromTag)", "To: \(to)",
             "Call-ID: \(callID)", "CSeq: \(cseq) \(method)", "Contact: <sip:caller@127.0.0.1:\(sip.port)>",
         ]
-        if !body.isEmpty { lines.append("Content-Type: application/sdp") }
+        if !body.isEmpty { lines.append("Content-Type: \(contentType ?? "application/sdp")") }
         lines.append("Content-Length: \(body.utf8.count)")
         return lines.joined(separator: "\r\n") + "\r\n\r\n" + body
     }
@@ -203,5 +251,10 @@ public final class LockedBox<Value: Sendable>: @unchecked Sendable {
     public var value: Value {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
+    }
+
+    /// Changes the value and returns a result, atomically.
+    public func update<Result>(_ body: (inout Value) -> Result) -> Result {
+        lock.withLock { body(&stored) }
     }
 }
