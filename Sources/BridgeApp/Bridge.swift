@@ -61,7 +61,7 @@ final class Bridge: Sendable {
             userAgent = try await UserAgent.start(
                 configuration: .init(
                     listenHost: config.sip.listenHost, listenPort: config.sip.listenPort, advertisedHost: advertised,
-                    timers: config.sip.timers, admission: config.sip.admission),
+                    timers: config.sip.timers, admission: config.sip.admission, sessionTimer: config.sip.sessionTimer),
                 eventLoop: group.next(), delegate: registry, logger: logger)
         } catch {
             try? await group.shutdownGracefully()

@@ -31,6 +31,9 @@ extension BridgeConfig {
         let sources = sip.admission.trustedSources.map { quoted($0.description) }.joined(separator: ", ")
         lines.append("  trusted_sources: [\(sources)]" + (sources.isEmpty ? "  # every source" : ""))
         lines.append("  untrusted_action: \(sip.admission.untrustedAction.rawValue)")
+        let timer = sip.sessionTimer
+        lines.append(
+            "  session_timer: { enabled: \(timer.enabled), session_expires_s: \(timer.sessionExpires), min_se_s: \(timer.minimumSessionExpires) }")
         let rate = sip.admission.invitesPerSecond.map { Int($0) } ?? 0
         lines.append("  rate_limit: { invites_per_second: \(rate), burst: \(sip.admission.inviteBurst) }" + (rate == 0 ? "  # 0: no limit" : ""))
         lines += [

@@ -22,7 +22,7 @@ extension BridgeConfig {
         guard let root, let top = reader.mapping(root, "", allowed: ["sip", "rtp", "status", "shutdown", "records", "routes"]) else {
             throw ConfigError(issues: reader.issues + [ConfigIssue(path: "(file)", message: "expected a mapping with routes")])
         }
-        if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers", "trusted_sources", "untrusted_action", "rate_limit"]) {
+        if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers", "trusted_sources", "untrusted_action", "rate_limit", "session_timer"]) {
             config.sip.parse(sip, reader)
         }
         if let rtp = reader.mapping(
@@ -124,6 +124,18 @@ extension BridgeConfig.SIP {
             if timers.t2 < timers.t1 { reader.report("sip.timers.t2_ms", "must not be smaller than t1_ms") }
         }
         parseAdmission(sip, reader)
+        if let timer = reader.mapping(sip["session_timer"], "sip.session_timer", allowed: ["enabled", "session_expires_s", "min_se_s"]) {
+            if let enabled = reader.bool(timer["enabled"], "sip.session_timer.enabled") { sessionTimer.enabled = enabled }
+            if let value = reader.int(timer["min_se_s"], "sip.session_timer.min_se_s", in: 90...86_400) {
+                sessionTimer.minimumSessionExpires = value
+            }
+            if let value = reader.int(timer["session_expires_s"], "sip.session_timer.session_expires_s", in: 90...86_400) {
+                sessionTimer.sessionExpires = value
+            }
+            if sessionTimer.sessionExpires < sessionTimer.minimumSessionExpires {
+                reader.report("sip.session_timer.session_expires_s", "must not be smaller than min_se_s")
+            }
+        }
     }
 
     private mutating func parseAdmission(_ sip: [String: Node], _ reader: ConfigReader) {

@@ -19,6 +19,8 @@ struct BridgeConfig: Sendable {
         var timers = SIPTimerValues()
         /// `sip.trusted_sources`, `sip.untrusted_action`, `sip.rate_limit`.
         var admission = AdmissionPolicy()
+        /// `sip.session_timer` (RFC 4028).
+        var sessionTimer = SessionTimerSettings()
     }
 
     /// `rtp.*`.

@@ -14,6 +14,7 @@ final class Call {
         case callerHungUp = "caller hung up"
         case callerCancelled = "caller cancelled"
         case noAck = "no ACK"
+        case sessionExpired = "session timer expired"
         case streamStopped = "AI server sent stop"
         case streamClosed = "AI server closed the stream"
         case streamTimeout = "stream_timeout_s reached"

@@ -79,7 +79,7 @@ extension Call.EndReason {
     /// Who ended the call: the caller (SIP), the AI server (the stream), or the bridge itself.
     var side: String {
         switch self {
-        case .callerHungUp, .callerCancelled, .noAck: "caller"
+        case .callerHungUp, .callerCancelled, .noAck, .sessionExpired: "caller"
         case .streamStopped, .streamClosed: "ai"
         case .streamTimeout, .mediaTimeout, .setupFailed, .bridgeHungUp, .shutdown: "bridge"
         }

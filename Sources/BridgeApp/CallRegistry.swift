@@ -177,6 +177,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             case .remoteHangUp: .callerHungUp
             case .cancelled: .callerCancelled
             case .ackTimeout: .noAck
+            case .sessionExpired: .sessionExpired
             case .localHangUp: .bridgeHungUp
             case .rejected: .setupFailed
             }

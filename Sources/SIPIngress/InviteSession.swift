@@ -8,6 +8,8 @@ public enum CallEndReason: Hashable, Sendable, CustomStringConvertible {
     case cancelled
     /// The caller never acknowledged the 2xx (RFC 3261 §13.3.1.4); the bridge sent BYE.
     case ackTimeout
+    /// No session refresh came in time (RFC 4028 §10); the bridge sent BYE.
+    case sessionExpired
     /// The bridge hung up and its BYE transaction finished.
     case localHangUp
     /// The bridge rejected the INVITE with this status.
@@ -18,6 +20,7 @@ public enum CallEndReason: Hashable, Sendable, CustomStringConvertible {
         case .remoteHangUp: "caller hung up"
         case .cancelled: "caller cancelled"
         case .ackTimeout: "no ACK for the 2xx"
+        case .sessionExpired: "session timer expired"
         case .localHangUp: "bridge hung up"
         case .rejected(let status): "rejected with \(status)"
         }
@@ -61,6 +64,8 @@ public struct InviteSession: Sendable {
     private var state: State = .proceeding
     /// Headers for the BYE the application asked for (kept while the ACK is awaited).
     private var byeHeaders: [SIPHeader] = []
+    /// What the application is told when the bridge's BYE completes.
+    private var byeReason = CallEndReason.localHangUp
     /// The INVITE that created the session.
     public let invite: SIPMessage
     /// The tag the bridge uses in `To`.
@@ -118,6 +123,14 @@ public struct InviteSession: Sendable {
         return true
     }
 
+    /// A request inside the confirmed dialog (a session refresh UPDATE), taking the next CSeq.
+    public mutating func makeRequest(_ method: SIPMethod, branch: String) -> SIPMessage? {
+        guard case .confirmed = state, var dialog else { return nil }
+        let request = dialog.makeRequest(method, via: local.via(branch: branch), contact: local.contact)
+        self.dialog = dialog
+        return request
+    }
+
     /// A response to the INVITE with the session's tag and the source-address Via fix-ups.
     public func response(_ status: Int, reason: String? = nil) -> SIPMessage {
         MessageFactory.response(
@@ -127,9 +140,10 @@ public struct InviteSession: Sendable {
 
     /// The application answers with an SDP body (RFC 3261 §13.3.1.4, RFC 3264 §6).
     /// - Parameter sdp: the SDP answer.
-    public mutating func accept(sdp: String) -> [SessionAction] {
+    public mutating func accept(sdp: String, headers: [SIPHeader] = []) -> [SessionAction] {
         guard case .proceeding = state else { return [] }
         var ok = response(200)
+        ok.otherHeaders.append(contentsOf: headers)
         ok.contacts = [local.contact]
         ok.recordRoutes = invite.recordRoutes
         ok.otherHeaders.append(SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", ")))
@@ -194,8 +208,11 @@ public struct InviteSession: Sendable {
     ///   - branch: a fresh branch for the BYE.
     ///   - status: the final status used if the call is not answered yet (e.g. 480 or 503).
     ///   - headers: extra BYE headers, e.g. `Reason` (RFC 3326) saying why the bridge ended it.
-    public mutating func hangUp(branch: String, status: Int = 480, headers: [SIPHeader] = []) -> [SessionAction] {
+    public mutating func hangUp(
+        branch: String, status: Int = 480, headers: [SIPHeader] = [], reason: CallEndReason = .localHangUp
+    ) -> [SessionAction] {
         byeHeaders = headers
+        byeReason = reason
         switch state {
         case .proceeding:
             return reject(status: status)
@@ -214,7 +231,7 @@ public struct InviteSession: Sendable {
     public mutating func byeCompleted() -> [SessionAction] {
         guard case .terminating = state else { return [] }
         state = .terminated
-        return [.ended(.localHangUp)]
+        return [.ended(byeReason)]
     }
 
     /// A session timer fired.

@@ -21,12 +21,15 @@ public final class UserAgent: Sendable {
         public var timers: SIPTimerValues
         /// Source allow-list and INVITE rate limit.
         public var admission: AdmissionPolicy
+        /// RFC 4028 session timers.
+        public var sessionTimer: SessionTimerSettings
 
         /// Creates listener settings.
         public init(
             listenHost: String, listenPort: Int, advertisedHost: String? = nil, timers: SIPTimerValues = .init(),
-            admission: AdmissionPolicy = .init()
+            admission: AdmissionPolicy = .init(), sessionTimer: SessionTimerSettings = .init()
         ) {
+            self.sessionTimer = sessionTimer
             self.listenHost = listenHost
             self.listenPort = listenPort
             self.advertisedHost = advertisedHost
@@ -69,6 +72,7 @@ public final class UserAgent: Sendable {
         let core = try await eventLoop.submit {
             let core = UserAgentCore(
                 eventLoop: eventLoop, local: local, timers: configuration.timers, admission: configuration.admission,
+                sessionTimer: configuration.sessionTimer,
                 delegate: delegate, logger: logger)
             core.send = { [weak channel] message, peer in
                 guard let channel else { return }

@@ -5,7 +5,9 @@ extension UserAgentCore {
 
     /// Answers the INVITE with 200 OK and the SDP answer.
     func accept(_ id: SessionID, sdp: String) {
-        runSession(id) { $0.accept(sdp: sdp) }
+        let timer = sessions[id]?.sessionTimer ?? .none
+        runSession(id) { $0.accept(sdp: sdp, headers: timer.responseHeaders) }
+        startSessionTimer(id, timer)
     }
 
     /// Rejects the INVITE with a final status.
@@ -79,10 +81,13 @@ extension UserAgentCore {
             case .cancel(let timer):
                 cancelTimer(.client(branch, timer))
             case .deliver(let response):
-                guard response.statusCode ?? 0 >= 200, let id = clientSession(branch) else { continue }
+                guard let status = response.statusCode, status >= 200, let id = clientSession(branch) else { continue }
+                if clientMethod(branch) == .update { refreshAnswered(id, status: status); continue }
                 runSession(id) { $0.byeCompleted() }
             case .timedOut:
-                if let id = clientSession(branch) { runSession(id) { $0.byeCompleted() } }
+                guard let id = clientSession(branch) else { continue }
+                if clientMethod(branch) == .update { refreshAnswered(id, status: 408); continue }
+                runSession(id) { $0.byeCompleted() }
             case .terminated:
                 removeClientTransaction(branch)
                 for timer in SIPTimer.allCases { cancelTimer(.client(branch, timer)) }
@@ -114,6 +119,8 @@ extension UserAgentCore {
             runSession(id) { $0.timerFired(timer, branch: Self.branch()) }
         case .update(let id, let timer):
             updateTimerFired(id, timer)
+        case .sessionTimer(let id):
+            sessionTimerFired(id)
         }
     }
 

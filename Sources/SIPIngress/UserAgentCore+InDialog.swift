@@ -14,6 +14,10 @@ extension UserAgentCore {
         }
         sessions[id] = entry
         if method == .info { return receivedInfo(request, session: id, key: key, peer: peer) }
+        let timer = SessionTimerNegotiation.negotiate(request, settings: sessionTimerSettings)
+        if case .tooSmall(let minimum) = timer {
+            return respond(to: request, key: key, peer: peer, status: 422, headers: [SIPHeader("Min-SE", "\(minimum)")])
+        }
         if method == .invite && !entry.session.isConfirmed || entry.update.map({ Self.isAwaitingApplication($0) }) == true {
             // §14.2, RFC 3311 §5.2: an offer while the previous exchange is unfinished gets 500
             // with Retry-After (0-10 s), and the caller tries again.
@@ -29,7 +33,8 @@ extension UserAgentCore {
         if request.body.isEmpty {
             guard method == .invite else {
                 // An UPDATE without a body only refreshes the session (RFC 4028 §9).
-                return respond(to: request, key: key, peer: peer, status: 200, headers: [local.contactHeader])
+                respond(to: request, key: key, peer: peer, status: 200, headers: [local.contactHeader] + timer.responseHeaders)
+                return startSessionTimer(id, timer)
             }
             update = .offerless
         } else {
@@ -67,6 +72,10 @@ extension UserAgentCore {
         var response = MessageFactory.response(
             to: request, status: status, toTag: entry.session.localTag, sourceHost: source.host, sourcePort: source.port)
         if (200..<300).contains(status) {
+            // Every 2xx to a re-INVITE or UPDATE is a session refresh (RFC 4028 §9-10).
+            let timer = SessionTimerNegotiation.negotiate(request, settings: sessionTimerSettings)
+            response.otherHeaders.append(contentsOf: timer.responseHeaders)
+            startSessionTimer(id, timer)
             response.contacts = [local.contact]
             response.otherHeaders.append(SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", ")))
             if let sdp {

@@ -17,6 +17,7 @@ extension UserAgentCore {
     func serverPeer(_ key: TransactionKey) -> SocketAddress? { serverTransactions[key]?.peer }
     func clientPeer(_ branch: String) -> SocketAddress? { clientTransactions[branch]?.peer }
     func clientSession(_ branch: String) -> SessionID? { clientTransactions[branch]?.session }
+    func clientMethod(_ branch: String) -> SIPMethod? { clientTransactions[branch]?.method }
     func removeServerTransaction(_ key: TransactionKey) { serverTransactions.removeValue(forKey: key) }
     func removeClientTransaction(_ branch: String) { clientTransactions.removeValue(forKey: branch) }
 
@@ -38,7 +39,8 @@ extension UserAgentCore {
 
     func startClientTransaction(_ request: SIPMessage, branch: String, peer: SocketAddress, session: SessionID?) {
         let transaction = NonInviteClientTransaction(request: request, timers: timerValues, reliable: false)
-        clientTransactions[branch] = ClientEntry(transaction: transaction, peer: peer, session: session)
+        clientTransactions[branch] = ClientEntry(
+            transaction: transaction, peer: peer, session: session, method: request.method ?? .bye)
         run(transaction.start(), clientBranch: branch)
     }
 
@@ -48,6 +50,7 @@ extension UserAgentCore {
         guard let entry = sessions.removeValue(forKey: id) else { return }
         dialogs.removeValue(forKey: DialogKey(callID: entry.session.invite.callID, localTag: entry.session.localTag))
         for timer in SIPTimer.allCases { cancelTimer(.session(id, timer)) }
+        cancelTimer(.sessionTimer(id))
     }
 
     func fireServerTimer(_ key: TransactionKey, _ timer: SIPTimer) {

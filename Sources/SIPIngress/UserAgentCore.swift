@@ -48,6 +48,8 @@ final class UserAgentCore {
         var transaction: NonInviteClientTransaction
         let peer: SocketAddress
         let session: SessionID?
+        /// BYE or UPDATE (a session refresh).
+        let method: SIPMethod
     }
 
     struct SessionEntry {
@@ -56,6 +58,8 @@ final class UserAgentCore {
         let inviteKey: TransactionKey
         /// A re-INVITE or UPDATE in progress.
         var update: SessionUpdateState?
+        /// RFC 4028: the session timer agreed in the last 2xx.
+        var sessionTimer = SessionTimerNegotiation.none
     }
 
     enum TimerKey: Hashable {
@@ -64,6 +68,8 @@ final class UserAgentCore {
         case session(SessionID, SIPTimer)
         /// The re-INVITE 2xx retransmission (G) and ACK wait (H) of §13.3.1.4.
         case update(SessionID, SIPTimer)
+        /// RFC 4028 §10: refresh (as refresher) or BYE (session expired).
+        case sessionTimer(SessionID)
     }
 
     let eventLoop: any EventLoop
@@ -85,6 +91,8 @@ final class UserAgentCore {
     var timers: [TimerKey: Scheduled<Void>] = [:]
     /// `sip.trusted_sources`, `sip.rate_limit`.
     let admission: AdmissionPolicy
+    /// `sip.session_timer`.
+    let sessionTimerSettings: SessionTimerSettings
     var rateLimiter: InviteRateLimiter?
     /// Requests refused by the admission rules (untrusted source or rate limit).
     var rejectedRequests = 0
@@ -94,12 +102,14 @@ final class UserAgentCore {
 
     init(
         eventLoop: any EventLoop, local: LocalEndpoint, timers: SIPTimerValues, admission: AdmissionPolicy = .init(),
+        sessionTimer: SessionTimerSettings = .init(),
         delegate: any UserAgentDelegate, logger: Logger, clock: @escaping () -> Int64 = { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }
     ) {
         self.eventLoop = eventLoop
         self.local = local
         self.timerValues = timers
         self.admission = admission
+        self.sessionTimerSettings = sessionTimer
         self.rateLimiter = admission.invitesPerSecond.map { InviteRateLimiter(rate: $0, burst: admission.inviteBurst) }
         self.delegate = delegate
         self.logger = logger
@@ -135,7 +145,7 @@ final class UserAgentCore {
 
     private func receivedResponse(_ response: SIPMessage) {
         guard let branch = response.vias.first?.branch, var entry = clientTransactions[branch],
-            response.cseq.method == .bye
+            response.cseq.method == .bye || response.cseq.method == .update
         else { return }  // stray responses are dropped (RFC 3261 §18.1.2)
         let actions = entry.transaction.received(response)
         clientTransactions[branch] = entry
@@ -159,7 +169,8 @@ final class UserAgentCore {
             // RFC 3261 §8.2.2.1 (RFC 4475 §3.3.2 unkscm).
             return respond(to: request, key: key, peer: peer, status: 416)
         }
-        let required = request.otherHeaders.filter { $0.name.lowercased() == "require" }.map(\.value)
+        // RFC 4028 `timer` is the one extension the bridge implements.
+        let required = request.headerValues("Require").filter { $0.lowercased() != "timer" }
         if !required.isEmpty {
             // RFC 3261 §8.2.2.3: the bridge supports no extension a caller may require (every
             // method but ACK and CANCEL; RFC 4475 §3.3.5 bext01 lists two).
@@ -217,6 +228,11 @@ final class UserAgentCore {
         } catch {
             return
         }
+        let timer = SessionTimerNegotiation.negotiate(invite, settings: sessionTimerSettings)
+        if case .tooSmall(let minimum) = timer {
+            // RFC 4028 §9: the asked interval is below the bridge's Min-SE.
+            return respond(to: invite, key: key, peer: peer, status: 422, headers: [SIPHeader("Min-SE", "\(minimum)")])
+        }
         let id = SessionID(rawValue: nextSession)
         nextSession += 1
         let source = peer.addressAndPort
@@ -227,7 +243,7 @@ final class UserAgentCore {
             to: invite, status: 100, toTag: nil, sourceHost: source.host, sourcePort: source.port)
         let actions = transaction.send(trying)
         serverTransactions[key] = ServerEntry(transaction: .invite(transaction), peer: peer, session: id)
-        sessions[id] = SessionEntry(session: session, peer: peer, inviteKey: key)
+        sessions[id] = SessionEntry(session: session, peer: peer, inviteKey: key, sessionTimer: timer)
         dialogs[DialogKey(callID: invite.callID, localTag: session.localTag)] = id
         run(actions, serverKey: key)
         delegate.incomingCall(IncomingCall(id: id, invite: invite, offer: offer, sourceHost: source.host, sourcePort: source.port))

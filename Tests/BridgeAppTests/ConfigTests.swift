@@ -104,6 +104,9 @@ struct ConfigTests {
         ("sip: { untrusted_action: ignore }", "sip.untrusted_action"),
         ("sip: { rate_limit: { invites_per_second: -1 } }", "sip.rate_limit.invites_per_second"),
         ("sip: { rate_limit: { per_minute: 5 } }", "sip.rate_limit.per_minute"),
+        ("sip: { session_timer: { min_se_s: 30 } }", "sip.session_timer.min_se_s"),
+        ("sip: { session_timer: { session_expires_s: 100, min_se_s: 200 } }", "sip.session_timer.session_expires_s"),
+        ("sip: { session_timer: { enabled: sometimes } }", "sip.session_timer.enabled"),
     ])
     func topLevelErrorsNameTheirKeyPath(fragment: String, path: String) throws {
         let error = try #require(throws: ConfigError.self) {
@@ -152,6 +155,10 @@ struct ConfigTests {
         #expect(admission.trustedSources.map(\.description) == ["203.0.113.0/24", "2001:db8::/32", "198.51.100.7/32"])
         #expect(admission.untrustedAction == .drop)
         #expect(admission.invitesPerSecond == 20 && admission.inviteBurst == 40)
+        let timers = try BridgeConfig.parse(
+            yaml: "sip: { session_timer: { enabled: false, session_expires_s: 600, min_se_s: 120 } }\n" + Self.minimal, environment: [:])
+        #expect(timers.sip.sessionTimer == SessionTimerSettings(enabled: false, sessionExpires: 600, minimumSessionExpires: 120))
+        #expect(try BridgeConfig.parse(yaml: timers.effectiveYAML(), environment: [:]).sip.sessionTimer == timers.sip.sessionTimer)
         let defaults = try BridgeConfig.parse(yaml: Self.minimal, environment: [:]).sip.admission
         #expect(defaults == AdmissionPolicy())
         let text = try BridgeConfig.parse(yaml: yaml, environment: [:]).effectiveYAML()

@@ -40,6 +40,7 @@ func label(_ reason: CallEndReason) -> String {
     case .remoteHangUp: "remoteHangUp"
     case .cancelled: "cancelled"
     case .ackTimeout: "ackTimeout"
+    case .sessionExpired: "sessionExpired"
     case .localHangUp: "localHangUp"
     case .rejected(let status): "rejected(\(status))"
     }

@@ -1,0 +1,96 @@
+/// Session timer settings (`sip.session_timer`, RFC 4028): how long a call may go without a
+/// refresh before it is presumed dead — the cure for calls whose BYE was lost.
+public struct SessionTimerSettings: Sendable, Hashable {
+    /// Whether the bridge takes part (when off it behaves as a UAS without the extension).
+    public var enabled: Bool
+    /// The interval the bridge proposes when the caller supports timers but asks for none.
+    public var sessionExpires: Int
+    /// The smallest interval the bridge accepts (`Min-SE`, RFC 4028 §5; at least 90 in the RFC).
+    public var minimumSessionExpires: Int
+
+    /// Creates settings; the defaults are RFC 4028's recommendations (1800 s, 90 s).
+    public init(enabled: Bool = true, sessionExpires: Int = 1800, minimumSessionExpires: Int = 90) {
+        self.enabled = enabled
+        self.sessionExpires = sessionExpires
+        self.minimumSessionExpires = minimumSessionExpires
+    }
+}
+
+/// Which side sends the refreshes (RFC 4028 §4).
+public enum SessionRefresher: String, Sendable, Hashable {
+    case uac, uas
+}
+
+/// The UAS side of RFC 4028 §9 for one INVITE, re-INVITE or UPDATE: whether the session gets
+/// a timer, how long, and who refreshes — or 422 when the asked interval is below `Min-SE`.
+public enum SessionTimerNegotiation: Sendable, Hashable {
+    /// No session timer (the caller neither asked nor supports one, or timers are off).
+    case none
+    /// `422 Session Interval Too Small` with this `Min-SE` (§9).
+    case tooSmall(minimum: Int)
+    /// A timer of `interval` seconds refreshed by `refresher`.
+    case active(interval: Int, refresher: SessionRefresher)
+
+    /// Negotiates for a request.
+    /// - Parameters:
+    ///   - request: the INVITE, re-INVITE or UPDATE.
+    ///   - settings: the bridge's settings.
+    /// - Returns: the outcome. The bridge never refreshes with re-INVITE, so it takes the
+    ///   refresher role only from callers that allow UPDATE (RFC 3311); otherwise the caller
+    ///   refreshes, or — when it does not support timers — there is no timer.
+    public static func negotiate(_ request: SIPMessage, settings: SessionTimerSettings) -> SessionTimerNegotiation {
+        guard settings.enabled else { return .none }
+        let requested = request.headerValues("Session-Expires", compact: "x").first
+        let parts = requested?.split(separator: ";").map { $0.trimmingSpaces() } ?? []
+        let asked = parts.first.flatMap { Int($0) }
+        let askedRefresher = parts.dropFirst().compactMap { parameter -> SessionRefresher? in
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces().lowercased() }
+            return pair.count == 2 && pair[0] == "refresher" ? SessionRefresher(rawValue: pair[1]) : nil
+        }.first
+        let callerMinimum = request.headerValues("Min-SE").first.flatMap { Int($0.split(separator: ";")[0].trimmingSpaces()) } ?? 0
+        let minimum = max(settings.minimumSessionExpires, callerMinimum)
+        if let asked, asked < settings.minimumSessionExpires {
+            return .tooSmall(minimum: max(settings.minimumSessionExpires, callerMinimum))
+        }
+        let supportsTimer = request.headerValues("Supported", compact: "k").contains { $0.lowercased() == "timer" }
+        let allowsUpdate = request.headerValues("Allow").contains { $0.uppercased() == "UPDATE" }
+        guard asked != nil || supportsTimer else { return .none }
+        // §9: the UAS may lower the interval, never below either side's Min-SE.
+        let interval = max(min(asked ?? settings.sessionExpires, settings.sessionExpires), minimum)
+        let refresher: SessionRefresher
+        if supportsTimer {
+            refresher = askedRefresher == .uas && allowsUpdate ? .uas : .uac
+        } else {
+            // A proxy added the header for a caller that cannot refresh: the UAS must (§9).
+            guard allowsUpdate else { return .none }
+            refresher = .uas
+        }
+        return .active(interval: interval, refresher: refresher)
+    }
+
+    /// Headers for the 2xx (§9): `Session-Expires` with the refresher, `Require: timer` when
+    /// the caller refreshes (it said it supports timers), `Supported: timer` always.
+    public var responseHeaders: [SIPHeader] {
+        guard case .active(let interval, let refresher) = self else { return [SIPHeader("Supported", "timer")] }
+        var headers = [SIPHeader("Session-Expires", "\(interval);refresher=\(refresher.rawValue)"), SIPHeader("Supported", "timer")]
+        if refresher == .uac { headers.append(SIPHeader("Require", "timer")) }
+        return headers
+    }
+
+    /// When the bridge acts, in seconds after the 2xx: as refresher, at half the interval (§10);
+    /// otherwise at the interval less a third or 32 s, whichever is smaller, it ends the call
+    /// with BYE (§10).
+    public var deadline: Int? {
+        guard case .active(let interval, let refresher) = self else { return nil }
+        return refresher == .uas ? interval / 2 : interval - min(32, interval / 3)
+    }
+}
+
+extension SIPMessage {
+    /// Every value of a header (by full or compact name), comma-separated lists split.
+    func headerValues(_ name: String, compact: String? = nil) -> [String] {
+        let names = Set([name.lowercased()] + (compact.map { [$0] } ?? []))
+        return otherHeaders.filter { names.contains($0.name.lowercased()) }
+            .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces() } }
+    }
+}
