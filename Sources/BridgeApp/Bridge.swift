@@ -14,6 +14,14 @@ final class Bridge: Sendable {
     let registry: CallRegistry
     /// The bound SIP port (useful when configured as 0).
     let sipPort: Int
+    /// The bound TCP port, if `sip.listen` has a `tcp://` entry.
+    var sipTCPPort: Int? {
+        zip(config.sip.streamListeners, userAgent.streamAddresses).first { !$0.0.secure }?.1.port
+    }
+    /// The bound TLS port, if `sip.listen` has a `tls://` entry.
+    var sipTLSPort: Int? {
+        zip(config.sip.streamListeners, userAgent.streamAddresses).first { $0.0.secure }?.1.port
+    }
     /// The bound status port.
     let statusPort: Int
     /// The address in Contact, Via and SDP.
@@ -57,15 +65,24 @@ final class Bridge: Sendable {
         let registry = CallRegistry(
             group: group, config: config, advertisedAddress: advertised, records: records, logger: logger)
         let userAgent: UserAgent
+        let streamListeners: [SIPStreamListener]
+        do {
+            streamListeners = try config.sip.makeStreamListeners()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
         do {
             userAgent = try await UserAgent.start(
                 configuration: .init(
                     listenHost: config.sip.listenHost, listenPort: config.sip.listenPort, advertisedHost: advertised,
-                    timers: config.sip.timers, admission: config.sip.admission, sessionTimer: config.sip.sessionTimer),
+                    timers: config.sip.timers, admission: config.sip.admission, sessionTimer: config.sip.sessionTimer,
+                    streamListeners: streamListeners),
                 eventLoop: group.next(), delegate: registry, logger: logger)
         } catch {
             try? await group.shutdownGracefully()
-            throw BridgeStartError("cannot listen for SIP on udp://\(config.sip.listenHost):\(config.sip.listenPort): \(error)")
+            let listeners = (["udp://\(config.sip.listenHost):\(config.sip.listenPort)"] + config.sip.streamListeners.map(\.uri))
+            throw BridgeStartError("cannot listen for SIP on \(listeners.joined(separator: ", ")): \(error)")
         }
         registry.attach(userAgent)
 
@@ -92,7 +109,7 @@ final class Bridge: Sendable {
         logger.info(
             "sipbridge running",
             metadata: [
-                "sip": "udp://\(config.sip.listenHost):\(userAgent.localAddress.port ?? 0)",
+                "sip": "\((["udp://\(userAgent.localAddress)"] + userAgent.streamAddresses.map { "stream://\($0)" }).joined(separator: ","))",
                 "advertised": "\(advertised)", "status": "http://\(config.status.host):\(statusPort)",
                 "routes": "\(config.routes.map(\.name).joined(separator: ","))",
             ])

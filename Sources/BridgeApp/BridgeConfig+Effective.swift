@@ -25,7 +25,12 @@ extension BridgeConfig {
         let t1 = milliseconds(sip.timers.t1.nanoseconds)
         let t2 = milliseconds(sip.timers.t2.nanoseconds)
         let t4 = milliseconds(sip.timers.t4.nanoseconds)
-        var lines: [String] = ["sip:", "  listen: \(quoted("udp://\(sip.listenHost):\(sip.listenPort)"))", advertised]
+        let listeners = ["udp://\(sip.listenHost):\(sip.listenPort)"] + sip.streamListeners.map(\.uri)
+        var lines: [String] = ["sip:", "  listen: [\(listeners.map(quoted).joined(separator: ", "))]", advertised]
+        if let tls = sip.tls {
+            let ca = tls.clientCA.map { ", client_ca: \(quoted($0))" } ?? ""
+            lines.append("  tls: { certificate: \(quoted(tls.certificate)), private_key: \(quoted(tls.privateKey))\(ca) }")
+        }
         lines.append("  max_calls: \(sip.maxCalls)")
         lines.append("  timers: { t1_ms: \(t1), t2_ms: \(t2), t4_ms: \(t4) }")
         let sources = sip.admission.trustedSources.map { quoted($0.description) }.joined(separator: ", ")

@@ -22,7 +22,7 @@ extension BridgeConfig {
         guard let root, let top = reader.mapping(root, "", allowed: ["sip", "rtp", "status", "shutdown", "records", "routes"]) else {
             throw ConfigError(issues: reader.issues + [ConfigIssue(path: "(file)", message: "expected a mapping with routes")])
         }
-        if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers", "trusted_sources", "untrusted_action", "rate_limit", "session_timer"]) {
+        if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers", "trusted_sources", "untrusted_action", "rate_limit", "session_timer", "tls"]) {
             config.sip.parse(sip, reader)
         }
         if let rtp = reader.mapping(
@@ -86,7 +86,7 @@ extension BridgeConfig {
 extension BridgeConfig.SIP {
     fileprivate mutating func parse(_ sip: [String: Node], _ reader: ConfigReader) {
         if let node = sip["listen"] {
-            // A single URI or a list of URIs; UDP is the transport of this version.
+            // A single URI or a list: one udp://, plus tcp:// and tls:// listeners.
             let uris: [(String, String)]
             if case .sequence = node {
                 uris = (reader.sequence(node, "sip.listen") ?? []).enumerated().compactMap { index, item in
@@ -95,19 +95,29 @@ extension BridgeConfig.SIP {
             } else {
                 uris = reader.string(node, "sip.listen").map { [($0, "sip.listen")] } ?? []
             }
-            if uris.count != 1 { reader.report("sip.listen", "exactly one udp:// listener is supported in this version") }
+            var udp = 0
+            var malformed = false
             for (uri, path) in uris {
-                guard uri.lowercased().hasPrefix("udp://") else {
-                    reader.report(path, "only udp://HOST:PORT is supported in this version, got \"\(uri)\"")
+                let scheme = uri.lowercased().prefix { $0 != ":" }
+                guard ["udp", "tcp", "tls"].contains(scheme), uri.dropFirst(scheme.count).hasPrefix("://") else {
+                    reader.report(path, "expected udp://, tcp:// or tls://HOST:PORT, got \"\(uri)\"")
+                    malformed = true
                     continue
                 }
-                guard let (host, port) = BridgeConfig.hostPort(String(uri.dropFirst(6))) else {
-                    reader.report(path, "expected udp://HOST:PORT, got \"\(uri)\"")
+                guard let (host, port) = BridgeConfig.hostPort(String(uri.dropFirst(scheme.count + 3))) else {
+                    reader.report(path, "expected \(scheme)://HOST:PORT, got \"\(uri)\"")
+                    malformed = true
                     continue
                 }
-                listenHost = host
-                listenPort = port
+                if scheme == "udp" {
+                    udp += 1
+                    listenHost = host
+                    listenPort = port
+                } else {
+                    streamListeners.append(StreamListener(secure: scheme == "tls", host: host, port: port))
+                }
             }
+            if udp != 1 && !malformed { reader.report("sip.listen", "exactly one udp:// listener is required (TCP and TLS come in addition)") }
         }
         if let address = reader.string(sip["advertised_address"], "sip.advertised_address") {
             if address.isEmpty || address.contains(" ") {
@@ -124,6 +134,18 @@ extension BridgeConfig.SIP {
             if timers.t2 < timers.t1 { reader.report("sip.timers.t2_ms", "must not be smaller than t1_ms") }
         }
         parseAdmission(sip, reader)
+        if let node = reader.mapping(sip["tls"], "sip.tls", allowed: ["certificate", "private_key", "client_ca"]) {
+            let certificate = reader.string(node["certificate"], "sip.tls.certificate")
+            let key = reader.string(node["private_key"], "sip.tls.private_key")
+            if certificate == nil { reader.report("sip.tls.certificate", "required (a PEM file)") }
+            if key == nil { reader.report("sip.tls.private_key", "required (a PEM file)") }
+            if let certificate, let key {
+                tls = TLSFiles(certificate: certificate, privateKey: key, clientCA: reader.string(node["client_ca"], "sip.tls.client_ca"))
+            }
+        }
+        if streamListeners.contains(where: \.secure) && sip["tls"] == nil {
+            reader.report("sip.tls", "required by the tls:// listener (certificate and private_key)")
+        }
         if let timer = reader.mapping(sip["session_timer"], "sip.session_timer", allowed: ["enabled", "session_expires_s", "min_se_s"]) {
             if let enabled = reader.bool(timer["enabled"], "sip.session_timer.enabled") { sessionTimer.enabled = enabled }
             if let value = reader.int(timer["min_se_s"], "sip.session_timer.min_se_s", in: 90...86_400) {

@@ -21,6 +21,24 @@ struct BridgeConfig: Sendable {
         var admission = AdmissionPolicy()
         /// `sip.session_timer` (RFC 4028).
         var sessionTimer = SessionTimerSettings()
+        /// `tcp://` and `tls://` entries of `sip.listen`.
+        var streamListeners: [StreamListener] = []
+        /// `sip.tls`: the certificate and key for `tls://`, and the CA that client certificates
+        /// must chain to (optional: without it clients are not asked for one).
+        var tls: TLSFiles?
+
+        struct StreamListener: Sendable, Hashable {
+            var secure: Bool
+            var host: String
+            var port: Int
+            var uri: String { "\(secure ? "tls" : "tcp")://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+        }
+
+        struct TLSFiles: Sendable, Hashable {
+            var certificate: String
+            var privateKey: String
+            var clientCA: String?
+        }
     }
 
     /// `rtp.*`.

@@ -18,7 +18,10 @@ public struct LocalEndpoint: Sendable, Hashable {
     /// The `Contact` value the bridge puts in its 2xx responses and requests (RFC 3261 §8.1.1.8).
     public var contact: NameAddress {
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        let uri = SIPURI(text: "sip:sipbridge@\(hostPart):\(port)", scheme: "sip", user: "sipbridge", host: host, port: port)
+        // §19.1.1: a Contact for TCP or TLS names the transport, so requests come back on it.
+        let parameter = transport == "UDP" ? "" : ";transport=\(transport.lowercased())"
+        let uri = SIPURI(
+            text: "sip:sipbridge@\(hostPart):\(port)\(parameter)", scheme: "sip", user: "sipbridge", host: host, port: port)
         return NameAddress(text: "<\(uri.text)>", uri: uri, tag: nil)
     }
 

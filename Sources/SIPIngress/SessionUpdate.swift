@@ -17,7 +17,7 @@ public enum SessionUpdate: Sendable {
 /// The state of an in-dialog offer/answer exchange the UAS core is in the middle of.
 enum SessionUpdateState {
     /// The application has not answered yet; the request's transaction is waiting.
-    case awaitingApplication(key: TransactionKey, request: SIPMessage, peer: SocketAddress, offerless: Bool)
+    case awaitingApplication(key: TransactionKey, request: SIPMessage, peer: SIPPeer, offerless: Bool)
     /// The re-INVITE's 2xx is out and is retransmitted until its ACK (§13.3.1.4, §14.2).
     case awaitingAck(response: SIPMessage, cseq: UInt32, interval: TimeAmount, offerless: Bool)
 }

@@ -23,12 +23,16 @@ public final class UserAgent: Sendable {
         public var admission: AdmissionPolicy
         /// RFC 4028 session timers.
         public var sessionTimer: SessionTimerSettings
+        /// TCP and TLS listeners besides the UDP one.
+        public var streamListeners: [SIPStreamListener]
 
         /// Creates listener settings.
         public init(
             listenHost: String, listenPort: Int, advertisedHost: String? = nil, timers: SIPTimerValues = .init(),
-            admission: AdmissionPolicy = .init(), sessionTimer: SessionTimerSettings = .init()
+            admission: AdmissionPolicy = .init(), sessionTimer: SessionTimerSettings = .init(),
+            streamListeners: [SIPStreamListener] = []
         ) {
+            self.streamListeners = streamListeners
             self.sessionTimer = sessionTimer
             self.listenHost = listenHost
             self.listenPort = listenPort
@@ -42,12 +46,17 @@ public final class UserAgent: Sendable {
     public let eventLoop: any EventLoop
     /// The bound local address.
     public let localAddress: SocketAddress
+    /// The bound TCP/TLS listener addresses, in configuration order.
+    public let streamAddresses: [SocketAddress]
     private let channel: any Channel
+    private let streamChannels: [any Channel]
     private let core: NIOLoopBound<UserAgentCore>
 
-    private init(eventLoop: any EventLoop, channel: any Channel, core: NIOLoopBound<UserAgentCore>) {
+    private init(eventLoop: any EventLoop, channel: any Channel, streamChannels: [any Channel], core: NIOLoopBound<UserAgentCore>) {
         self.eventLoop = eventLoop
         self.channel = channel
+        self.streamChannels = streamChannels
+        self.streamAddresses = streamChannels.compactMap(\.localAddress)
         self.core = core
         self.localAddress = channel.localAddress!
     }
@@ -72,25 +81,28 @@ public final class UserAgent: Sendable {
         let core = try await eventLoop.submit {
             let core = UserAgentCore(
                 eventLoop: eventLoop, local: local, timers: configuration.timers, admission: configuration.admission,
-                sessionTimer: configuration.sessionTimer,
-                delegate: delegate, logger: logger)
-            core.send = { [weak channel] message, peer in
-                guard let channel else { return }
-                var buffer = channel.allocator.buffer(capacity: 1024)
-                message.write(into: &buffer)
-                channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer), promise: nil)
-            }
-            core.sendBytes = { [weak channel] bytes, peer in
-                guard let channel else { return }
-                let buffer = channel.allocator.buffer(bytes: bytes)
-                channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer, data: buffer), promise: nil)
-            }
-            let bound = NIOLoopBound(core, eventLoop: eventLoop)
+                sessionTimer: configuration.sessionTimer, delegate: delegate, logger: logger)
+            core.datagramChannel = channel
             try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(core: core))
-            return bound
+            return NIOLoopBound(core, eventLoop: eventLoop)
         }.get()
+        var streamChannels: [any Channel] = []
+        do {
+            for listener in configuration.streamListeners {
+                let server = try await listener.bind(core: core, eventLoop: eventLoop)
+                streamChannels.append(server)
+                let token = listener.tls == nil ? "TCP" : "TLS"
+                let endpoint = LocalEndpoint(host: host, port: server.localAddress?.port ?? listener.port, transport: token)
+                try await eventLoop.submit { core.value.streamLocals[token] = endpoint }.get()
+                logger.info("SIP listening", metadata: ["address": "\(server.localAddress!)", "contact": "\(endpoint.contact)"])
+            }
+        } catch {
+            for server in streamChannels { try? await server.close() }
+            try? await channel.close()
+            throw error
+        }
         logger.info("SIP listening", metadata: ["address": "\(channel.localAddress!)", "contact": "\(local.contact)"])
-        return UserAgent(eventLoop: eventLoop, channel: channel, core: core)
+        return UserAgent(eventLoop: eventLoop, channel: channel, streamChannels: streamChannels, core: core)
     }
 
     /// The Contact and Via identity the agent uses.
@@ -152,6 +164,9 @@ public final class UserAgent: Sendable {
     /// Hangs up every call and closes the listener.
     public func shutdown() async throws {
         try await eventLoop.submit { self.core.value.hangUpAll() }.get()
+        for server in streamChannels { try? await server.close() }
+        let connections = try await eventLoop.submit { Array(self.core.value.connections.values) }.get()
+        for connection in connections { try? await connection.close() }
         try await channel.close()
     }
 }
@@ -166,7 +181,7 @@ private final class SIPDatagramHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        core.received(envelope.data, from: envelope.remoteAddress)
+        core.received(envelope.data, from: SIPPeer(address: envelope.remoteAddress))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -8,7 +8,7 @@ extension UserAgentCore {
     /// with 0 is still answered, §11 and RFC 4475 §3.3.11), and the per-source INVITE rate
     /// (503 + Retry-After, §21.5.4).
     /// - Returns: whether the request goes on to normal processing.
-    func admits(_ request: SIPMessage, method: SIPMethod, key: TransactionKey, peer: SocketAddress) -> Bool {
+    func admits(_ request: SIPMessage, method: SIPMethod, key: TransactionKey, peer: SIPPeer) -> Bool {
         let source = peer.ipAddress ?? ""
         // A retransmission is answered by the transaction the first copy created.
         if serverTransactions[key] != nil { return true }

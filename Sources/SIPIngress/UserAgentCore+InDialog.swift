@@ -4,7 +4,7 @@ import NIOCore
 /// Requests inside an established dialog other than BYE: re-INVITE (RFC 3261 §14.2), UPDATE
 /// (RFC 3311 §5.2) and INFO (RFC 6086, legacy DTMF usage).
 extension UserAgentCore {
-    func receivedInDialog(_ request: SIPMessage, method: SIPMethod, key: TransactionKey, peer: SocketAddress) {
+    func receivedInDialog(_ request: SIPMessage, method: SIPMethod, key: TransactionKey, peer: SIPPeer) {
         guard let id = session(for: request), var entry = sessions[id], entry.session.dialog != nil else {
             return respond(to: request, key: key, peer: peer, status: 481)
         }
@@ -33,7 +33,7 @@ extension UserAgentCore {
         if request.body.isEmpty {
             guard method == .invite else {
                 // An UPDATE without a body only refreshes the session (RFC 4028 §9).
-                respond(to: request, key: key, peer: peer, status: 200, headers: [local.contactHeader] + timer.responseHeaders)
+                respond(to: request, key: key, peer: peer, status: 200, headers: [local(for: peer).contactHeader] + timer.responseHeaders)
                 return startSessionTimer(id, timer)
             }
             update = .offerless
@@ -48,14 +48,14 @@ extension UserAgentCore {
             }
         }
         if method == .invite {
-            var transaction = InviteServerTransaction(timers: timerValues, reliable: false)
+            var transaction = InviteServerTransaction(timers: timerValues, reliable: peer.transport.isReliable)
             let source = peer.addressAndPort
             let trying = MessageFactory.response(to: request, status: 100, toTag: nil, sourceHost: source.host, sourcePort: source.port)
             let actions = transaction.send(trying)
             serverTransactions[key] = ServerEntry(transaction: .invite(transaction), peer: peer, session: id)
             run(actions, serverKey: key)
         } else {
-            let transaction = NonInviteServerTransaction(timers: timerValues, reliable: false)
+            let transaction = NonInviteServerTransaction(timers: timerValues, reliable: peer.transport.isReliable)
             serverTransactions[key] = ServerEntry(transaction: .nonInvite(transaction), peer: peer, session: id)
         }
         cancelTimer(.update(id, .G))
@@ -76,7 +76,7 @@ extension UserAgentCore {
             let timer = SessionTimerNegotiation.negotiate(request, settings: sessionTimerSettings)
             response.otherHeaders.append(contentsOf: timer.responseHeaders)
             startSessionTimer(id, timer)
-            response.contacts = [local.contact]
+            response.contacts = [local(for: peer).contact]
             response.otherHeaders.append(SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", ")))
             if let sdp {
                 response.contentType = "application/sdp"
@@ -146,7 +146,7 @@ extension UserAgentCore {
         }
     }
 
-    private func receivedInfo(_ request: SIPMessage, session id: SessionID, key: TransactionKey, peer: SocketAddress) {
+    private func receivedInfo(_ request: SIPMessage, session id: SessionID, key: TransactionKey, peer: SIPPeer) {
         guard !request.body.isEmpty else {
             return respond(to: request, key: key, peer: peer, status: 200)  // a keepalive INFO
         }

@@ -13,9 +13,9 @@ extension UserAgentCore {
     }
 
     func inviteKey(of id: SessionID) -> TransactionKey? { sessions[id]?.inviteKey }
-    func peer(of id: SessionID) -> SocketAddress? { sessions[id]?.peer }
-    func serverPeer(_ key: TransactionKey) -> SocketAddress? { serverTransactions[key]?.peer }
-    func clientPeer(_ branch: String) -> SocketAddress? { clientTransactions[branch]?.peer }
+    func peer(of id: SessionID) -> SIPPeer? { sessions[id]?.peer }
+    func serverPeer(_ key: TransactionKey) -> SIPPeer? { serverTransactions[key]?.peer }
+    func clientPeer(_ branch: String) -> SIPPeer? { clientTransactions[branch]?.peer }
     func clientSession(_ branch: String) -> SessionID? { clientTransactions[branch]?.session }
     func clientMethod(_ branch: String) -> SIPMethod? { clientTransactions[branch]?.method }
     func removeServerTransaction(_ key: TransactionKey) { serverTransactions.removeValue(forKey: key) }
@@ -37,8 +37,8 @@ extension UserAgentCore {
         run(actions, serverKey: key)
     }
 
-    func startClientTransaction(_ request: SIPMessage, branch: String, peer: SocketAddress, session: SessionID?) {
-        let transaction = NonInviteClientTransaction(request: request, timers: timerValues, reliable: false)
+    func startClientTransaction(_ request: SIPMessage, branch: String, peer: SIPPeer, session: SessionID?) {
+        let transaction = NonInviteClientTransaction(request: request, timers: timerValues, reliable: peer.transport.isReliable)
         clientTransactions[branch] = ClientEntry(
             transaction: transaction, peer: peer, session: session, method: request.method ?? .bye)
         run(transaction.start(), clientBranch: branch)
@@ -73,10 +73,5 @@ extension UserAgentCore {
         let actions = entry.transaction.timerFired(timer)
         clientTransactions[branch] = entry
         run(actions, clientBranch: branch)
-    }
-
-    /// Sends bytes that are not a `SIPMessage` (the stateless 400).
-    func sendRaw(_ bytes: [UInt8], to peer: SocketAddress) {
-        sendBytes(bytes, peer)
     }
 }

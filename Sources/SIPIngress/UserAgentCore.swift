@@ -40,13 +40,13 @@ final class UserAgentCore {
 
     struct ServerEntry {
         var transaction: ServerTransaction
-        let peer: SocketAddress
+        let peer: SIPPeer
         var session: SessionID?
     }
 
     struct ClientEntry {
         var transaction: NonInviteClientTransaction
-        let peer: SocketAddress
+        let peer: SIPPeer
         let session: SessionID?
         /// BYE or UPDATE (a session refresh).
         let method: SIPMethod
@@ -54,7 +54,7 @@ final class UserAgentCore {
 
     struct SessionEntry {
         var session: InviteSession
-        let peer: SocketAddress
+        let peer: SIPPeer
         let inviteKey: TransactionKey
         /// A re-INVITE or UPDATE in progress.
         var update: SessionUpdateState?
@@ -77,10 +77,14 @@ final class UserAgentCore {
     let timerValues: SIPTimerValues
     let delegate: any UserAgentDelegate
     var logger: Logger
-    /// Writes a message to a peer; set by the transport once its channel is up.
-    var send: (SIPMessage, SocketAddress) -> Void = { _, _ in }
-    /// Writes raw bytes to a peer; set by the transport.
-    var sendBytes: ([UInt8], SocketAddress) -> Void = { _, _ in }
+    /// The UDP socket (set once bound).
+    var datagramChannel: (any Channel)?
+    /// Open TCP and TLS connections by number (RFC 3261 §18: responses and in-dialog requests
+    /// go back on the connection a request came on).
+    var connections: [Int: any Channel] = [:]
+    var nextConnection = 1
+    /// Via/Contact identities of the stream listeners, by transport token (`TCP`, `TLS`).
+    var streamLocals: [String: LocalEndpoint] = [:]
 
     var serverTransactions: [TransactionKey: ServerEntry] = [:]
     var clientTransactions: [String: ClientEntry] = [:]
@@ -122,7 +126,7 @@ final class UserAgentCore {
     // MARK: - Inbound
 
     /// Handles one datagram.
-    func received(_ bytes: ByteBuffer, from peer: SocketAddress) {
+    func received(_ bytes: ByteBuffer, from peer: SIPPeer) {
         let message: SIPMessage
         do {
             message = try bytes.withUnsafeReadableBytes { try OSIPCodec.parseMessage($0) }
@@ -152,7 +156,7 @@ final class UserAgentCore {
         run(actions, clientBranch: branch)
     }
 
-    private func receivedRequest(_ request: SIPMessage, from peer: SocketAddress) {
+    private func receivedRequest(_ request: SIPMessage, from peer: SIPPeer) {
         guard let method = request.method else { return }
         let key = TransactionKey(request)
         guard admits(request, method: method, key: key, peer: peer) else { return }
@@ -207,7 +211,7 @@ final class UserAgentCore {
         SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", "))
     }
 
-    private func receivedInvite(_ invite: SIPMessage, key: TransactionKey, peer: SocketAddress) {
+    private func receivedInvite(_ invite: SIPMessage, key: TransactionKey, peer: SIPPeer) {
         let accepted = invite.otherHeaders.filter { $0.name.lowercased() == "accept" }.map { $0.value.lowercased() }
         let takesSDP = accepted.contains { ["application/sdp", "application/*", "*/*"].contains(where: $0.contains) }
         if !accepted.isEmpty && !takesSDP {
@@ -236,9 +240,9 @@ final class UserAgentCore {
         let id = SessionID(rawValue: nextSession)
         nextSession += 1
         let source = peer.addressAndPort
-        var transaction = InviteServerTransaction(timers: timerValues, reliable: false)
+        var transaction = InviteServerTransaction(timers: timerValues, reliable: peer.transport.isReliable)
         let session = InviteSession(
-            invite: invite, localTag: Self.token(), source: source, local: local, timers: timerValues, reliable: false)
+            invite: invite, localTag: Self.token(), source: source, local: local(for: peer), timers: timerValues, reliable: false)
         let trying = MessageFactory.response(
             to: invite, status: 100, toTag: nil, sourceHost: source.host, sourcePort: source.port)
         let actions = transaction.send(trying)
@@ -263,7 +267,7 @@ final class UserAgentCore {
         runSession(id) { $0.receivedAck(branch: Self.branch()) }
     }
 
-    private func receivedCancel(_ cancel: SIPMessage, peer: SocketAddress) {
+    private func receivedCancel(_ cancel: SIPMessage, peer: SIPPeer) {
         let inviteKey = TransactionKey(cancel)
         let cancelKey = TransactionKey(branch: inviteKey, method: .cancel)
         if let entry = serverTransactions[cancelKey] { return retransmission(of: cancelKey, entry) }
@@ -298,7 +302,7 @@ final class UserAgentCore {
 
     /// Answers a request through a new non-INVITE server transaction (or the INVITE's).
     func respond(
-        to request: SIPMessage, key: TransactionKey, peer: SocketAddress, status: Int, reason: String? = nil,
+        to request: SIPMessage, key: TransactionKey, peer: SIPPeer, status: Int, reason: String? = nil,
         toTag: String? = nil, headers: [SIPHeader] = []
     ) {
         let source = peer.addressAndPort
@@ -307,12 +311,12 @@ final class UserAgentCore {
             sourceHost: source.host, sourcePort: source.port)
         response.otherHeaders.append(contentsOf: headers)
         if request.method == .invite {
-            var transaction = InviteServerTransaction(timers: timerValues, reliable: false)
+            var transaction = InviteServerTransaction(timers: timerValues, reliable: peer.transport.isReliable)
             let actions = transaction.send(response)
             serverTransactions[key] = ServerEntry(transaction: .invite(transaction), peer: peer, session: nil)
             return run(actions, serverKey: key)
         }
-        var transaction = NonInviteServerTransaction(timers: timerValues, reliable: false)
+        var transaction = NonInviteServerTransaction(timers: timerValues, reliable: peer.transport.isReliable)
         let actions = transaction.send(response)
         serverTransactions[key] = ServerEntry(transaction: .nonInvite(transaction), peer: peer, session: nil)
         run(actions, serverKey: key)

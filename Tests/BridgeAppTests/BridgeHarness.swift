@@ -20,13 +20,16 @@ struct BridgeHarness {
 
     static func start(
         rtpRangeIndex: Int, codecs: String = "[PCMU, PCMA]", extraRoute: String = "", rtpExtra: String = "",
-        streamExtra: String = "", records: String = "records: { enabled: false }", statusExtra: String = "", routeExtra: String = "", environment: [String: String] = [:], onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
+        streamExtra: String = "", records: String = "records: { enabled: false }", statusExtra: String = "", routeExtra: String = "", environment: [String: String] = [:],
+        listen: String = "[\"udp://127.0.0.1:0\", \"tcp://127.0.0.1:0\"]", sipExtra: String = "",
+        onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
     ) async throws -> BridgeHarness {
         let agent = try await TestAgent.start(onConnect: onConnect)
         let yaml = """
             sip:
-              listen: "udp://127.0.0.1:0"
+              listen: \(listen)
               timers: { t1_ms: 100 }
+              \(sipExtra)
             rtp:
               address: 127.0.0.1
               port_range: "\(rtpRange(rtpRangeIndex))"

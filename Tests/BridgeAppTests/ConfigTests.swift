@@ -105,6 +105,10 @@ struct ConfigTests {
         ("sip: { rate_limit: { invites_per_second: -1 } }", "sip.rate_limit.invites_per_second"),
         ("sip: { rate_limit: { per_minute: 5 } }", "sip.rate_limit.per_minute"),
         ("sip: { session_timer: { min_se_s: 30 } }", "sip.session_timer.min_se_s"),
+        ("sip: { listen: [\"tcp://127.0.0.1:5060\"] }", "sip.listen"),
+        ("sip: { listen: [\"udp://127.0.0.1:5060\", \"sctp://127.0.0.1:5060\"] }", "sip.listen[1]"),
+        ("sip: { listen: [\"udp://127.0.0.1:5060\", \"tls://127.0.0.1:5061\"] }", "sip.tls"),
+        ("sip: { tls: { certificate: c.pem } }", "sip.tls.private_key"),
         ("sip: { session_timer: { session_expires_s: 100, min_se_s: 200 } }", "sip.session_timer.session_expires_s"),
         ("sip: { session_timer: { enabled: sometimes } }", "sip.session_timer.enabled"),
     ])
@@ -164,6 +168,30 @@ struct ConfigTests {
         let text = try BridgeConfig.parse(yaml: yaml, environment: [:]).effectiveYAML()
         #expect(text.contains("  trusted_sources: [\"203.0.113.0/24\", \"2001:db8::/32\", \"198.51.100.7/32\"]\n"))
         #expect(try BridgeConfig.parse(yaml: text, environment: [:]).sip.admission == admission)
+    }
+
+    @Test func streamListenersAndTLSFilesAreRead() throws {
+        let yaml = """
+            sip:
+              listen: ["tcp://0.0.0.0:5060", "udp://0.0.0.0:5060", "tls://[::]:5061"]
+              tls: { certificate: /etc/sb/cert.pem, private_key: /etc/sb/key.pem, client_ca: /etc/sb/ca.pem }
+            """ + "\n" + Self.minimal
+        let config = try BridgeConfig.parse(yaml: yaml, environment: [:])
+        #expect(config.sip.listenHost == "0.0.0.0" && config.sip.listenPort == 5060)
+        #expect(config.sip.streamListeners.map(\.uri) == ["tcp://0.0.0.0:5060", "tls://[::]:5061"])
+        #expect(config.sip.tls == .init(certificate: "/etc/sb/cert.pem", privateKey: "/etc/sb/key.pem", clientCA: "/etc/sb/ca.pem"))
+        let text = config.effectiveYAML()
+        #expect(text.contains("  listen: [\"udp://0.0.0.0:5060\", \"tcp://0.0.0.0:5060\", \"tls://[::]:5061\"]\n"))
+        let again = try BridgeConfig.parse(yaml: text, environment: [:])
+        #expect(again.sip.streamListeners == config.sip.streamListeners && again.sip.tls == config.sip.tls)
+    }
+
+    @Test func unreadableTLSFilesStopTheStartNamingTheKey() throws {
+        var sip = BridgeConfig.SIP()
+        sip.streamListeners = [.init(secure: true, host: "127.0.0.1", port: 0)]
+        sip.tls = .init(certificate: "/nonexistent/cert.pem", privateKey: "/nonexistent/key.pem")
+        let error = try #require(throws: BridgeStartError.self) { try sip.makeStreamListeners() }
+        #expect(error.description.hasPrefix("sip.tls.certificate: cannot load /nonexistent/cert.pem"))
     }
 
     @Test func everyErrorIsListedNotJustTheFirst() throws {

@@ -30,6 +30,7 @@ struct SippCallTests {
     static func runCall(
         scenario: String, audio: String = "", pauseMilliseconds: Int = 0, mediaPort: Int, returnPayloadType: UInt8,
         rtpRangeIndex: Int, codecs: String = "[PCMU, PCMA]", streamExtra: String = "", play: AgentPlay = AgentPlay(),
+        transport: String = "u1",
         duringCall: @escaping @Sendable (BridgeHarness) async throws -> Void = { _ in }
     ) async throws -> CallRecord {
         let sipp = try #require(ExternalProcess.which("sipp"), "sipp (Debian sip-tester) is required")
@@ -72,7 +73,8 @@ struct SippCallTests {
         let call = try ExternalProcess(
             sipp,
             [
-                "127.0.0.1:\(harness.bridge.sipPort)", "-sf", scenarioFile.path, "-s", "echo", "-i", "127.0.0.1",
+                "127.0.0.1:\(transport == "t1" ? harness.bridge.sipTCPPort ?? 0 : harness.bridge.sipPort)", "-t", transport,
+                "-sf", scenarioFile.path, "-s", "echo", "-i", "127.0.0.1",
                 "-p", "\(mediaPort - 100)", "-mi", "127.0.0.1", "-mp", "\(mediaPort)", "-cp", "\(mediaPort - 99)",
                 "-m", "1", "-l", "1", "-nostdin", "-timeout", "60s", "-timeout_error", "-trace_err",
             ], directory: directory)
@@ -112,6 +114,22 @@ struct SippCallTests {
         assertCallerAudio(media.payload, equals: sent, thenSilence: 0xFF)
         // 3 s of audio in a 4 s call: the cadence holds for the whole call.
         assertCadence(media.times, atLeast: 190)
+        try assertReturnPath(record, expected: record.agentAudio, silence: 0xFF)
+    }
+
+    /// The same call with SIP over TCP (`sipp -t t1`): one connection carries every request and
+    /// response (RFC 3261 §18); the audio is checked byte for byte as over UDP.
+    @Test func pcmuCallOverTCP() async throws {
+        let directory = try temporaryDirectory("pcmu-tcp")
+        let sent = pattern(16_000, seed: 6)
+        let audioFile = directory.appendingPathComponent("caller.ulaw")
+        try Data(sent).write(to: audioFile)
+        let record = try await Self.runCall(
+            scenario: "uac_pcmu_rtp_stream.xml", audio: audioFile.path, pauseMilliseconds: 3000, mediaPort: 43600,
+            returnPayloadType: 0, rtpRangeIndex: 46, transport: "t1")
+        try assertStart(record.connection, encoding: "audio/x-mulaw")
+        let media = try assertMediaEvents(record.connection)
+        assertCallerAudio(media.payload, equals: sent, thenSilence: 0xFF)
         try assertReturnPath(record, expected: record.agentAudio, silence: 0xFF)
     }
 

@@ -1,0 +1,40 @@
+import NIOSSL
+import SIPIngress
+
+extension BridgeConfig.SIP {
+    /// The TCP and TLS listeners, with the TLS context built from `sip.tls` (RFC 3261 §26.2.1).
+    /// - Throws: `BridgeStartError` naming the key whose file cannot be used.
+    func makeStreamListeners() throws -> [SIPStreamListener] {
+        let context = try streamListeners.contains(where: \.secure) ? makeTLSContext() : nil
+        return streamListeners.map { SIPStreamListener(host: $0.host, port: $0.port, tls: $0.secure ? context : nil) }
+    }
+
+    private func makeTLSContext() throws -> NIOSSLContext {
+        guard let tls else { throw BridgeStartError("sip.tls: required by the tls:// listener") }
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(tls.certificate)
+        } catch {
+            throw BridgeStartError("sip.tls.certificate: cannot load \(tls.certificate): \(error)")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)
+        } catch {
+            throw BridgeStartError("sip.tls.private_key: cannot load \(tls.privateKey): \(error)")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        if let ca = tls.clientCA {
+            // Mutual TLS: the carrier must present a certificate issued by this CA.
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .file(ca)
+        }
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw BridgeStartError("sip.tls: \(error)")
+        }
+    }
+}

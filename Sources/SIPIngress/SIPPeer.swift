@@ -1,0 +1,53 @@
+public import NIOCore
+
+/// How a message travels (RFC 3261 §18): datagrams, or a stream connection the bridge keeps
+/// open so responses and in-dialog requests go back on it (§18.2.2, RFC 5923 §4).
+public enum SIPTransport: Hashable, Sendable {
+    case udp
+    /// A TCP connection, by the number the listener gave it.
+    case tcp(connection: Int)
+    /// A TLS connection (RFC 3261 §26.2.1), by the number the listener gave it.
+    case tls(connection: Int)
+
+    /// Whether the transport is reliable: no retransmission timers then (§17.1.1.2, §17.2.1).
+    public var isReliable: Bool { self != .udp }
+
+    /// The Via transport token (§20.42).
+    public var viaToken: String {
+        switch self {
+        case .udp: "UDP"
+        case .tcp: "TCP"
+        case .tls: "TLS"
+        }
+    }
+
+    /// The connection number of a stream transport.
+    public var connection: Int? {
+        switch self {
+        case .udp: nil
+        case .tcp(let id), .tls(let id): id
+        }
+    }
+}
+
+/// The other end of a message: its address and the transport (and connection) it used.
+public struct SIPPeer: Hashable, Sendable, CustomStringConvertible {
+    /// The remote IP address and port.
+    public let address: SocketAddress
+    /// The transport the message came on (or goes on).
+    public let transport: SIPTransport
+
+    /// Creates a peer.
+    public init(address: SocketAddress, transport: SIPTransport = .udp) {
+        self.address = address
+        self.transport = transport
+    }
+
+    /// The remote IP address as text.
+    public var ipAddress: String? { address.ipAddress }
+
+    /// The IP address and port as a tuple (port 0 when the address has none).
+    var addressAndPort: (host: String, port: Int) { address.addressAndPort }
+
+    public var description: String { "\(transport.viaToken.lowercased())://\(address.ipAddress ?? "?"):\(address.port ?? 0)" }
+}
