@@ -77,7 +77,7 @@ final class Bridge: Sendable {
                 configuration: .init(
                     listenHost: config.sip.listenHost, listenPort: config.sip.listenPort, advertisedHost: advertised,
                     timers: config.sip.timers, admission: config.sip.admission, sessionTimer: config.sip.sessionTimer,
-                    streamListeners: streamListeners),
+                    streamListeners: streamListeners, authentication: config.sip.authentication),
                 eventLoop: group.next(), delegate: registry, logger: logger)
         } catch {
             try? await group.shutdownGracefully()

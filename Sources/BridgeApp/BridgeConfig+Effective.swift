@@ -6,7 +6,7 @@ import WSEgress
 
 extension BridgeConfig {
     /// The effective configuration as YAML, every default filled in (what `check-config`
-    /// prints on success). Secrets — `status.token` and every `extra_headers` value — are
+    /// prints on success). Secrets — `status.token`, `sip.auth` passwords and every `extra_headers` value — are
     /// masked, so the output can go into a ticket or a log.
     func effectiveYAML() -> String {
         func quoted(_ text: String) -> String {
@@ -36,6 +36,7 @@ extension BridgeConfig {
         let sources = sip.admission.trustedSources.map { quoted($0.description) }.joined(separator: ", ")
         lines.append("  trusted_sources: [\(sources)]" + (sources.isEmpty ? "  # every source" : ""))
         lines.append("  untrusted_action: \(sip.admission.untrustedAction.rawValue)")
+        lines += sip.authenticationYAML(quoted: quoted)
         let timer = sip.sessionTimer
         lines.append(
             "  session_timer: { enabled: \(timer.enabled), session_expires_s: \(timer.sessionExpires), min_se_s: \(timer.minimumSessionExpires) }")

@@ -22,7 +22,7 @@ extension BridgeConfig {
         guard let root, let top = reader.mapping(root, "", allowed: ["sip", "rtp", "status", "shutdown", "records", "routes"]) else {
             throw ConfigError(issues: reader.issues + [ConfigIssue(path: "(file)", message: "expected a mapping with routes")])
         }
-        if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers", "trusted_sources", "untrusted_action", "rate_limit", "session_timer", "tls"]) {
+        if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers", "trusted_sources", "untrusted_action", "rate_limit", "session_timer", "tls", "auth"]) {
             config.sip.parse(sip, reader)
         }
         if let rtp = reader.mapping(
@@ -134,6 +134,7 @@ extension BridgeConfig.SIP {
             if timers.t2 < timers.t1 { reader.report("sip.timers.t2_ms", "must not be smaller than t1_ms") }
         }
         parseAdmission(sip, reader)
+        parseAuthentication(sip["auth"], reader)
         if let node = reader.mapping(sip["tls"], "sip.tls", allowed: ["certificate", "private_key", "client_ca"]) {
             let certificate = reader.string(node["certificate"], "sip.tls.certificate")
             let key = reader.string(node["private_key"], "sip.tls.private_key")

@@ -21,6 +21,8 @@ struct BridgeConfig: Sendable {
         var admission = AdmissionPolicy()
         /// `sip.session_timer` (RFC 4028).
         var sessionTimer = SessionTimerSettings()
+        /// `sip.auth`: digest authentication of new INVITEs.
+        var authentication: DigestAuthSettings?
         /// `tcp://` and `tls://` entries of `sip.listen`.
         var streamListeners: [StreamListener] = []
         /// `sip.tls`: the certificate and key for `tls://`, and the CA that client certificates

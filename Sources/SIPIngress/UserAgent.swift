@@ -25,13 +25,16 @@ public final class UserAgent: Sendable {
         public var sessionTimer: SessionTimerSettings
         /// TCP and TLS listeners besides the UDP one.
         public var streamListeners: [SIPStreamListener]
+        /// Digest authentication of new INVITEs (`nil`: none).
+        public var authentication: DigestAuthSettings?
 
         /// Creates listener settings.
         public init(
             listenHost: String, listenPort: Int, advertisedHost: String? = nil, timers: SIPTimerValues = .init(),
             admission: AdmissionPolicy = .init(), sessionTimer: SessionTimerSettings = .init(),
-            streamListeners: [SIPStreamListener] = []
+            streamListeners: [SIPStreamListener] = [], authentication: DigestAuthSettings? = nil
         ) {
+            self.authentication = authentication
             self.streamListeners = streamListeners
             self.sessionTimer = sessionTimer
             self.listenHost = listenHost
@@ -83,6 +86,7 @@ public final class UserAgent: Sendable {
                 eventLoop: eventLoop, local: local, timers: configuration.timers, admission: configuration.admission,
                 sessionTimer: configuration.sessionTimer, delegate: delegate, logger: logger)
             core.datagramChannel = channel
+            core.authenticator = configuration.authentication.map(DigestAuthenticator.init)
             try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(core: core))
             return NIOLoopBound(core, eventLoop: eventLoop)
         }.get()

@@ -97,6 +97,8 @@ final class UserAgentCore {
     let admission: AdmissionPolicy
     /// `sip.session_timer`.
     let sessionTimerSettings: SessionTimerSettings
+    /// `sip.auth`: digest authentication of new INVITEs.
+    var authenticator: DigestAuthenticator?
     var rateLimiter: InviteRateLimiter?
     /// Requests refused by the admission rules (untrusted source or rate limit).
     var rejectedRequests = 0
@@ -218,6 +220,13 @@ final class UserAgentCore {
             // The 2xx must carry the SDP answer, which the caller says it cannot take
             // (RFC 3261 §21.4.7; RFC 4475 §3.3.15 sdp01).
             return respond(to: invite, key: key, peer: peer, status: 406)
+        }
+        if let authenticator {
+            // RFC 3261 §22.2: a UAS challenges with 401; the retried INVITE carries credentials.
+            let now = clock() / 1_000_000_000
+            if case .challenge(let stale) = authenticator.verify(invite, now: now) {
+                return respond(to: invite, key: key, peer: peer, status: 401, headers: authenticator.challenge(now: now, stale: stale))
+            }
         }
         let offer: SessionDescription
         do {

@@ -109,6 +109,10 @@ struct ConfigTests {
         ("sip: { listen: [\"udp://127.0.0.1:5060\", \"sctp://127.0.0.1:5060\"] }", "sip.listen[1]"),
         ("sip: { listen: [\"udp://127.0.0.1:5060\", \"tls://127.0.0.1:5061\"] }", "sip.tls"),
         ("sip: { tls: { certificate: c.pem } }", "sip.tls.private_key"),
+        ("sip: { auth: { realm: x } }", "sip.auth.users"),
+        ("sip: { auth: { users: { bob: \"${NOPE}\" } } }", "sip.auth.users.bob"),
+        ("sip: { auth: { users: { bob: pw }, algorithms: [SHA-512] } }", "sip.auth.algorithms[0]"),
+        ("sip: { auth: { users: { bob: pw }, nonce_ttl_s: 1 } }", "sip.auth.nonce_ttl_s"),
         ("sip: { session_timer: { session_expires_s: 100, min_se_s: 200 } }", "sip.session_timer.session_expires_s"),
         ("sip: { session_timer: { enabled: sometimes } }", "sip.session_timer.enabled"),
     ])
@@ -184,6 +188,14 @@ struct ConfigTests {
         #expect(text.contains("  listen: [\"udp://0.0.0.0:5060\", \"tcp://0.0.0.0:5060\", \"tls://[::]:5061\"]\n"))
         let again = try BridgeConfig.parse(yaml: text, environment: [:])
         #expect(again.sip.streamListeners == config.sip.streamListeners && again.sip.tls == config.sip.tls)
+    }
+
+    @Test func digestUsersComeFromTheEnvironmentAndArePrintedMasked() throws {
+        let yaml = "sip: { auth: { realm: pbx, users: { carrier: \"${PW}\" }, algorithms: [sha-256] } }\n" + Self.minimal
+        let config = try BridgeConfig.parse(yaml: yaml, environment: ["PW": "hunter2"])
+        #expect(config.sip.authentication == DigestAuthSettings(realm: "pbx", users: ["carrier": "hunter2"], algorithms: [.sha256]))
+        let text = config.effectiveYAML()
+        #expect(text.contains("    users: { carrier: \"***\" }\n") && !text.contains("hunter2"))
     }
 
     @Test func unreadableTLSFilesStopTheStartNamingTheKey() throws {

@@ -68,4 +68,26 @@ import Testing
             #expect(try await loopback.agent.rejectedRequests() == 1)
         }
     }
+
+    @Test func digestChallengeAndSHA256CredentialsOverTheWire() async throws {
+        try await Loopback.run(authentication: DigestAuthSettings(realm: "sipbridge", users: ["carrier": "s3cret"])) { loopback in
+            let script = SIPScript(callerPort: loopback.caller.port)
+            let challenge = try await loopback.request(script.invite(branch: "z9hG4bKauth1"), expecting: 401)
+            let offers = challenge.otherHeaders.filter { $0.name == "WWW-Authenticate" }.compactMap { DigestParameters(header: $0.value) }
+            #expect(offers.map { $0["algorithm"] } == ["SHA-256", "MD5"])
+            try await loopback.caller.send(script.ack(branch: "z9hG4bKauth1", toTag: challenge.to.tag))
+            #expect(loopback.delegate.incomingCalls.isEmpty)
+
+            let nonce = try #require(offers.first?["nonce"])
+            let uri = "sip:+15550100@127.0.0.1"
+            let response = DigestResponse(
+                algorithm: .sha256, username: "carrier", realm: "sipbridge", password: "s3cret", method: "INVITE", uri: uri,
+                nonce: nonce, qop: "auth", cnonce: "0a4f113b", nonceCount: "00000001")
+            let authorization = "Authorization: Digest username=\"carrier\", realm=\"sipbridge\", nonce=\"\(nonce)\", uri=\"\(uri)\", "
+                + "response=\"\(response.value)\", algorithm=SHA-256, qop=auth, cnonce=\"0a4f113b\", nc=00000001"
+            let retry = script.invite(branch: "z9hG4bKauth2", extra: [authorization]).replacingOccurrences(of: "CSeq: 1 INVITE", with: "CSeq: 2 INVITE")
+            try await loopback.request(retry, expecting: 100)
+            _ = try await loopback.delegate.incomingCall()
+        }
+    }
 }
