@@ -66,8 +66,10 @@ final class Bridge: Sendable {
             group: group, config: config, advertisedAddress: advertised, records: records, logger: logger)
         let userAgent: UserAgent
         let streamListeners: [SIPStreamListener]
+        let registrations: [RegistrationSettings]
         do {
             streamListeners = try config.sip.makeStreamListeners()
+            registrations = try config.sip.resolvedRegistrations()
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -77,7 +79,8 @@ final class Bridge: Sendable {
                 configuration: .init(
                     listenHost: config.sip.listenHost, listenPort: config.sip.listenPort, advertisedHost: advertised,
                     timers: config.sip.timers, admission: config.sip.admission, sessionTimer: config.sip.sessionTimer,
-                    streamListeners: streamListeners, authentication: config.sip.authentication),
+                    streamListeners: streamListeners, authentication: config.sip.authentication,
+                    registrations: registrations),
                 eventLoop: group.next(), delegate: registry, logger: logger)
         } catch {
             try? await group.shutdownGracefully()

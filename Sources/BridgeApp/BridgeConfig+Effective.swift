@@ -6,7 +6,7 @@ import WSEgress
 
 extension BridgeConfig {
     /// The effective configuration as YAML, every default filled in (what `check-config`
-    /// prints on success). Secrets — `status.token`, `sip.auth` passwords and every `extra_headers` value — are
+    /// prints on success). Secrets — `status.token`, `sip.auth` and `sip.registrations` passwords and every `extra_headers` value — are
     /// masked, so the output can go into a ticket or a log.
     func effectiveYAML() -> String {
         func quoted(_ text: String) -> String {
@@ -37,6 +37,7 @@ extension BridgeConfig {
         lines.append("  trusted_sources: [\(sources)]" + (sources.isEmpty ? "  # every source" : ""))
         lines.append("  untrusted_action: \(sip.admission.untrustedAction.rawValue)")
         lines += sip.authenticationYAML(quoted: quoted)
+        lines += sip.registrationsYAML(quoted: quoted)
         let timer = sip.sessionTimer
         lines.append(
             "  session_timer: { enabled: \(timer.enabled), session_expires_s: \(timer.sessionExpires), min_se_s: \(timer.minimumSessionExpires) }")
@@ -63,6 +64,8 @@ extension BridgeConfig {
                 "  - name: \(quoted(route.name))",
                 "    match: \(matchText(route))",
                 route.maxCalls.map { "    max_calls: \($0)" } ?? "    # max_calls: not set",
+                "    answer: \(route.answer.rawValue)",
+                "    answer_delay_ms: \(route.answerDelayMilliseconds)",
                 "    stream:",
                 "      url: \(quoted(stream.url))",
                 "      content_type: \(quoted(stream.contentType.contentType))",

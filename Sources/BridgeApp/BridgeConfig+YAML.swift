@@ -22,7 +22,7 @@ extension BridgeConfig {
         guard let root, let top = reader.mapping(root, "", allowed: ["sip", "rtp", "status", "shutdown", "records", "routes"]) else {
             throw ConfigError(issues: reader.issues + [ConfigIssue(path: "(file)", message: "expected a mapping with routes")])
         }
-        if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers", "trusted_sources", "untrusted_action", "rate_limit", "session_timer", "tls", "auth"]) {
+        if let sip = reader.mapping(top["sip"], "sip", allowed: ["listen", "advertised_address", "max_calls", "timers", "trusted_sources", "untrusted_action", "rate_limit", "session_timer", "tls", "auth", "registrations"]) {
             config.sip.parse(sip, reader)
         }
         if let rtp = reader.mapping(
@@ -135,6 +135,7 @@ extension BridgeConfig.SIP {
         }
         parseAdmission(sip, reader)
         parseAuthentication(sip["auth"], reader)
+        parseRegistrations(sip["registrations"], reader)
         if let node = reader.mapping(sip["tls"], "sip.tls", allowed: ["certificate", "private_key", "client_ca"]) {
             let certificate = reader.string(node["certificate"], "sip.tls.certificate")
             let key = reader.string(node["private_key"], "sip.tls.private_key")
@@ -226,7 +227,8 @@ extension BridgeConfig.RTP {
 
 extension BridgeConfig.Route {
     fileprivate static func parse(_ node: Node, _ path: String, _ reader: ConfigReader) -> Self? {
-        guard let route = reader.mapping(node, path, allowed: ["name", "match", "stream", "max_calls"]) else { return nil }
+        guard let route = reader.mapping(node, path, allowed: ["name", "match", "stream", "max_calls", "answer", "answer_delay_ms"])
+        else { return nil }
         let name = reader.string(route["name"], "\(path).name")
         if route["name"] == nil { reader.report("\(path).name", "required") }
         var patterns: [String: UserPattern] = [:]
@@ -245,9 +247,20 @@ extension BridgeConfig.Route {
         guard let stream = BridgeConfig.Stream.parse(route["stream"], "\(path).stream", reader), let name else {
             return nil
         }
-        return BridgeConfig.Route(
+        var result = BridgeConfig.Route(
             name: name, toUser: patterns["to_user"], fromUser: patterns["from_user"], requestUser: patterns["request_user"],
             stream: stream, maxCalls: maxCalls)
+        if let answer = reader.string(route["answer"], "\(path).answer") {
+            if let mode = BridgeConfig.AnswerMode(rawValue: answer) {
+                result.answer = mode
+            } else {
+                reader.report("\(path).answer", "expected immediate, ringing or early_media, got \"\(answer)\"")
+            }
+        }
+        if let delay = reader.int(route["answer_delay_ms"], "\(path).answer_delay_ms", in: 0...30_000) {
+            result.answerDelayMilliseconds = delay
+        }
+        return result
     }
 }
 

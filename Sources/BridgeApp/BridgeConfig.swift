@@ -21,6 +21,8 @@ struct BridgeConfig: Sendable {
         var admission = AdmissionPolicy()
         /// `sip.session_timer` (RFC 4028).
         var sessionTimer = SessionTimerSettings()
+        /// `sip.registrations`.
+        var registrations: [Registration] = []
         /// `sip.auth`: digest authentication of new INVITEs.
         var authentication: DigestAuthSettings?
         /// `tcp://` and `tls://` entries of `sip.listen`.
@@ -86,6 +88,22 @@ struct BridgeConfig: Sendable {
         var stream: Stream
         /// `max_calls`: calls on this route beyond this many get 503 + Retry-After.
         var maxCalls: Int?
+        /// `answer`: when the 200 OK goes out.
+        var answer = AnswerMode.immediate
+        /// `answer_delay_ms`: with `ringing` or `early_media`, how long after the stream is up
+        /// the call is answered (the AI can greet during early media).
+        var answerDelayMilliseconds = 0
+    }
+
+    /// `routes[].answer`.
+    enum AnswerMode: String, Sendable, CaseIterable {
+        /// 200 OK as soon as the stream is up (default).
+        case immediate
+        /// 180 Ringing at once, 200 OK after the stream is up and `answer_delay_ms`.
+        case ringing
+        /// 183 Session Progress with the SDP answer once the stream is up — media flows both
+        /// ways before the answer (RFC 3960 early media) — then 200 OK after `answer_delay_ms`.
+        case earlyMedia = "early_media"
     }
 
     /// `routes[].stream`.

@@ -74,6 +74,12 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         logger.info("draining: refusing new calls", metadata: ["calls_active": "\(activeCount)"])
     }
 
+    /// The SIP layer's registrations (`sip.registrations`).
+    func registrations() async -> [RegistrationStatus] {
+        let userAgent = state.withLockedValue { $0.userAgent }
+        return (try? await userAgent?.registrationStatuses()) ?? []
+    }
+
     /// Calls currently tracked.
     var activeCount: Int { state.withLockedValue { $0.calls.count } }
     /// Calls currently tracked on the route named `route`.
@@ -131,6 +137,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         else {
             return reject(488, nil, [SIPHeader("Warning", "305 sipbridge \"Incompatible media format\"")])
         }
+        if route.answer == .ringing { userAgent.provisional(call.id, status: 180) }
         let loop = group.next()
         let options = StreamConnectOptions(
             timeout: .milliseconds(Int64(route.stream.connectTimeoutMilliseconds)), headers: route.stream.extraHeaders,
@@ -157,9 +164,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
                     bridged.localSDP = local
                     let sdp = OfferAnswer.answer(
                         to: call.offer, media: media, address: address, port: port, sessionID: local.sessionID)
-                    userAgent.accept(call.id, sdp: sdp)
-                    bridged.answered()
-                    self.metrics.callAnswered(setup: ContinuousClock.now - offeredAt)
+                    self.answer(bridged, sdp: sdp, userAgent: userAgent, offeredAt: offeredAt)
                 case .failure(let error):
                     bridged.logger.info("call setup failed", metadata: ["error": "\(error)"])
                     self.state.withLockedValue { $0.rejectedCalls += 1 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import SIPIngress
 
 /// The status endpoint (ARCHITECTURE "Status endpoint"): `/healthz` and `/status`, served by
 /// hummingbird on `status.listen`.
@@ -14,6 +15,7 @@ enum StatusServer {
         var callsOffered: Int
         var callsRejected: Int
         var rtpPortsInUse: Int
+        var registrations: [Registration]
         var calls: [CallSnapshot]
 
         enum CodingKeys: String, CodingKey {
@@ -23,7 +25,23 @@ enum StatusServer {
             case callsOffered = "calls_offered"
             case callsRejected = "calls_rejected"
             case rtpPortsInUse = "rtp_ports_in_use"
+            case registrations
             case calls
+        }
+    }
+
+    /// One `sip.registrations` binding as `/status` shows it.
+    struct Registration: Codable, Sendable {
+        var aor: String
+        var state: String
+        var lastStatus: Int?
+        var grantedSeconds: Int?
+        var failures: Int
+
+        enum CodingKeys: String, CodingKey {
+            case aor, state, failures
+            case lastStatus = "last_status"
+            case grantedSeconds = "granted_s"
         }
     }
 
@@ -58,7 +76,12 @@ enum StatusServer {
             let document = Document(
                 version: BridgeVersion.current, uptimeSeconds: Date().timeIntervalSince(startedAt),
                 callsActive: registry.activeCount, callsOffered: totals.offered, callsRejected: totals.rejected,
-                rtpPortsInUse: registry.portsInUse, calls: calls)
+                rtpPortsInUse: registry.portsInUse,
+                registrations: await registry.registrations().map {
+                    Registration(
+                        aor: $0.addressOfRecord, state: $0.state.rawValue, lastStatus: $0.lastStatus, grantedSeconds: $0.grantedSeconds,
+                        failures: $0.failures)
+                }, calls: calls)
             return try json(document)
         }
         // Prometheus text exposition (format 0.0.4).

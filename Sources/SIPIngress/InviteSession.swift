@@ -157,6 +157,24 @@ public struct InviteSession: Sendable {
         return actions
     }
 
+    /// A provisional response before the answer (RFC 3261 §13.3.1.1): 180 Ringing, or 183
+    /// Session Progress carrying the SDP answer for early media (RFC 3960 §3). Sent
+    /// unreliably (no 100rel); it creates an early dialog on the caller's side.
+    /// - Parameters:
+    ///   - status: 180 or 183.
+    ///   - sdp: the SDP answer for 183, or `nil`.
+    public mutating func provisional(status: Int, sdp: String?) -> [SessionAction] {
+        guard case .proceeding = state, (101..<200).contains(status) else { return [] }
+        var message = response(status)
+        message.contacts = [local.contact]
+        message.recordRoutes = invite.recordRoutes
+        if let sdp {
+            message.contentType = "application/sdp"
+            message.body = Array(sdp.utf8)
+        }
+        return [.respond(message)]
+    }
+
     /// The application rejects the INVITE with a final non-2xx status.
     /// - Parameters:
     ///   - status: 300-699.

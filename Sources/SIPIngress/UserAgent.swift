@@ -27,13 +27,17 @@ public final class UserAgent: Sendable {
         public var streamListeners: [SIPStreamListener]
         /// Digest authentication of new INVITEs (`nil`: none).
         public var authentication: DigestAuthSettings?
+        /// Bindings to register at providers' registrars.
+        public var registrations: [RegistrationSettings]
 
         /// Creates listener settings.
         public init(
             listenHost: String, listenPort: Int, advertisedHost: String? = nil, timers: SIPTimerValues = .init(),
             admission: AdmissionPolicy = .init(), sessionTimer: SessionTimerSettings = .init(),
-            streamListeners: [SIPStreamListener] = [], authentication: DigestAuthSettings? = nil
+            streamListeners: [SIPStreamListener] = [], authentication: DigestAuthSettings? = nil,
+            registrations: [RegistrationSettings] = []
         ) {
+            self.registrations = registrations
             self.authentication = authentication
             self.streamListeners = streamListeners
             self.sessionTimer = sessionTimer
@@ -106,6 +110,8 @@ public final class UserAgent: Sendable {
             throw error
         }
         logger.info("SIP listening", metadata: ["address": "\(channel.localAddress!)", "contact": "\(local.contact)"])
+        let registrations = configuration.registrations
+        try await eventLoop.submit { core.value.startRegistrations(registrations) }.get()
         return UserAgent(eventLoop: eventLoop, channel: channel, streamChannels: streamChannels, core: core)
     }
 
@@ -117,6 +123,12 @@ public final class UserAgent: Sendable {
     /// Answers a call with 200 OK carrying the SDP answer.
     public func accept(_ id: SessionID, sdp: String) {
         eventLoop.execute { self.core.value.accept(id, sdp: sdp) }
+    }
+
+    /// Sends `180 Ringing`, or `183 Session Progress` with the SDP answer (early media), before
+    /// the call is answered.
+    public func provisional(_ id: SessionID, status: Int, sdp: String? = nil) {
+        eventLoop.execute { self.core.value.provisional(id, status: status, sdp: sdp) }
     }
 
     /// Rejects a call that has not been answered.
@@ -158,6 +170,11 @@ public final class UserAgent: Sendable {
     /// Requests refused by the admission rules (untrusted source, rate limit) since start.
     public func rejectedRequests() async throws -> Int {
         try await eventLoop.submit { self.core.value.rejectedRequests }.get()
+    }
+
+    /// The state of each `sip.registrations` binding.
+    public func registrationStatuses() async throws -> [RegistrationStatus] {
+        try await eventLoop.submit { self.core.value.registrationStatuses }.get()
     }
 
     /// The number of calls the SIP layer tracks.

@@ -10,6 +10,11 @@ extension UserAgentCore {
         startSessionTimer(id, timer)
     }
 
+    /// Sends 180 or 183 (with the SDP answer for early media) before the answer.
+    func provisional(_ id: SessionID, status: Int, sdp: String?) {
+        runSession(id) { $0.provisional(status: status, sdp: sdp) }
+    }
+
     /// Rejects the INVITE with a final status.
     func reject(_ id: SessionID, status: Int, reason: String?, headers: [SIPHeader]) {
         runSession(id) { $0.reject(status: status, reason: reason, headers: headers) }
@@ -81,10 +86,13 @@ extension UserAgentCore {
             case .cancel(let timer):
                 cancelTimer(.client(branch, timer))
             case .deliver(let response):
-                guard let status = response.statusCode, status >= 200, let id = clientSession(branch) else { continue }
+                guard let status = response.statusCode, status >= 200 else { continue }
+                if let index = clientRegistration(branch) { registrationAnswered(index, response); continue }
+                guard let id = clientSession(branch) else { continue }
                 if clientMethod(branch) == .update { refreshAnswered(id, status: status); continue }
                 runSession(id) { $0.byeCompleted() }
             case .timedOut:
+                if let index = clientRegistration(branch) { registrationTimedOut(index); continue }
                 guard let id = clientSession(branch) else { continue }
                 if clientMethod(branch) == .update { refreshAnswered(id, status: 408); continue }
                 runSession(id) { $0.byeCompleted() }
@@ -121,6 +129,8 @@ extension UserAgentCore {
             updateTimerFired(id, timer)
         case .sessionTimer(let id):
             sessionTimerFired(id)
+        case .registration(let index):
+            sendRegister(index)
         }
     }
 

@@ -18,6 +18,7 @@ extension UserAgentCore {
     func clientPeer(_ branch: String) -> SIPPeer? { clientTransactions[branch]?.peer }
     func clientSession(_ branch: String) -> SessionID? { clientTransactions[branch]?.session }
     func clientMethod(_ branch: String) -> SIPMethod? { clientTransactions[branch]?.method }
+    func clientRegistration(_ branch: String) -> Int? { clientTransactions[branch]?.registration }
     func removeServerTransaction(_ key: TransactionKey) { serverTransactions.removeValue(forKey: key) }
     func removeClientTransaction(_ branch: String) { clientTransactions.removeValue(forKey: branch) }
 
@@ -37,10 +38,13 @@ extension UserAgentCore {
         run(actions, serverKey: key)
     }
 
-    func startClientTransaction(_ request: SIPMessage, branch: String, peer: SIPPeer, session: SessionID?) {
+    func startClientTransaction(
+        _ request: SIPMessage, branch: String, peer: SIPPeer, session: SessionID?, registration: Int? = nil
+    ) {
         let transaction = NonInviteClientTransaction(request: request, timers: timerValues, reliable: peer.transport.isReliable)
         clientTransactions[branch] = ClientEntry(
-            transaction: transaction, peer: peer, session: session, method: request.method ?? .bye)
+            transaction: transaction, peer: peer, session: session, method: request.method ?? .bye,
+            registration: registration)
         run(transaction.start(), clientBranch: branch)
     }
 

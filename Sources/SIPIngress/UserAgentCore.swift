@@ -48,8 +48,10 @@ final class UserAgentCore {
         var transaction: NonInviteClientTransaction
         let peer: SIPPeer
         let session: SessionID?
-        /// BYE or UPDATE (a session refresh).
+        /// BYE, UPDATE (a session refresh) or REGISTER.
         let method: SIPMethod
+        /// The registration a REGISTER belongs to.
+        var registration: Int? = nil
     }
 
     struct SessionEntry {
@@ -70,6 +72,8 @@ final class UserAgentCore {
         case update(SessionID, SIPTimer)
         /// RFC 4028 §10: refresh (as refresher) or BYE (session expired).
         case sessionTimer(SessionID)
+        /// Re-REGISTER (refresh or retry) of `registrations[index]`.
+        case registration(Int)
     }
 
     let eventLoop: any EventLoop
@@ -99,6 +103,8 @@ final class UserAgentCore {
     let sessionTimerSettings: SessionTimerSettings
     /// `sip.auth`: digest authentication of new INVITEs.
     var authenticator: DigestAuthenticator?
+    /// `sip.registrations`.
+    var registrations: [RegistrationEntry] = []
     var rateLimiter: InviteRateLimiter?
     /// Requests refused by the admission rules (untrusted source or rate limit).
     var rejectedRequests = 0
@@ -151,7 +157,7 @@ final class UserAgentCore {
 
     private func receivedResponse(_ response: SIPMessage) {
         guard let branch = response.vias.first?.branch, var entry = clientTransactions[branch],
-            response.cseq.method == .bye || response.cseq.method == .update
+            [.bye, .update, .register].contains(response.cseq.method)
         else { return }  // stray responses are dropped (RFC 3261 §18.1.2)
         let actions = entry.transaction.received(response)
         clientTransactions[branch] = entry

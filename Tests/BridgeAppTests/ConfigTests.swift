@@ -113,6 +113,12 @@ struct ConfigTests {
         ("sip: { auth: { users: { bob: \"${NOPE}\" } } }", "sip.auth.users.bob"),
         ("sip: { auth: { users: { bob: pw }, algorithms: [SHA-512] } }", "sip.auth.algorithms[0]"),
         ("sip: { auth: { users: { bob: pw }, nonce_ttl_s: 1 } }", "sip.auth.nonce_ttl_s"),
+        ("sip: { registrations: [{ user: u, password: p }] }", "sip.registrations[0].registrar"),
+        ("sip: { registrations: [{ registrar: \"h:99999\", user: u, password: p }] }", "sip.registrations[0].registrar"),
+        ("sip: { registrations: [{ registrar: h, password: p }] }", "sip.registrations[0].user"),
+        ("sip: { registrations: [{ registrar: h, user: u }] }", "sip.registrations[0].password"),
+        ("sip: { registrations: [{ registrar: h, user: u, password: p, expires_s: 5 }] }", "sip.registrations[0].expires_s"),
+        ("sip: { registrations: [{ registrar: h, user: u, password: p, proxy: x }] }", "sip.registrations[0].proxy"),
         ("sip: { session_timer: { session_expires_s: 100, min_se_s: 200 } }", "sip.session_timer.session_expires_s"),
         ("sip: { session_timer: { enabled: sometimes } }", "sip.session_timer.enabled"),
     ])
@@ -129,6 +135,8 @@ struct ConfigTests {
         ("match: { from_user: \"(\" }\n    stream: { url: \"ws://a/ws\" }", "routes[0].match.from_user"),
         ("match: { request_user: \"[\" }\n    stream: { url: \"ws://a/ws\" }", "routes[0].match.request_user"),
         ("max_calls: 0\n    stream: { url: \"ws://a/ws\" }", "routes[0].max_calls"),
+        ("answer: later\n    stream: { url: \"ws://a/ws\" }", "routes[0].answer"),
+        ("answer_delay_ms: 60000\n    stream: { url: \"ws://a/ws\" }", "routes[0].answer_delay_ms"),
         ("stream: { url: \"http://a/ws\" }", "routes[0].stream.url"),
         ("stream: { }", "routes[0].stream.url"),
         ("stream: { url: \"ws://a/ws\", content_type: \"audio/x-mulaw;rate=16000\" }", "routes[0].stream.content_type"),
@@ -196,6 +204,30 @@ struct ConfigTests {
         #expect(config.sip.authentication == DigestAuthSettings(realm: "pbx", users: ["carrier": "hunter2"], algorithms: [.sha256]))
         let text = config.effectiveYAML()
         #expect(text.contains("    users: { carrier: \"***\" }\n") && !text.contains("hunter2"))
+    }
+
+    @Test func registrationsAreReadWithDefaultsAndMaskedPasswords() throws {
+        let yaml = """
+            sip:
+              registrations:
+                - { registrar: "sip.provider.example", user: "+15550100", password: "${PW}" }
+                - { registrar: "127.0.0.1:5080", domain: example.net, user: bob, auth_user: b7, password: x, expires_s: 120 }
+            """ + "\n" + Self.minimal
+        let config = try BridgeConfig.parse(yaml: yaml, environment: ["PW": "hunter2"])
+        #expect(config.sip.registrations == [
+            .init(registrarHost: "sip.provider.example", registrarPort: 5060, domain: "sip.provider.example", user: "+15550100",
+                  authUser: "+15550100", password: "hunter2", expires: 600),
+            .init(registrarHost: "127.0.0.1", registrarPort: 5080, domain: "example.net", user: "bob", authUser: "b7", password: "x",
+                  expires: 120),
+        ])
+        let text = config.effectiveYAML()
+        #expect(!text.contains("hunter2") && text.contains("password: \"***\""))
+        // Resolution without DNS traffic: an IP literal and a name from /etc/hosts.
+        var local = config.sip
+        local.registrations[0].registrarHost = "localhost"
+        let resolved = try local.resolvedRegistrations()
+        #expect(resolved.map(\.registrarHost).allSatisfy { $0 == "127.0.0.1" || $0 == "::1" })
+        #expect(resolved[1].registrarPort == 5080 && resolved[0].domain == "sip.provider.example")
     }
 
     @Test func unreadableTLSFilesStopTheStartNamingTheKey() throws {
