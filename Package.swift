@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Transcode", targets: ["Transcode"]),
         .library(name: "RTPMedia", targets: ["RTPMedia"]),
         .library(name: "WSEgress", targets: ["WSEgress"]),
+        .library(name: "SIPIngress", targets: ["SIPIngress"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

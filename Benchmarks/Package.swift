@@ -7,7 +7,7 @@ import class Foundation.ProcessInfo
 ///
 /// A separate package so that the main package does not pull in the benchmark harness, its
 /// plugins or the malloc interposer. It depends on the main package by path and uses its
-/// library products `Transcode`, `RTPMedia` and `WSEgress`.
+/// library products `Transcode`, `RTPMedia`, `WSEgress` and `SIPIngress`.
 ///
 /// `SIPBRIDGE_PATH` points the dependency at another checkout of the main package (default
 /// `..`), e.g. to compare two revisions.
@@ -31,7 +31,9 @@ let package = Package(
                 .product(name: "Transcode", package: "sipbridge"),
                 .product(name: "RTPMedia", package: "sipbridge"),
                 .product(name: "WSEgress", package: "sipbridge"),
+                .product(name: "SIPIngress", package: "sipbridge"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             path: "Benchmarks/HotPaths",
             swiftSettings: [.swiftLanguageMode(.v6)],

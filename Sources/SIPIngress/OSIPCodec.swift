@@ -7,8 +7,13 @@ import NIOCore
 enum OSIPCodec {
     /// `parser_init()` must run exactly once before the first parse (libosip2 builds its header
     /// lookup table there); a `static let` initialiser runs once, thread-safely.
+    /// libosip2's own trace is switched off: it writes a line to stdout for every message it
+    /// rejects, which on a public address is log noise an attacker controls. The bridge logs
+    /// rejections itself, at a level the operator chooses.
     private static let parserReady: Bool = {
         parser_init()
+        osip_trace_initialize_func(osip_trace_level_t(rawValue: 0), { _, _, _, _, _ in })
+        for level in 0..<8 { osip_trace_disable_level(osip_trace_level_t(rawValue: UInt32(level))) }
         return true
     }()
 

@@ -35,7 +35,8 @@ public enum OfferAnswer {
     ) throws(SIPIngressError) -> NegotiatedMedia {
         for (index, media) in offer.media.enumerated()
         where media.media.lowercased() == "audio" && media.port != 0 && media.proto.uppercased() == "RTP/AVP" {
-            guard let connection = media.connection ?? offer.connection, connection.addressType == "IP4"
+            guard let connection = media.connection ?? offer.connection, connection.addressType == "IP4",
+                !Self.isGroupAddress(connection.address)
             else { continue }
             let payloadTypes = media.formats.compactMap { Int($0) }.filter { (0...127).contains($0) }
             for codec in preferences {
@@ -56,6 +57,16 @@ public enum OfferAnswer {
             }
         }
         throw .noCommonCodec
+    }
+
+    /// Whether an IPv4 address is multicast (224.0.0.0/4, RFC 5771; RFC 4566 §5.7 allows it in
+    /// `c=` with a TTL) or the limited broadcast address: the bridge never streams to a group,
+    /// so such offers get 488.
+    static func isGroupAddress(_ address: String) -> Bool {
+        let host = address.split(separator: "/").first.map(String.init) ?? address
+        let octets = host.split(separator: ".").compactMap { UInt8($0) }
+        guard octets.count == 4 else { return false }
+        return (224...239).contains(octets[0]) || octets == [255, 255, 255, 255]
     }
 
     /// Writes the SDP answer (RFC 3264 §6, RFC 4566 §5).

@@ -24,6 +24,20 @@ import Transcode
         #expect(try OfferAnswer.negotiate(offer: sdp, preferences: [.pcma, .pcmu]).codec == .pcma)
     }
 
+    @Test(arguments: ["224.2.1.1/127", "239.255.255.250/16", "255.255.255.255"])
+    func multicastOrBroadcastMediaIs488(address: String) throws {
+        // The bridge never streams to a group address (RFC 4566 §5.7 multicast c= lines).
+        let sdp = try offer(["c=IN IP4 \(address)", "m=audio 49170 RTP/AVP 0"].reversed())
+        #expect(throws: SIPIngressError.noCommonCodec) { try OfferAnswer.negotiate(offer: sdp, preferences: [.pcmu]) }
+        // A media-level unicast c= overrides a session-level group one.
+        let mixed = try OSIPCodec.parseSessionDescription(Array(([
+            "v=0", "o=caller 1 1 IN IP4 192.0.2.10", "s=-", "c=IN IP4 \(address)", "t=0 0", "m=audio 49170 RTP/AVP 0",
+            "c=IN IP4 192.0.2.10",
+        ].joined(separator: "\r\n") + "\r\n").utf8))
+        #expect(try OfferAnswer.negotiate(offer: mixed, preferences: [.pcmu]).remoteAddress == "192.0.2.10")
+        #expect(!OfferAnswer.isGroupAddress("0.0.0.0") && !OfferAnswer.isGroupAddress("223.255.255.255"))
+    }
+
     @Test func dynamicPayloadTypeMatchedByNameCaseInsensitively() throws {
         // RFC 4566 §6: encoding names are case-insensitive; the answer keeps the offer's PT.
         let sdp = try offer(["m=audio 4000 RTP/AVP 96 97", "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 pcma/8000"])

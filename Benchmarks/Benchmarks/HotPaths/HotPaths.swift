@@ -20,6 +20,8 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 10_000
     )
 
+    sipBenchmarks(configuration)
+
     // MARK: 1. RTP in → media frame ready (Call+Inbound.swift)
 
     for (label, codec, format) in [
