@@ -70,8 +70,12 @@ public enum SessionTimerNegotiation: Sendable, Hashable {
 
     /// Headers for the 2xx (§9): `Session-Expires` with the refresher, `Require: timer` when
     /// the caller refreshes (it said it supports timers), `Supported: timer` always.
-    public var responseHeaders: [SIPHeader] {
-        guard case .active(let interval, let refresher) = self else { return [SIPHeader("Supported", "timer")] }
+    /// Without a timer, `Supported: timer` still says the bridge could run one — unless
+    /// `settings.enabled` is off.
+    public func responseHeaders(_ settings: SessionTimerSettings) -> [SIPHeader] {
+        guard case .active(let interval, let refresher) = self else {
+            return settings.enabled ? [SIPHeader("Supported", "timer")] : []
+        }
         var headers = [SIPHeader("Session-Expires", "\(interval);refresher=\(refresher.rawValue)"), SIPHeader("Supported", "timer")]
         if refresher == .uac { headers.append(SIPHeader("Require", "timer")) }
         return headers

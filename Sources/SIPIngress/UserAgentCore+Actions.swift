@@ -6,7 +6,7 @@ extension UserAgentCore {
     /// Answers the INVITE with 200 OK and the SDP answer.
     func accept(_ id: SessionID, sdp: String) {
         let timer = sessions[id]?.sessionTimer ?? .none
-        runSession(id) { $0.accept(sdp: sdp, headers: timer.responseHeaders) }
+        runSession(id) { $0.accept(sdp: sdp, headers: timer.responseHeaders(sessionTimerSettings)) }
         startSessionTimer(id, timer)
     }
 

@@ -33,7 +33,7 @@ extension UserAgentCore {
         if request.body.isEmpty {
             guard method == .invite else {
                 // An UPDATE without a body only refreshes the session (RFC 4028 §9).
-                respond(to: request, key: key, peer: peer, status: 200, headers: [local(for: peer).contactHeader] + timer.responseHeaders)
+                respond(to: request, key: key, peer: peer, status: 200, headers: [local(for: peer).contactHeader] + timer.responseHeaders(sessionTimerSettings))
                 return startSessionTimer(id, timer)
             }
             update = .offerless
@@ -74,7 +74,7 @@ extension UserAgentCore {
         if (200..<300).contains(status) {
             // Every 2xx to a re-INVITE or UPDATE is a session refresh (RFC 4028 §9-10).
             let timer = SessionTimerNegotiation.negotiate(request, settings: sessionTimerSettings)
-            response.otherHeaders.append(contentsOf: timer.responseHeaders)
+            response.otherHeaders.append(contentsOf: timer.responseHeaders(sessionTimerSettings))
             startSessionTimer(id, timer)
             response.contacts = [local(for: peer).contact]
             response.otherHeaders.append(SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", ")))

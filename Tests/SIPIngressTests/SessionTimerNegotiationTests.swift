@@ -43,15 +43,17 @@ import Testing
 
     @Test func headersAndDeadlines() {
         let uac = SessionTimerNegotiation.active(interval: 1800, refresher: .uac)
-        #expect(uac.responseHeaders == [
+        #expect(uac.responseHeaders(Self.settings) == [
             SIPHeader("Session-Expires", "1800;refresher=uac"), SIPHeader("Supported", "timer"), SIPHeader("Require", "timer"),
         ])
         #expect(uac.deadline == 1800 - 32)  // §10: BYE 32 s (or a third) before expiry
         let short = SessionTimerNegotiation.active(interval: 90, refresher: .uac)
         #expect(short.deadline == 60)
         let uas = SessionTimerNegotiation.active(interval: 600, refresher: .uas)
-        #expect(uas.responseHeaders == [SIPHeader("Session-Expires", "600;refresher=uas"), SIPHeader("Supported", "timer")])
+        #expect(uas.responseHeaders(Self.settings) == [SIPHeader("Session-Expires", "600;refresher=uas"), SIPHeader("Supported", "timer")])
         #expect(uas.deadline == 300)  // refresh at half the interval
         #expect(SessionTimerNegotiation.none.deadline == nil)
+        #expect(SessionTimerNegotiation.none.responseHeaders(Self.settings) == [SIPHeader("Supported", "timer")])
+        #expect(SessionTimerNegotiation.none.responseHeaders(SessionTimerSettings(enabled: false)).isEmpty)
     }
 }
