@@ -93,8 +93,17 @@ public enum SessionTimerNegotiation: Sendable, Hashable {
 extension SIPMessage {
     /// Every value of a header (by full or compact name), comma-separated lists split.
     func headerValues(_ name: String, compact: String? = nil) -> [String] {
-        let names = Set([name.lowercased()] + (compact.map { [$0] } ?? []))
-        return otherHeaders.filter { names.contains($0.name.lowercased()) }
+        // Compared byte by byte, ASCII case folded: this runs for every INVITE (no lowercased
+        // copies of every header name).
+        otherHeaders.filter { $0.name.equalsIgnoringASCIICase(name) || compact.map($0.name.equalsIgnoringASCIICase) == true }
             .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces() } }
+    }
+}
+
+extension String {
+    /// Equality with ASCII letters compared case-insensitively (header names, RFC 3261 §7.3.1).
+    func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        return zip(utf8, other.utf8).allSatisfy { a, b in a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) }
     }
 }
