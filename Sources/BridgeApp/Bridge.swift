@@ -48,12 +48,15 @@ final class Bridge: Sendable {
         self.logger = logger
     }
 
-    /// Starts everything: one event loop per core, SIP on one of them, calls spread over all.
+    /// Starts everything: one event loop per core for calls, plus one of its own for SIP, so
+    /// that signalling (retransmission timers, new INVITEs) never queues behind media work.
     /// - Parameters:
     ///   - config: the validated configuration.
     ///   - logger: the root logger.
     static func start(config: BridgeConfig, logger: Logger) async throws -> Bridge {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount + 1)
+        let loops = Array(group.makeIterator())
+        let sipLoop = loops[0]
         let advertised = LocalAddresses.advertised(configured: config.sip.advertisedAddress, listenHost: config.sip.listenHost)
         let records: CallRecordWriter?
         do {
@@ -63,7 +66,8 @@ final class Bridge: Sendable {
             throw BridgeStartError("records.cdr_path: cannot open \(config.cdrPath ?? "stdout"): \(error)")
         }
         let registry = CallRegistry(
-            group: group, config: config, advertisedAddress: advertised, records: records, logger: logger)
+            callLoops: Array(loops.dropFirst()), config: config, advertisedAddress: advertised, records: records,
+            logger: logger)
         let userAgent: UserAgent
         let streamListeners: [SIPStreamListener]
         let registrations: [RegistrationSettings]
@@ -81,7 +85,7 @@ final class Bridge: Sendable {
                     timers: config.sip.timers, admission: config.sip.admission, sessionTimer: config.sip.sessionTimer,
                     streamListeners: streamListeners, authentication: config.sip.authentication,
                     registrations: registrations),
-                eventLoop: group.next(), delegate: registry, logger: logger)
+                eventLoop: sipLoop, delegate: registry, logger: logger)
         } catch {
             try? await group.shutdownGracefully()
             let listeners = (["udp://\(config.sip.listenHost):\(config.sip.listenPort)"] + config.sip.streamListeners.map(\.uri))

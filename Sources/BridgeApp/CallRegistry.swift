@@ -27,9 +27,11 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         var totalCalls = 0
         var rejectedCalls = 0
         var draining = false
+        var nextLoop = 0
     }
 
-    private let group: any EventLoopGroup
+    /// The loops calls are spread over (round robin); SIP has a loop of its own.
+    private let callLoops: [any EventLoop]
     private let config: BridgeConfig
     private let portPool: RTPPortPool
     private let logger: Logger
@@ -41,12 +43,12 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     private let state = NIOLockedValueBox(State())
 
     init(
-        group: any EventLoopGroup, config: BridgeConfig, advertisedAddress: String, records: CallRecordWriter? = nil,
+        callLoops: [any EventLoop], config: BridgeConfig, advertisedAddress: String, records: CallRecordWriter? = nil,
         metrics: BridgeMetrics = BridgeMetrics(), logger: Logger
     ) {
         self.records = records
         self.metrics = metrics
-        self.group = group
+        self.callLoops = callLoops
         self.advertisedAddress = advertisedAddress
         self.config = config
         self.portPool = RTPPortPool(range: config.rtp.portRange)
@@ -138,7 +140,10 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             return reject(488, nil, [SIPHeader("Warning", "305 sipbridge \"Incompatible media format\"")])
         }
         if route.answer == .ringing { userAgent.provisional(call.id, status: 180) }
-        let loop = group.next()
+        let loop = state.withLockedValue { state -> any EventLoop in
+            state.nextLoop &+= 1
+            return callLoops[state.nextLoop % callLoops.count]
+        }
         let options = StreamConnectOptions(
             timeout: .milliseconds(Int64(route.stream.connectTimeoutMilliseconds)), headers: route.stream.extraHeaders,
             pingInterval: route.stream.pingIntervalSeconds > 0 ? .seconds(Int64(route.stream.pingIntervalSeconds)) : nil,
