@@ -26,8 +26,11 @@ extension SipBridgeCommand {
         @Option(help: "Log level: trace, debug, info, notice, warning, error.")
         var logLevel: String = "info"
 
+        @Option(help: "Log line format: text (human) or json (one object per line).")
+        var logFormat: LogFormat = .text
+
         func run() async throws {
-            let logger = makeLogger(level: logLevel)
+            let logger = makeLogger(level: logLevel, format: logFormat)
             let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
             let agent = DemoAgent.application(host: "127.0.0.1", port: 0, logger: logger) { port in
                 portContinuation.yield(port)

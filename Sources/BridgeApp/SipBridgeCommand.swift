@@ -23,8 +23,11 @@ extension SipBridgeCommand {
         @Option(help: "Log level: trace, debug, info, notice, warning, error.")
         var logLevel: String = "info"
 
+        @Option(help: "Log line format: text (human) or json (one object per line, for log shippers).")
+        var logFormat: LogFormat = .text
+
         func run() async throws {
-            let logger = makeLogger(level: logLevel)
+            let logger = makeLogger(level: logLevel, format: logFormat)
             let bridgeConfig = try loadConfig(path: config)
             let bridge = try await Bridge.start(config: bridgeConfig, logger: logger)
             // First SIGTERM/SIGINT: drain (calls go on up to drain_timeout_s); a second: stop now.
@@ -89,11 +92,24 @@ func loadConfig(path: String) throws -> BridgeConfig {
 }
 
 /// A logger writing human-readable lines to stderr.
-func makeLogger(level: String) -> Logger {
+/// `--log-format`.
+enum LogFormat: String, ExpressibleByArgument, Sendable {
+    case text, json
+}
+
+func makeLogger(level: String, format: LogFormat = .text) -> Logger {
+    let threshold = Logger.Level(rawValue: level.lowercased()) ?? .info
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = Logger.Level(rawValue: level.lowercased()) ?? .info
-        return handler
+        switch format {
+        case .text:
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = threshold
+            return handler
+        case .json:
+            var handler = JSONLogHandler(label: label)
+            handler.logLevel = threshold
+            return handler
+        }
     }
     return Logger(label: "sipbridge")
 }

@@ -84,7 +84,7 @@ struct DrainTests {
                 match: {}
                 stream: { url: "\(agent.url)" }
             """.write(to: config, atomically: true, encoding: .utf8)
-        let bridge = try ExternalProcess(binary, ["run", "--config", config.path], directory: directory)
+        let bridge = try ExternalProcess(binary, ["run", "--config", config.path, "--log-format", "json"], directory: directory)
         _ = try await poll(timeout: .seconds(20), what: "the bridge to be ready") {
             (try? await get(43101, "/readyz"))?.0 == 200 ? true : nil
         }
@@ -99,6 +99,14 @@ struct DrainTests {
         #expect(try await caller.bye() == 200)
         #expect(try await bridge.wait(timeout: .seconds(10)) == 0)
         #expect(!caller.messages.contains { $0.startLine.hasPrefix("BYE ") }, "the call was not cut")
+        // --log-format json: every line the process wrote (logs on stderr, the call record on
+        // stdout) is one JSON object; the call's lines carry its ids.
+        let lines = bridge.log.split(separator: "\n").filter { !$0.isEmpty }
+        let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == lines.count, "not JSON: \(lines.filter { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) == nil })")
+        #expect(objects.contains { $0["msg"] as? String == "sipbridge running" && $0["level"] as? String == "info" })
+        #expect(objects.contains { $0["call.id"] != nil && $0["sip.call_id"] != nil && $0["msg"] != nil })
+        #expect(objects.contains { $0["end_reason"] as? String == "caller hung up" })  // the CDR
         await caller.close()
         await agent.stop()
     }
