@@ -21,13 +21,15 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         let route: String
     }
 
-    private struct State {
+    struct State {
         var calls: [SessionID: Handle] = [:]
         var userAgent: UserAgent?
         var totalCalls = 0
         var rejectedCalls = 0
         var draining = false
         var nextLoop = 0
+        /// The parts of the configuration SIGHUP may replace (`reload(_:)`).
+        var live: BridgeConfig
     }
 
     /// The loops calls are spread over (round robin); SIP has a loop of its own.
@@ -40,7 +42,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     let metrics: BridgeMetrics
     /// The address written into SDP answers (`c=`, `o=`).
     let advertisedAddress: String
-    private let state = NIOLockedValueBox(State())
+    let state: NIOLockedValueBox<State>
 
     init(
         callLoops: [any EventLoop], config: BridgeConfig, advertisedAddress: String, records: CallRecordWriter? = nil,
@@ -52,6 +54,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         self.advertisedAddress = advertisedAddress
         self.config = config
         self.portPool = RTPPortPool(range: config.rtp.portRange)
+        self.state = NIOLockedValueBox(State(live: config))
         self.logger = logger
     }
 
@@ -61,7 +64,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     }
 
     /// `sip.max_calls`.
-    var maximumCalls: Int { config.sip.maxCalls }
+    var maximumCalls: Int { state.withLockedValue { $0.live.sip.maxCalls } }
 
     /// Whether new calls are refused (503 + Retry-After) because the bridge is draining.
     var isDraining: Bool { state.withLockedValue { $0.draining } }
@@ -115,10 +118,11 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         if isDraining {
             return reject(503, "Draining", [SIPHeader("Retry-After", "30")])
         }
-        if activeCount >= config.sip.maxCalls {
+        let live = state.withLockedValue { $0.live }
+        if activeCount >= live.sip.maxCalls {
             return reject(503, "Too Many Calls", [SIPHeader("Retry-After", "5")])
         }
-        guard let route = RouteTable(routes: config.routes).route(for: call) else {
+        guard let route = RouteTable(routes: live.routes).route(for: call) else {
             return reject(404, nil, [])
         }
         if let limit = route.maxCalls, activeCount(onRoute: route.name) >= limit {
@@ -126,7 +130,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         }
         let media: NegotiatedMedia
         do {
-            media = try OfferAnswer.negotiate(offer: call.offer, preferences: config.rtp.codecs)
+            media = try OfferAnswer.negotiate(offer: call.offer, preferences: live.rtp.codecs)
         } catch {
             return reject(488, nil, [SIPHeader("Warning", "304 sipbridge \"Media type not available\"")])
         }
@@ -148,7 +152,9 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             timeout: .milliseconds(Int64(route.stream.connectTimeoutMilliseconds)), headers: route.stream.extraHeaders,
             pingInterval: route.stream.pingIntervalSeconds > 0 ? .seconds(Int64(route.stream.pingIntervalSeconds)) : nil,
             mediaBacklogFrames: route.stream.maxBacklogMilliseconds / 20)
-        let rtpConfig = config.rtp
+        var liveRTP = live.rtp
+        liveRTP.portRange = config.rtp.portRange  // the pool is fixed at start
+        let rtpConfig = liveRTP
         let address = advertisedAddress
         loop.execute {
             let bridged = Call(

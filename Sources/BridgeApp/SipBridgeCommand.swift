@@ -32,10 +32,13 @@ extension SipBridgeCommand {
             let bridge = try await Bridge.start(config: bridgeConfig, logger: logger)
             // First SIGTERM/SIGINT: drain (calls go on up to drain_timeout_s); a second: stop now.
             let (events, continuation) = AsyncStream.makeStream(of: LifecycleEvent.self)
-            let sources = forwardTerminationSignals(to: continuation)
+            var sources = forwardTerminationSignals(to: continuation)
+            sources.append(forwardReloadSignal(to: continuation))
             var drainer: Task<Void, Never>?
             loop: for await event in events {
                 switch event {
+                case .reload:
+                    reload(bridge, from: config, logger: logger)
                 case .signal where drainer == nil:
                     drainer = Task {
                         await bridge.drain(timeout: .seconds(bridgeConfig.drainTimeoutSeconds))
@@ -72,6 +75,40 @@ extension SipBridgeCommand {
             print("sipbridge \(BridgeVersion.current)")
         }
     }
+}
+
+/// SIGHUP: re-reads the file; a valid one replaces the routes and media settings for new calls,
+/// an invalid one is logged (every issue by key path) and the running configuration stays.
+func reload(_ bridge: Bridge, from path: String, logger: Logger) {
+    let text: String
+    do {
+        text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+        return logger.error("reload: cannot read the configuration; keeping the running one", metadata: ["path": "\(path)", "error": "\(error)"])
+    }
+    do {
+        let config = try BridgeConfig.parse(yaml: text, environment: ProcessInfo.processInfo.environment)
+        let needRestart = bridge.registry.reload(config)
+        logger.info(
+            "reload: configuration applied to new calls",
+            metadata: [
+                "routes": "\(config.routes.map(\.name).joined(separator: ","))",
+                "restart_needed_for": "\(needRestart.joined(separator: ","))",
+            ])
+    } catch let error as ConfigError {
+        logger.error("reload: invalid configuration; keeping the running one", metadata: ["path": "\(path)", "issues": "\(error)"])
+    } catch {
+        logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+    }
+}
+
+/// Delivers SIGHUP as `.reload` events (its default action, termination, is disabled).
+func forwardReloadSignal(to continuation: AsyncStream<LifecycleEvent>.Continuation) -> any DispatchSourceSignal {
+    signal(SIGHUP, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+    source.setEventHandler { continuation.yield(.reload) }
+    source.resume()
+    return source
 }
 
 /// Reads and validates a configuration file, exiting 1 with every issue on stderr.
@@ -120,6 +157,8 @@ enum LifecycleEvent: Sendable {
     case signal
     /// The drain finished.
     case drained
+    /// SIGHUP: reload the configuration.
+    case reload
 }
 
 /// Delivers SIGINT and SIGTERM as `.signal` events (their default action is disabled).
