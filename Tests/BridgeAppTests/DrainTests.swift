@@ -76,7 +76,7 @@ struct DrainTests {
         let config = directory.appendingPathComponent("bridge.yaml")
         try """
             sip: { listen: "udp://127.0.0.1:43100" }
-            rtp: { address: 127.0.0.1, port_range: "34700-34799" }
+            rtp: { address: 127.0.0.1, port_range: "36600-36699" }
             status: { listen: "127.0.0.1:43101" }
             shutdown: { drain_timeout_s: 30 }
             routes:

@@ -11,7 +11,7 @@ import TestSupport
     private static func config(routes: String) -> String {
         """
         sip: { listen: "udp://127.0.0.1:43150" }
-        rtp: { address: 127.0.0.1, port_range: "34800-34899" }
+        rtp: { address: 127.0.0.1, port_range: "36700-36799" }
         status: { listen: "127.0.0.1:43151" }
         records: { enabled: false }
         routes:
