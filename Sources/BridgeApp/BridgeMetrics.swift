@@ -10,6 +10,8 @@ final class BridgeMetrics: Sendable {
     private let setupTime: DurationHistogram
     private let active: Gauge
     private let draining: Gauge
+    private let registrationsUp: Gauge
+    private let registrationsConfigured: Gauge
     private let packetsIn: Counter
     private let packetsOut: Counter
     private let lost: Counter
@@ -35,6 +37,9 @@ final class BridgeMetrics: Sendable {
             ])
         active = registry.makeGauge(descriptor: name("calls", "active", "Calls in progress"))
         draining = registry.makeGauge(descriptor: name("draining", "state", "1 while draining (new calls refused)"))
+        registrationsUp = registry.makeGauge(descriptor: name("registrations", "up", "sip.registrations bindings registered"))
+        registrationsConfigured = registry.makeGauge(
+            descriptor: name("registrations", "configured", "sip.registrations bindings configured"))
         let packets = name("rtp_packets", "total", "RTP packets of finished calls, by direction")
         packetsIn = registry.makeCounter(descriptor: packets, labels: [("direction", "in")])
         packetsOut = registry.makeCounter(descriptor: packets, labels: [("direction", "out")])
@@ -74,9 +79,11 @@ final class BridgeMetrics: Sendable {
     }
 
     /// The Prometheus text exposition, with the gauges read now.
-    func exposition(activeCalls: Int, isDraining: Bool) -> [UInt8] {
+    func exposition(activeCalls: Int, isDraining: Bool, registrations: (up: Int, configured: Int) = (0, 0)) -> [UInt8] {
         active.set(Int64(activeCalls))
         draining.set(Int64(isDraining ? 1 : 0))
+        registrationsUp.set(Int64(registrations.up))
+        registrationsConfigured.set(Int64(registrations.configured))
         return registry.emitToBuffer()
     }
 }

@@ -86,7 +86,10 @@ enum StatusServer {
         }
         // Prometheus text exposition (format 0.0.4).
         router.get("/metrics") { _, _ -> Response in
-            let text = registry.metrics.exposition(activeCalls: registry.activeCount, isDraining: registry.isDraining)
+            let bindings = await registry.registrations()
+            let text = registry.metrics.exposition(
+                activeCalls: registry.activeCount, isDraining: registry.isDraining,
+                registrations: (bindings.filter { $0.state == .registered }.count, bindings.count))
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))

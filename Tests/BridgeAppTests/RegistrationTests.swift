@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 import TestSupport
 
@@ -41,6 +44,9 @@ import TestSupport
         #expect(registered["aor"] as? String == "sip:+15550100@provider.test")
         #expect(registered["last_status"] as? Int == 200)
         #expect(registered["failures"] as? Int == 0)
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(harness.bridge.statusPort)/metrics")!)
+        let metrics = String(decoding: data, as: UTF8.self)
+        #expect(metrics.contains("\nsipbridge_registrations_up 1.0\n") && metrics.contains("\nsipbridge_registrations_configured 1.0\n"), "\(metrics)")
         // The registrar granted 2 s: the refresh comes after 1 s and is authenticated again.
         #expect(try await registrar.wait(timeout: .seconds(10)) == 0, "registrar scenario failed: \(registrar.log)")
         let refreshed = try #require(try await Self.registration(harness))
