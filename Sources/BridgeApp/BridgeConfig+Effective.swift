@@ -16,6 +16,9 @@ extension BridgeConfig {
         func matchText(_ route: Route) -> String {
             let patterns = [("to_user", route.toUser), ("from_user", route.fromUser), ("request_user", route.requestUser)]
                 .compactMap { key, pattern in pattern.map { "\(key): \(quoted($0.source))" } }
+                + (route.sources.isEmpty ? [] : ["source: [\(route.sources.map { quoted($0.description) }.joined(separator: ", "))]"])
+                + (route.headers.isEmpty
+                    ? [] : ["headers: { \(route.headers.map { "\($0.name): \(quoted($0.pattern.source))" }.joined(separator: ", ")) }"])
             return patterns.isEmpty ? "{}" : "{ " + patterns.joined(separator: ", ") + " }"
         }
         let advertised: String = sip.advertisedAddress.map { "  advertised_address: \(quoted($0))" }

@@ -225,47 +225,8 @@ extension BridgeConfig.RTP {
     }
 }
 
-extension BridgeConfig.Route {
-    fileprivate static func parse(_ node: Node, _ path: String, _ reader: ConfigReader) -> Self? {
-        guard let route = reader.mapping(node, path, allowed: ["name", "match", "stream", "max_calls", "answer", "answer_delay_ms"])
-        else { return nil }
-        let name = reader.string(route["name"], "\(path).name")
-        if route["name"] == nil { reader.report("\(path).name", "required") }
-        var patterns: [String: UserPattern] = [:]
-        if let match = reader.mapping(route["match"], "\(path).match", allowed: ["to_user", "from_user", "request_user"]) {
-            for key in ["to_user", "from_user", "request_user"] {
-                guard let source = reader.string(match[key], "\(path).match.\(key)") else { continue }
-                do {
-                    patterns[key] = try UserPattern(source)
-                } catch {
-                    reader.report("\(path).match.\(key)", "not a valid regular expression: \(error)")
-                }
-            }
-        }
-        let maxCalls = reader.int(route["max_calls"], "\(path).max_calls", in: 1...100_000)
-        if route["stream"] == nil { reader.report("\(path).stream", "required") }
-        guard let stream = BridgeConfig.Stream.parse(route["stream"], "\(path).stream", reader), let name else {
-            return nil
-        }
-        var result = BridgeConfig.Route(
-            name: name, toUser: patterns["to_user"], fromUser: patterns["from_user"], requestUser: patterns["request_user"],
-            stream: stream, maxCalls: maxCalls)
-        if let answer = reader.string(route["answer"], "\(path).answer") {
-            if let mode = BridgeConfig.AnswerMode(rawValue: answer) {
-                result.answer = mode
-            } else {
-                reader.report("\(path).answer", "expected immediate, ringing or early_media, got \"\(answer)\"")
-            }
-        }
-        if let delay = reader.int(route["answer_delay_ms"], "\(path).answer_delay_ms", in: 0...30_000) {
-            result.answerDelayMilliseconds = delay
-        }
-        return result
-    }
-}
-
 extension BridgeConfig.Stream {
-    fileprivate static func parse(_ node: Node?, _ path: String, _ reader: ConfigReader) -> Self? {
+    static func parse(_ node: Node?, _ path: String, _ reader: ConfigReader) -> Self? {
         let allowed: Set<String> = [
             "url", "content_type", "bidirectional", "extra_headers", "stream_timeout_s", "connect_timeout_ms", "account_id",
             "dtmf_events", "l16_inbound_byte_order", "l16_outbound_byte_order", "ping_interval_s", "max_backlog_ms",
@@ -350,7 +311,7 @@ extension BridgeConfig.Stream {
 }
 
 /// RFC 7230 §3.2.6 `tchar`.
-private func isHeaderTokenByte(_ byte: UInt8) -> Bool {
+func isHeaderTokenByte(_ byte: UInt8) -> Bool {
     switch byte {
     case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
         true

@@ -85,6 +85,10 @@ struct BridgeConfig: Sendable {
         var fromUser: UserPattern?
         /// `match.request_user`: a regex on the Request-URI's user; `nil` matches every call.
         var requestUser: UserPattern?
+        /// `match.source`: CIDR blocks the INVITE's source address must be in (empty = any).
+        var sources: [AddressBlock] = []
+        /// `match.headers`: header name → regex its first value must match (absent = no match).
+        var headers: [(name: String, pattern: UserPattern)] = []
         var stream: Stream
         /// `max_calls`: calls on this route beyond this many get 503 + Retry-After.
         var maxCalls: Int?
@@ -108,7 +112,8 @@ struct BridgeConfig: Sendable {
 
     /// `routes[].stream`.
     struct Stream: Sendable {
-        /// `url`: a ws/wss URL template (`{call_id}`, `{stream_id}`, `{from_user}`, `{to_user}`).
+        /// `url`: a ws/wss URL template (`{call_id}`, `{stream_id}`, `{from_user}`, `{to_user}`,
+        /// and the route regexes' named groups as `{name}`).
         var url: String
         /// `content_type`.
         var contentType = AudioFormat.mulaw8k
@@ -168,5 +173,44 @@ struct UserPattern: @unchecked Sendable {
     /// Whether the pattern matches anywhere in `user` (use `^…$` to anchor).
     func matches(_ user: String) -> Bool {
         (try? regex.firstMatch(in: user)) != nil
+    }
+
+    /// The named groups' values when the pattern matches `text` (a group that did not take
+    /// part is empty); `nil` when it does not match.
+    func captures(in text: String) -> [String: String]? {
+        guard let match = try? regex.firstMatch(in: text) else { return nil }
+        var values: [String: String] = [:]
+        for element in match.output {
+            if let name = element.name { values[name] = element.substring.map(String.init) ?? "" }
+        }
+        return values
+    }
+
+    /// The names of the pattern's named groups: `(?<name>…)`, `(?'name'…)` and `(?P<name>…)`.
+    var captureNames: [String] {
+        var names: [String] = []
+        var rest = source[...]
+        while let open = rest.firstIndex(of: "(") {
+            var after = rest[rest.index(after: open)...]
+            guard after.first == "?" else {
+                rest = after
+                continue
+            }
+            after = after.dropFirst()
+            if open > source.startIndex, source[source.index(before: open)] == "\\" {
+                rest = after  // an escaped parenthesis is a literal
+                continue
+            }
+            if after.hasPrefix("P<") { after = after.dropFirst(2) } else if after.hasPrefix("<") || after.hasPrefix("'") {
+                after = after.dropFirst()
+            } else {
+                rest = after
+                continue
+            }
+            let name = after.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            if !name.isEmpty, URLTemplate.isIdentifier(name) { names.append(String(name)) }
+            rest = after
+        }
+        return names
     }
 }

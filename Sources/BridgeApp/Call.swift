@@ -36,6 +36,8 @@ final class Call {
     let sessionID: SessionID
     let incoming: IncomingCall
     let route: BridgeConfig.Route
+    /// The route regexes' named groups, for the stream URL template.
+    var routeCaptures: [String: String] = [:]
     var media: NegotiatedMedia
     /// The SDP the bridge answered with: `o=` identity and version (RFC 4566 §5.2), bumped on
     /// every new answer or offer (RFC 3264 §8), and the offer it answered.
@@ -193,7 +195,7 @@ final class Call {
     func streamURL() throws(StreamConnectError) -> WebSocketURL {
         let identity = StreamIdentity(
             callID: id, streamID: streamSession.streamId, fromUser: incoming.fromUser ?? "",
-            toUser: incoming.toUser ?? incoming.requestUser ?? "")
+            toUser: incoming.toUser ?? incoming.requestUser ?? "", captures: routeCaptures)
         let urlText = URLTemplate(route.stream.url).expand(identity)
         guard let url = WebSocketURL(urlText) else { throw StreamConnectError("bad stream URL \(urlText)") }
         return url

@@ -122,9 +122,10 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         if activeCount >= live.sip.maxCalls {
             return reject(503, "Too Many Calls", [SIPHeader("Retry-After", "5")])
         }
-        guard let route = RouteTable(routes: live.routes).route(for: call) else {
+        guard let routeMatch = RouteTable(routes: live.routes).route(for: call) else {
             return reject(404, nil, [])
         }
+        let route = routeMatch.route
         if let limit = route.maxCalls, activeCount(onRoute: route.name) >= limit {
             return reject(503, "Route Full", [SIPHeader("Retry-After", "5")])
         }
@@ -162,6 +163,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
                 userAgent: userAgent, eventLoop: loop, records: self.records, metrics: self.metrics,
                 logger: self.logger
             ) { [weak self] id in self?.remove(id) }
+            bridged.routeCaptures = routeMatch.captures
             self.state.withLockedValue {
                 $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop), callID: bridged.id, route: route.name)
             }

@@ -30,13 +30,14 @@ public final class TestCaller: Sendable {
     /// Sends an INVITE offering `payloadType` (0 PCMU, 8 PCMA) and waits for the final
     /// response; a 2xx is acknowledged. Returns the final status code.
     /// `telephoneEvent: false` offers no RFC 4733 telephone-event; `direction` is the offer's
-    /// `a=` direction attribute (`inactive` or `recvonly` for a call put on hold at once).
+    /// `a=` direction attribute (`inactive` or `recvonly` for a call put on hold at once);
+    /// `headers` are extra header lines (`"X-Tenant: acme"`).
     public func invite(
         user: String = "test", payloadType: Int = 0, telephoneEvent: Bool = true, direction: String = "sendrecv",
-        timeout: Duration = .seconds(10)
+        headers: [String] = [], timeout: Duration = .seconds(10)
     ) async throws -> Int {
         let sdp = offer(payloadType: payloadType, telephoneEvent: telephoneEvent, direction: direction)
-        try await send(request("INVITE", cseq: 1, to: "<sip:\(user)@127.0.0.1>", body: sdp, user: user))
+        try await send(request("INVITE", cseq: 1, to: "<sip:\(user)@127.0.0.1>", body: sdp, user: user, headers: headers))
         let response = try await poll(timeout: timeout, what: "a final response to INVITE") {
             self.responses(to: "INVITE").first { ($0.status ?? 0) >= 200 }
         }
@@ -189,14 +190,15 @@ public final class TestCaller: Sendable {
     }
 
     private func request(
-        _ method: String, cseq: Int, to: String, body: String = "", contentType: String? = nil, user: String
+        _ method: String, cseq: Int, to: String, body: String = "", contentType: String? = nil, user: String,
+        headers: [String] = []
     ) -> String {
         var lines = [
             "\(method) sip:\(user)@127.0.0.1:\(bridgePort) SIP/2.0",
             "Via: SIP/2.0/UDP 127.0.0.1:\(sip.port);branch=z9hG4bK\(method.lowercased())\(UInt32.random(in: 1...UInt32.max));rport",
             "Max-Forwards: 70", "From: <sip:caller@127.0.0.1>;tag=\(fromTag)", "To: \(to)",
             "Call-ID: \(callID)", "CSeq: \(cseq) \(method)", "Contact: <sip:caller@127.0.0.1:\(sip.port)>",
-        ]
+        ] + headers
         if !body.isEmpty { lines.append("Content-Type: \(contentType ?? "application/sdp")") }
         lines.append("Content-Length: \(body.utf8.count)")
         return lines.joined(separator: "\r\n") + "\r\n\r\n" + body
