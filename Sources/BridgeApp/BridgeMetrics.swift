@@ -1,34 +1,54 @@
 import Prometheus
+import WSEgress
 
-/// The Prometheus metrics of `GET /metrics` (issue 6), on swift-prometheus. Counters of media
-/// are added when a call ends (its totals), so the per-packet path touches no shared state;
-/// call counts and setup times are recorded as they happen.
+/// The Prometheus metrics of `GET /metrics` (issue 6), on swift-prometheus. Media counters are
+/// live without touching shared state per packet: each call keeps what it has reported and adds
+/// the difference when `/metrics` is scraped and when it ends (`MediaCounters`). Call counts,
+/// setup times and stream failures are recorded as they happen.
 final class BridgeMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let offered: Counter
     private let answered: Counter
+    private let ended: [Call.EndReason: Counter]
+    private let rejected: [Int: Counter]
     private let setupTime: DurationHistogram
     private let active: Gauge
     private let draining: Gauge
     private let registrationsUp: Gauge
     private let registrationsConfigured: Gauge
-    private let packetsIn: Counter
-    private let packetsOut: Counter
-    private let lost: Counter
-    private let late: Counter
-    private let underruns: Counter
-    private let wsDropped: Counter
-    private let wsMalformed: Counter
+    /// In `MediaCounters.Field` order.
+    private let media: [Counter]
+    private let wsFailures: [String: Counter]
     private let jitter: ValueHistogram
     private let mos: ValueHistogram
 
+    /// The SIP statuses the bridge rejects calls with (`sipbridge_calls_rejected_total{status}`).
+    static let rejectStatuses = [403, 404, 480, 483, 486, 488, 503]
+
+    /// `ws_failures_total{reason}` labels beyond the connect failures and the per-call counts.
+    enum StreamFailure: String, CaseIterable {
+        case connectionLost = "connection_lost"
+        case pingTimeout = "ping_timeout"
+    }
+
+    static let wsFailuresHelp = "WebSocket failures towards the AI server, by reason"
+
     init() {
+        let registry = registry
         /// `sipbridge_<name>_<unit>`.
         func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(namespace: "sipbridge", metricName: metric, unitName: unit, helpText: help)
         }
         offered = registry.makeCounter(descriptor: name("calls_offered", "total", "INVITEs that started a call"))
         answered = registry.makeCounter(descriptor: name("calls_answered", "total", "Calls answered 200 OK"))
+        let endedName = name("calls_ended", "total", "Calls that ended, by end reason")
+        ended = Dictionary(uniqueKeysWithValues: Call.EndReason.allCases.map {
+            ($0, registry.makeCounter(descriptor: endedName, labels: [("reason", $0.metricLabel)]))
+        })
+        let rejectedName = name("calls_rejected", "total", "INVITEs answered with a final error, by SIP status")
+        rejected = Dictionary(uniqueKeysWithValues: Self.rejectStatuses.map {
+            ($0, registry.makeCounter(descriptor: rejectedName, labels: [("status", "\($0)")]))
+        })
         setupTime = registry.makeDurationHistogram(
             descriptor: name("call_setup", "seconds", "INVITE received to 200 OK sent (WebSocket connect and start included)"),
             buckets: [
@@ -40,16 +60,14 @@ final class BridgeMetrics: Sendable {
         registrationsUp = registry.makeGauge(descriptor: name("registrations", "up", "sip.registrations bindings registered"))
         registrationsConfigured = registry.makeGauge(
             descriptor: name("registrations", "configured", "sip.registrations bindings configured"))
-        let packets = name("rtp_packets", "total", "RTP packets of finished calls, by direction")
-        packetsIn = registry.makeCounter(descriptor: packets, labels: [("direction", "in")])
-        packetsOut = registry.makeCounter(descriptor: packets, labels: [("direction", "out")])
-        lost = registry.makeCounter(descriptor: name("rtp_lost", "total", "Caller RTP packets lost (RFC 3550 A.3)"))
-        late = registry.makeCounter(descriptor: name("rtp_late", "total", "Caller RTP packets too late to play"))
-        underruns = registry.makeCounter(descriptor: name("playout_underruns", "total", "AI audio ran out mid-speech"))
-        wsDropped = registry.makeCounter(
-            descriptor: name("ws_media_dropped", "total", "media events dropped: the AI server was not reading"))
-        wsMalformed = registry.makeCounter(
-            descriptor: name("ws_malformed", "total", "AI server messages that were not valid events"))
+        media = MediaCounters.Field.allCases.map { field in
+            registry.makeCounter(descriptor: name(field.metric.name, "total", field.metric.help), labels: field.metric.labels)
+        }
+        let failures = name("ws_failures", "total", Self.wsFailuresHelp)
+        let reasons = StreamConnectError.Kind.allCases.map(\.rawValue) + StreamFailure.allCases.map(\.rawValue)
+        wsFailures = Dictionary(uniqueKeysWithValues: reasons.map {
+            ($0, registry.makeCounter(descriptor: failures, labels: [("reason", $0)]))
+        })
         jitter = registry.makeValueHistogram(
             descriptor: name("call_jitter", "ms", "Interarrival jitter of the caller's RTP at call end (RFC 3550 A.8)"),
             buckets: [1, 2, 5, 10, 20, 40, 80, 160])
@@ -60,22 +78,32 @@ final class BridgeMetrics: Sendable {
 
     func callOffered() { offered.increment() }
 
+    func callRejected(status: Int) { rejected[status]?.increment() }
+
     func callAnswered(setup: Duration) {
         answered.increment()
         setupTime.record(setup)
     }
 
-    /// Adds a finished call's media totals.
-    func callEnded(_ stats: MediaStats) {
-        packetsIn.increment(by: Int64(stats.packetsIn))
-        packetsOut.increment(by: Int64(stats.packetsOut))
-        lost.increment(by: Int64(stats.lost))
-        late.increment(by: Int64(stats.late))
-        underruns.increment(by: Int64(stats.playoutUnderruns))
-        wsDropped.increment(by: Int64(stats.wsMediaDropped))
-        wsMalformed.increment(by: Int64(stats.wsMalformedMessages))
+    /// Adds what a call's media counters moved since it last reported.
+    func add(_ counters: inout MediaCounters, _ stats: MediaStats) {
+        counters.report(stats) { field, delta in media[field.rawValue].increment(by: Int64(delta)) }
+    }
+
+    /// Records a finished call: its end reason and quality histograms (its counters were added).
+    func callEnded(_ reason: Call.EndReason, _ stats: MediaStats) {
+        ended[reason]?.increment()
         if stats.packetsIn > 0 { jitter.record(stats.jitterMilliseconds) }
         if let score = stats.mos { mos.record(score) }
+    }
+
+    func streamConnectFailed(_ error: any Error) {
+        let kind = (error as? StreamConnectError)?.kind ?? .failed
+        wsFailures[kind.rawValue]?.increment()
+    }
+
+    func streamFailed(_ failure: StreamFailure) {
+        wsFailures[failure.rawValue]?.increment()
     }
 
     /// The Prometheus text exposition, with the gauges read now.

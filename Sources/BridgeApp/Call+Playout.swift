@@ -49,6 +49,11 @@ extension Call: StreamConnectionDelegate {
     func streamClosed(_ reason: StreamCloseReason) {
         if case .localClose = reason { return }
         logger.info("stream closed", metadata: ["reason": "\(reason)"])
+        switch reason {
+        case .connectionLost: metrics?.streamFailed(.connectionLost)
+        case .keepaliveTimeout: metrics?.streamFailed(.pingTimeout)
+        case .remoteClose, .localClose: break
+        }
         streamLost(reason)
     }
 

@@ -51,6 +51,7 @@ extension Call {
                     self.logger.info("stream reconnected", metadata: ["stream.id": "\(self.streamSession.streamId)"])
                 case .failure(let error):
                     self.logger.info("reconnect failed", metadata: ["error": "\(error)"])
+                    self.metrics?.streamConnectFailed(error)
                     self.streamLost(.connectionLost)
                 }
             }

@@ -10,7 +10,7 @@ import WSEgress
 /// event loop (ARCHITECTURE "One call, one owner"). Every method runs on `eventLoop`.
 final class Call {
     /// Why the call ended, for logs and records.
-    enum EndReason: String, Sendable {
+    enum EndReason: String, Sendable, CaseIterable {
         case callerHungUp = "caller hung up"
         case callerCancelled = "caller cancelled"
         case noAck = "no ACK"
@@ -38,6 +38,8 @@ final class Call {
     let route: BridgeConfig.Route
     /// The route regexes' named groups, for the stream URL template.
     var routeCaptures: [String: String] = [:]
+    /// What this call has added to the Prometheus media counters.
+    var reportedCounters = MediaCounters()
     var media: NegotiatedMedia
     /// The SDP the bridge answered with: `o=` identity and version (RFC 4566 §5.2), bumped on
     /// every new answer or offer (RFC 3264 §8), and the offer it answered.
@@ -256,7 +258,10 @@ final class Call {
                 "mos": "\(stats.mos.map { "\($0)" } ?? "-")", "playout.underruns": "\(stats.playoutUnderruns)",
                 "ws.media_sent": "\(stats.mediaSent)", "dtmf.in": "\(stats.dtmfDigits)", "dtmf.out": "\(stats.dtmfDigitsSent)",
             ])
-        metrics?.callEnded(stats)
+        if let metrics {
+            metrics.add(&reportedCounters, stats)
+            metrics.callEnded(reason, stats)
+        }
         writeRecord(reason)
         onEnd(sessionID)
     }

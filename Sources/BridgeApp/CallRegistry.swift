@@ -110,6 +110,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         }) else { return }
         let reject = { (status: Int, reason: String?, headers: [SIPHeader]) in
             self.state.withLockedValue { $0.rejectedCalls += 1 }
+            self.metrics.callRejected(status: status)
             userAgent.reject(call.id, status: status, reason: reason, headers: headers)
             self.logger.info(
                 "call rejected",
@@ -181,6 +182,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
                 case .failure(let error):
                     bridged.logger.info("call setup failed", metadata: ["error": "\(error)"])
                     self.state.withLockedValue { $0.rejectedCalls += 1 }
+                    self.metrics.streamConnectFailed(error)
+                    self.metrics.callRejected(status: 503)
                     userAgent.reject(call.id, status: 503, reason: "Stream Unavailable", headers: [SIPHeader("Retry-After", "5")])
                     bridged.end(.setupFailed, sipAlreadyEnded: true)
                 }
@@ -233,6 +236,14 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             }
         }
         return result.sorted { $0.startedAt < $1.startedAt }
+    }
+
+    /// Brings the Prometheus media counters up to date with every call in progress.
+    func reportMetrics() async {
+        let handles = state.withLockedValue { Array($0.calls.values) }
+        for handle in handles {
+            try? await handle.eventLoop.submit { handle.call.value.reportMetrics() }.get()
+        }
     }
 
     /// One call's snapshot, by its `call_id`.

@@ -87,6 +87,7 @@ enum StatusServer {
         // Prometheus text exposition (format 0.0.4).
         router.get("/metrics") { _, _ -> Response in
             let bindings = await registry.registrations()
+            await registry.reportMetrics()
             let text = registry.metrics.exposition(
                 activeCalls: registry.activeCount, isDraining: registry.isDraining,
                 registrations: (bindings.filter { $0.state == .registered }.count, bindings.count))

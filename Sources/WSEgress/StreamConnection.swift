@@ -67,11 +67,26 @@ public struct StreamConnectOptions: Sendable {
 
 /// The error of a failed stream connect; the bridge answers the INVITE 503.
 public struct StreamConnectError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The kind of failure, for metrics and the caller's answer.
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        /// TCP, TLS and the upgrade did not complete within the connect timeout.
+        case timeout = "connect_timeout"
+        /// The server answered the upgrade with an HTTP status other than 101 (RFC 6455 §4.1).
+        case upgradeRefused = "upgrade_refused"
+        /// The connection failed (refused, reset, TLS error, bad URL, …).
+        case failed = "connect_error"
+    }
+
     /// What went wrong.
     public let reason: String
+    /// Its kind.
+    public let kind: Kind
 
     /// Creates an error.
-    public init(_ reason: String) { self.reason = reason }
+    public init(_ reason: String, kind: Kind = .failed) {
+        self.reason = reason
+        self.kind = kind
+    }
 
     public var description: String { "stream connect failed: \(reason)" }
 }
@@ -141,7 +156,7 @@ public final class StreamConnection: Sendable {
         }
         let maximumMessageSize = options.maximumMessageSize
         let timeout = eventLoop.scheduleTask(in: options.timeout) {
-            promise.fail(StreamConnectError("timed out after \(options.timeout)"))
+            promise.fail(StreamConnectError("timed out after \(options.timeout)", kind: .timeout))
         }
         let connect = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -32,7 +32,7 @@ final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let response) = unwrapInboundIn(data) {
-            promise.fail(StreamConnectError("upgrade refused: HTTP \(response.status.code)"))
+            promise.fail(StreamConnectError("upgrade refused: HTTP \(response.status.code)", kind: .upgradeRefused))
         }
         context.close(promise: nil)
     }

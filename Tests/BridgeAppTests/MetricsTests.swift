@@ -21,7 +21,12 @@ struct MetricsTests {
     }
 
     @Test func callsSetupTimeAndMediaAreExported() async throws {
-        let harness = try await BridgeHarness.start(rtpRangeIndex: 39, codecs: "[PCMU]")
+        let unreachable = """
+              - name: unreachable
+                match: { to_user: "^unreachable$" }
+                stream: { url: "ws://127.0.0.1:1/ws" }
+            """
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 39, codecs: "[PCMU]", extraRoute: unreachable)
         let port = harness.bridge.statusPort
         let caller = try await harness.caller()
         #expect(try await caller.invite() == 200)
@@ -32,24 +37,43 @@ struct MetricsTests {
         for index in 0..<5 {
             try await caller.sendRTP(payload: pattern(160, seed: index), payloadType: 0, sequence: UInt16(index), timestamp: UInt32(index * 160))
         }
-        try await Task.sleep(for: .milliseconds(150))
+        // Media counters are live: a scrape during the call sees its packets and media events.
+        let live = try await poll(timeout: .seconds(5), what: "the call's 5 packets and 5 paced ones in /metrics") {
+            let samples = try await self.metrics(port).samples
+            let paced = samples["sipbridge_rtp_packets_total{direction=\"out\"}"] ?? 0
+            return samples["sipbridge_rtp_packets_total{direction=\"in\"}"] == 5 && paced >= 5 ? samples : nil
+        }
+        #expect(live["sipbridge_rtp_payload_bytes_total{direction=\"in\"}"] == 800)
+        #expect((live["sipbridge_ws_messages_total{direction=\"out\",event=\"media\"}"] ?? 0) >= 1)
+        #expect(live["sipbridge_calls_ended_total{reason=\"caller_hangup\"}"] == 0)
         #expect(try await caller.bye() == 200)
         try await harness.waitIdle()
         let refused = try await harness.caller()
         #expect(try await refused.invite(payloadType: 8) == 488, "PCMA only, PCMU configured")
+        let unconnected = try await harness.caller()
+        #expect(try await unconnected.invite(user: "unreachable") == 503, "nothing listens on the AI server's port")
 
         let after = try await metrics(port).samples
-        #expect(after["sipbridge_calls_offered_total"] == 2)
+        #expect(after["sipbridge_calls_offered_total"] == 3)
         #expect(after["sipbridge_calls_answered_total"] == 1)
         #expect(after["sipbridge_calls_active"] == 0)
         #expect(after["sipbridge_call_setup_seconds_count"] == 1)
         #expect((after["sipbridge_call_setup_seconds_sum"] ?? 9) < 2, "setup on loopback takes milliseconds")
         #expect(after["sipbridge_rtp_packets_total{direction=\"in\"}"] == 5)
         #expect((after["sipbridge_rtp_packets_total{direction=\"out\"}"] ?? 0) >= 5)
-        #expect(after["sipbridge_rtp_lost_total"] == 0)
-        #expect(after["sipbridge_call_mos_score_count"] == 1)
+        #expect(after["sipbridge_rtp_packets_total{direction=\"in\"}"] == 5, "a call's packets are counted once")
+        #expect(after["sipbridge_rtp_lost_total{direction=\"in\"}"] == 0)
+        #expect(after["sipbridge_call_mos_score_count"] == 1, "the failed setup had no audio to score")
+        #expect(after["sipbridge_calls_ended_total{reason=\"caller_hangup\"}"] == 1)
+        #expect(after["sipbridge_calls_ended_total{reason=\"setup_failed\"}"] == 1)
+        #expect(after["sipbridge_calls_rejected_total{status=\"488\"}"] == 1)
+        #expect(after["sipbridge_calls_rejected_total{status=\"503\"}"] == 1)
+        #expect(after["sipbridge_ws_failures_total{reason=\"connect_error\"}"] == 1)
+        #expect(after["sipbridge_ws_failures_total{reason=\"connect_timeout\"}"] == 0)
+        #expect(after["sipbridge_ws_failures_total{reason=\"ping_timeout\"}"] == 0)
         await caller.close()
         await refused.close()
+        await unconnected.close()
         await harness.stop()
     }
 }
