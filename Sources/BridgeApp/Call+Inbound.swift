@@ -119,6 +119,7 @@ extension Call: RTPReceiver {
                 stats.unitsConcealed += units
             }
             framer.push(streamBytes) { frame in
+                measureLevel(frame)
                 var buffer = stream.channel.allocator.buffer(capacity: 160 + (frame.readableBytes + 2) / 3 * 4)
                 streamSession.writeMedia(frame, into: &buffer)
                 stream.writeMedia(text: buffer)
@@ -128,6 +129,18 @@ extension Call: RTPReceiver {
         }
         if wrote { stream.flush() }
         noteMediaDrops(stream)
+    }
+
+    /// Feeds the dashboard's caller meter with a frame in the stream's format.
+    private func measureLevel(_ frame: ByteBuffer) {
+        let format = route.stream.contentType
+        frame.withUnsafeReadableBytes { bytes in
+            if format.encoding == .l16 {
+                levelIn.measure(l16: bytes, bigEndian: route.stream.l16InboundByteOrder == .big)
+            } else {
+                levelIn.measure(muLaw: bytes)
+            }
+        }
     }
 
     /// Counts `media` events the backlog dropped; warns once per call.

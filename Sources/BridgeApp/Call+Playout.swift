@@ -163,6 +163,7 @@ extension Call: StreamConnectionDelegate {
             }
         }
         stats.bytesOut += packet.readableBytes - RTPHeader.fixedSize
+        measureLevel(frame.hasAudio ? packet : nil)
         streamOutboundTrack(payload: packet.getSlice(at: packet.readerIndex + RTPHeader.fixedSize, length: packet.readableBytes - RTPHeader.fixedSize))
         transmit(packet, on: rtp)
         if frame.hasAudio {
@@ -172,6 +173,16 @@ extension Call: StreamConnectionDelegate {
         stats.playoutBytesQueued = playout.queuedBytes
         if !frame.passedMarkers.isEmpty { sendPlayedStream(frame.passedMarkers) }
         if drainingAfterStop && playout.queuedBytes == 0 { end(.streamStopped) }
+    }
+
+    /// Feeds the dashboard's AI meter with the frame going out (`nil`: silence).
+    private func measureLevel(_ packet: ByteBuffer?) {
+        guard let packet else { return levelOut.measureSilence() }
+        switch media.codec {
+        case .pcmu: packet.withUnsafeReadableBytes { levelOut.measure(muLaw: UnsafeRawBufferPointer(rebasing: $0.dropFirst(RTPHeader.fixedSize))) }
+        case .pcma: packet.withUnsafeReadableBytes { levelOut.measure(aLaw: UnsafeRawBufferPointer(rebasing: $0.dropFirst(RTPHeader.fixedSize))) }
+        case .g722: frameScratch.withUnsafeReadableBytes { levelOut.measure(l16: $0, bigEndian: false) }
+        }
     }
 
     /// Plays key presses to the caller: as RFC 4733 telephone-events when the caller offered

@@ -40,6 +40,10 @@ final class Call {
     var routeCaptures: [String: String] = [:]
     /// What this call has added to the Prometheus media counters.
     var reportedCounters = MediaCounters()
+    /// The caller's level as streamed to the AI server, and the AI's as played to the caller
+    /// (the dashboard's meters).
+    var levelIn = PeakMeter()
+    var levelOut = PeakMeter()
     var media: NegotiatedMedia
     /// The SDP the bridge answered with: `o=` identity and version (RFC 4566 §5.2), bumped on
     /// every new answer or offer (RFC 3264 §8), and the offer it answered.

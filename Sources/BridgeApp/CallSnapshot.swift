@@ -20,6 +20,10 @@ struct CallSnapshot: Sendable, Codable {
     var localRTPPort: Int?
     var remoteRTP: String
     var media: MediaStats
+    /// Peak level of the caller's audio as streamed, dBFS (-96 = silence).
+    var levelInDBFS: Double
+    /// Peak level of the AI's audio as played to the caller, dBFS.
+    var levelOutDBFS: Double
 
     enum CodingKeys: String, CodingKey {
         case callID = "call_id"
@@ -31,6 +35,8 @@ struct CallSnapshot: Sendable, Codable {
         case localRTPPort = "local_rtp_port"
         case remoteRTP = "remote_rtp"
         case media
+        case levelInDBFS = "level_in_dbfs"
+        case levelOutDBFS = "level_out_dbfs"
     }
 }
 
@@ -43,7 +49,12 @@ extension Call {
             from: incoming.fromUser ?? incoming.invite.from.uri.text, to: incoming.toUser ?? incoming.requestUser ?? "",
             route: route.name, codec: media.codec.rawValue, state: isActive ? "active" : "connecting",
             startedAt: startedAt, durationSeconds: Date().timeIntervalSince(startedAt), localRTPPort: rtp?.port,
-            remoteRTP: "\(remoteRTPAddress.ipAddress ?? "?"):\(remoteRTPAddress.port ?? 0)", media: stats)
+            remoteRTP: "\(remoteRTPAddress.ipAddress ?? "?"):\(remoteRTPAddress.port ?? 0)", media: stats,
+            levelInDBFS: Self.rounded(levelIn.decibelsFullScale), levelOutDBFS: Self.rounded(levelOut.decibelsFullScale))
+    }
+
+    private static func rounded(_ level: Float) -> Double {
+        (Double(level) * 10).rounded() / 10
     }
 }
 

@@ -1,7 +1,8 @@
 import Hummingbird
 
 /// `status.token` (issue 6, issue 8): every status endpoint but the probes (`/healthz`,
-/// `/readyz`, which reveal nothing) requires `Authorization: Bearer <token>`; anything else gets
+/// `/readyz`) and the dashboard page (`/`, static; its requests carry the token), which reveal
+/// nothing, requires `Authorization: Bearer <token>`; anything else gets
 /// `401` with `WWW-Authenticate: Bearer` (RFC 6750 §3). The comparison takes the same time
 /// wherever the first difference is.
 struct StatusAuthentication<Context: RequestContext>: RouterMiddleware {
@@ -11,7 +12,7 @@ struct StatusAuthentication<Context: RequestContext>: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let path = request.uri.path
-        guard path != "/healthz", path != "/readyz" else { return try await next(request, context) }
+        guard path != "/healthz", path != "/readyz", path != "/" else { return try await next(request, context) }
         let presented = request.headers[.authorization].map { Array($0.utf8) } ?? []
         let prefix = Array("Bearer ".utf8)
         guard presented.count == prefix.count + token.count, presented.starts(with: prefix),

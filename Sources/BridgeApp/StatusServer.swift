@@ -15,6 +15,7 @@ enum StatusServer {
         var callsOffered: Int
         var callsRejected: Int
         var rtpPortsInUse: Int
+        var draining: Bool
         var registrations: [Registration]
         var calls: [CallSnapshot]
 
@@ -25,6 +26,7 @@ enum StatusServer {
             case callsOffered = "calls_offered"
             case callsRejected = "calls_rejected"
             case rtpPortsInUse = "rtp_ports_in_use"
+            case draining
             case registrations
             case calls
         }
@@ -53,6 +55,16 @@ enum StatusServer {
         let router = Router()
         if let token = config.token { router.add(middleware: StatusAuthentication(token: Array(token.utf8))) }
         router.get("/healthz") { _, _ in "ok\n" }
+        // The live dashboard: a static page that polls /status (it carries no data itself).
+        router.get("/") { _, _ -> Response in
+            Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                    .contentSecurityPolicy: "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+                ],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: Dashboard.html)))
+        }
         // Ready for new calls: listening, not draining, below sip.max_calls (503 otherwise, so
         // a load balancer or Kubernetes takes the bridge out of rotation).
         router.get("/readyz") { _, _ -> Response in
@@ -76,7 +88,7 @@ enum StatusServer {
             let document = Document(
                 version: BridgeVersion.current, uptimeSeconds: Date().timeIntervalSince(startedAt),
                 callsActive: registry.activeCount, callsOffered: totals.offered, callsRejected: totals.rejected,
-                rtpPortsInUse: registry.portsInUse,
+                rtpPortsInUse: registry.portsInUse, draining: registry.isDraining,
                 registrations: await registry.registrations().map {
                     Registration(
                         aor: $0.addressOfRecord, state: $0.state.rawValue, lastStatus: $0.lastStatus, grantedSeconds: $0.grantedSeconds,
