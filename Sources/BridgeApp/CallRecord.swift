@@ -42,27 +42,37 @@ struct CallRecord: Codable, Sendable {
 /// Appends call records as JSON lines to `records.cdr_path`, or to standard output when it is
 /// not set (logs go to standard error, so stdout stays machine-readable). Thread-safe; a failed
 /// write is logged by the caller and never affects a call.
+///
+/// The file is opened with `O_APPEND` (every line lands at the current end, so `copytruncate`
+/// rotation is safe) and reopened on SIGHUP (`reopen()`), so rename rotation (`logrotate`
+/// `create` + `postrotate systemctl reload sipbridge`) moves on to the new file.
 final class CallRecordWriter: Sendable {
+    private let path: String?
     private let state: NIOLockedValueBox<(file: FileHandle, encoder: JSONEncoder)>
 
     /// Opens (creating or appending to) `path`, or standard output for `nil`.
     init(path: String?) throws {
-        let file: FileHandle
-        if let path {
-            if !FileManager.default.fileExists(atPath: path) {
-                guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                    throw BridgeStartError("cannot create records.cdr_path \(path)")
-                }
-            }
-            file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try file.seekToEnd()
-        } else {
-            file = FileHandle.standardOutput
-        }
+        self.path = path
+        let file = try path.map(Self.open) ?? FileHandle.standardOutput
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
         state = NIOLockedValueBox((file, encoder))
+    }
+
+    private static func open(_ path: String) throws -> FileHandle {
+        let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else {
+            throw BridgeStartError("cannot open records.cdr_path \(path): \(String(cString: strerror(errno)))")
+        }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
+    /// Opens `records.cdr_path` again (after rotation moved it); on failure the old file stays.
+    func reopen() throws {
+        guard let path else { return }
+        let file = try Self.open(path)
+        state.withLockedValue { $0.file = file }
     }
 
     /// Writes one record as a line.

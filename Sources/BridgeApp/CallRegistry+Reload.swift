@@ -5,7 +5,8 @@ extension CallRegistry {
     /// SIGHUP (issue 6): new calls use `config`'s routes, `sip.max_calls` and RTP media
     /// settings (codecs, reorder window, timeouts, idle silence, RTCP) from now on; calls in
     /// progress keep the route and settings they started with. Listeners, the RTP address and
-    /// port range, TLS, authentication, registrations and the status server need a restart;
+    /// port range, TLS, authentication, registrations, SIP timers, the advertised address, the
+    /// drain timeout, call records and the status server need a restart;
     /// the returned list names those that changed, for the log.
     @discardableResult
     func reload(_ config: BridgeConfig) -> [String] {
@@ -24,6 +25,11 @@ extension CallRegistry {
         if old.sip.authentication != config.sip.authentication { needRestart.append("sip.auth") }
         if old.sip.registrations != config.sip.registrations { needRestart.append("sip.registrations") }
         if old.sip.admission != config.sip.admission { needRestart.append("sip.trusted_sources/rate_limit") }
+        if old.sip.advertisedAddress != config.sip.advertisedAddress { needRestart.append("sip.advertised_address") }
+        if old.sip.timers != config.sip.timers { needRestart.append("sip.timers") }
+        if old.sip.sessionTimer != config.sip.sessionTimer { needRestart.append("sip.session_timer") }
+        if old.drainTimeoutSeconds != config.drainTimeoutSeconds { needRestart.append("shutdown.drain_timeout_s") }
+        if old.cdrPath != config.cdrPath || old.recordsEnabled != config.recordsEnabled { needRestart.append("records") }
         if old.rtp.address != config.rtp.address || old.rtp.portRange != config.rtp.portRange {
             needRestart.append("rtp.address/port_range")
         }
@@ -31,6 +37,11 @@ extension CallRegistry {
             needRestart.append("status")
         }
         return needRestart
+    }
+
+    /// Opens `records.cdr_path` again (SIGHUP after log rotation).
+    func reopenRecords() throws {
+        try records?.reopen()
     }
 
     /// The routes new calls are matched against.

@@ -37,7 +37,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     private let config: BridgeConfig
     private let portPool: RTPPortPool
     private let logger: Logger
-    private let records: CallRecordWriter?
+    let records: CallRecordWriter?
     /// `GET /metrics`.
     let metrics: BridgeMetrics
     /// The address written into SDP answers (`c=`, `o=`).

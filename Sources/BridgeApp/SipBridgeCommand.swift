@@ -77,9 +77,14 @@ extension SipBridgeCommand {
     }
 }
 
-/// SIGHUP: re-reads the file; a valid one replaces the routes and media settings for new calls,
+/// SIGHUP: reopens the call-record file (log rotation), re-reads the file; a valid one replaces the routes and media settings for new calls,
 /// an invalid one is logged (every issue by key path) and the running configuration stays.
 func reload(_ bridge: Bridge, from path: String, logger: Logger) {
+    do {
+        try bridge.registry.reopenRecords()
+    } catch {
+        logger.error("reload: cannot reopen records.cdr_path; writing to the old file", metadata: ["error": "\(error)"])
+    }
     let text: String
     do {
         text = try String(contentsOfFile: path, encoding: .utf8)
