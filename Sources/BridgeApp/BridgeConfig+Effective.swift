@@ -91,3 +91,16 @@ extension BridgeConfig {
         return lines.joined(separator: "\n") + "\n"
     }
 }
+
+extension BridgeConfig {
+    /// The start-up warning for a bridge anyone can call (ARCHITECTURE: an empty
+    /// `sip.trusted_sources` warns at startup): no allow-list, no digest authentication, and a
+    /// SIP listener that is not on loopback. `nil` when admission is restricted.
+    var openAdmissionWarning: String? {
+        guard sip.admission.trustedSources.isEmpty, sip.authentication == nil else { return nil }
+        let hosts = [sip.listenHost] + sip.streamListeners.map(\.host)
+        guard hosts.contains(where: { !($0.hasPrefix("127.") || $0 == "::1" || $0 == "localhost") }) else { return nil }
+        return "sip.trusted_sources is empty and sip.auth is not set: any host that reaches the SIP port can place calls "
+            + "(set sip.trusted_sources to your carrier's signalling addresses)"
+    }
+}

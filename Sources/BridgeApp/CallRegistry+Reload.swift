@@ -15,6 +15,7 @@ extension CallRegistry {
             state.live = config
             return old
         }
+        signalCapacity()
         var needRestart: [String] = []
         if old.sip.listenHost != config.sip.listenHost || old.sip.listenPort != config.sip.listenPort
             || old.sip.streamListeners != config.sip.streamListeners

@@ -27,6 +27,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         var totalCalls = 0
         var rejectedCalls = 0
         var draining = false
+        /// What the SIP layer was last told about capacity (out-of-dialog OPTIONS → 503 when full).
+        var signalledFull = false
         var nextLoop = 0
         /// The parts of the configuration SIGHUP may replace (`reload(_:)`).
         var live: BridgeConfig
@@ -168,6 +170,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             self.state.withLockedValue {
                 $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop), callID: bridged.id, route: route.name)
             }
+            self.signalCapacity()
             bridged.connect(portPool: self.portPool, connectOptions: options).assumeIsolated().whenComplete { result in
                 switch result {
                 case .success(let port):
@@ -224,6 +227,19 @@ final class CallRegistry: UserAgentDelegate, Sendable {
 
     private func remove(_ id: SessionID) {
         _ = state.withLockedValue { $0.calls.removeValue(forKey: id) }
+        signalCapacity()
+    }
+
+    /// Tells the SIP layer when the bridge becomes full or has room again (`sip.max_calls`), so
+    /// OPTIONS probes (Kamailio's dispatcher) steer new calls elsewhere meanwhile.
+    func signalCapacity() {
+        let change = state.withLockedValue { state -> (UserAgent, Bool)? in
+            let full = state.calls.count >= state.live.sip.maxCalls
+            guard full != state.signalledFull, let userAgent = state.userAgent else { return nil }
+            state.signalledFull = full
+            return (userAgent, full)
+        }
+        if let (userAgent, full) = change { userAgent.setFull(full) }
     }
 
     /// Snapshots of every live call, each taken on its own loop.

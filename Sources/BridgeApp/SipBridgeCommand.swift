@@ -30,6 +30,7 @@ extension SipBridgeCommand {
             let logger = makeLogger(level: logLevel, format: logFormat)
             let bridgeConfig = try loadConfig(path: config)
             let bridge = try await Bridge.start(config: bridgeConfig, logger: logger)
+            if let warning = bridgeConfig.openAdmissionWarning { logger.warning("\(warning)") }
             // First SIGTERM/SIGINT: drain (calls go on up to drain_timeout_s); a second: stop now.
             let (events, continuation) = AsyncStream.makeStream(of: LifecycleEvent.self)
             var sources = forwardTerminationSignals(to: continuation)

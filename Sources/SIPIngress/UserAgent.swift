@@ -167,6 +167,12 @@ public final class UserAgent: Sendable {
         eventLoop.execute { self.core.value.draining = draining }
     }
 
+    /// At capacity (`sip.max_calls`): out-of-dialog OPTIONS is answered 503 with `Retry-After`,
+    /// so a dispatcher's probe stops choosing this bridge until a call ends.
+    public func setFull(_ full: Bool) {
+        eventLoop.execute { self.core.value.full = full }
+    }
+
     /// Requests refused by the admission rules (untrusted source, rate limit) since start.
     public func rejectedRequests() async throws -> Int {
         try await eventLoop.submit { self.core.value.rejectedRequests }.get()

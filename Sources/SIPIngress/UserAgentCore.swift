@@ -96,6 +96,8 @@ final class UserAgentCore {
     var dialogs: [DialogKey: SessionID] = [:]
     /// OPTIONS get 503 + Retry-After while the bridge drains.
     var draining = false
+    /// At `sip.max_calls` (out-of-dialog OPTIONS get 503 + Retry-After: 5).
+    var full = false
     var timers: [TimerKey: Scheduled<Void>] = [:]
     /// `sip.trusted_sources`, `sip.rate_limit`.
     let admission: AdmissionPolicy
@@ -198,8 +200,10 @@ final class UserAgentCore {
             }
             respond(to: request, key: key, peer: peer, status: 200)
             runSession(id) { $0.receivedBye() }
-        case .options where draining:
+        case .options where request.to.tag == nil && draining:
             respond(to: request, key: key, peer: peer, status: 503, headers: [SIPHeader("Retry-After", "30")])
+        case .options where request.to.tag == nil && full:
+            respond(to: request, key: key, peer: peer, status: 503, headers: [SIPHeader("Retry-After", "5")])
         case .options:
             var extra = [SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", "))]
             extra.append(SIPHeader("Accept", "application/sdp"))

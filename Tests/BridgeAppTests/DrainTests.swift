@@ -128,4 +128,29 @@ struct DrainTests {
         for caller in [first, second, third] { await caller.close() }
         await harness.stop()
     }
+
+    /// `sip.max_calls`: at capacity the next INVITE gets 503 and so do out-of-dialog OPTIONS
+    /// (a dispatcher's probe), until a call ends; in-dialog OPTIONS still get 200.
+    @Test func aFullBridgeAnswersProbesWithServiceUnavailable() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 58, sipExtra: "max_calls: 1")
+        let probe = try await harness.caller()
+        #expect(try await probe.options().status == 200)
+        let first = try await harness.caller()
+        #expect(try await first.invite() == 200)
+        let full = try await poll(timeout: .seconds(5), what: "OPTIONS answered 503 while full") {
+            let response = try await probe.options()
+            return response.status == 503 ? response : nil
+        }
+        #expect(full.header("Retry-After") == "5")
+        #expect(try await first.inDialog("OPTIONS").status == 200, "the call's own keepalive is not refused")
+        let second = try await harness.caller()
+        #expect(try await second.invite() == 503)
+        #expect(try await first.bye() == 200)
+        try await harness.waitIdle()
+        _ = try await poll(timeout: .seconds(5), what: "OPTIONS answered 200 again") {
+            try await probe.options().status == 200 ? true : nil
+        }
+        for caller in [probe, first, second] { await caller.close() }
+        await harness.stop()
+    }
 }

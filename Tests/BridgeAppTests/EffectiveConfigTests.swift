@@ -55,3 +55,21 @@ import Testing
         #expect(text.contains("      extra_headers: { Authorization: \"***\", X-Tenant: \"***\" }\n"))
     }
 }
+
+/// The start-up warning for a bridge that takes calls from anyone.
+struct OpenAdmissionWarningTests {
+    private func warning(_ sip: String) throws -> String? {
+        try BridgeConfig.parse(
+            yaml: "sip: \(sip)\nroutes: [{ name: r, match: {}, stream: { url: \"ws://a/ws\" } }]",
+            environment: ["P": "secret"]
+        ).openAdmissionWarning
+    }
+
+    @Test func warnsOnlyWhenAnyoneCanCall() throws {
+        #expect(try warning("{ listen: \"udp://0.0.0.0:5060\" }")?.contains("sip.trusted_sources is empty") == true)
+        #expect(try warning("{ listen: [\"udp://127.0.0.1:5060\", \"tcp://0.0.0.0:5060\"] }") != nil)
+        #expect(try warning("{ listen: \"udp://127.0.0.1:5060\" }") == nil, "loopback only")
+        #expect(try warning("{ listen: \"udp://0.0.0.0:5060\", trusted_sources: [\"192.0.2.0/24\"] }") == nil)
+        #expect(try warning("{ listen: \"udp://0.0.0.0:5060\", auth: { realm: r, users: { u: \"${P}\" } } }") == nil)
+    }
+}
