@@ -94,7 +94,7 @@ extension Call: StreamConnectionDelegate {
         stats.playoutBytesDropped = playout.droppedBytes
         if wasIdle, let dryAt = queueRanDryAt, playout.queuedBytes > 0 {
             queueRanDryAt = nil
-            if arrival - dryAt <= .milliseconds(300) { stats.playoutUnderruns += 1 }
+            if playoutStarved && arrival - dryAt <= .milliseconds(300) { stats.playoutUnderruns += 1 }
         }
         if wasIdle && playout.queuedBytes > 0 && isActive { startTalkSpurt(arrival: arrival) }
     }
@@ -124,6 +124,7 @@ extension Call: StreamConnectionDelegate {
             // resume, and the timestamp keeps time so the next packet starts a talk-spurt.
             sender.skip(frames: 1)
             sender.startTalkSpurt()
+            if queueRanDryAt != nil { playoutStarved = true }
             streamOutboundTrack(payload: nil)
             return
         }
@@ -146,6 +147,7 @@ extension Call: StreamConnectionDelegate {
             // DTX: nothing to send; the timestamp still advances with time (RFC 3550 §5.1).
             sender.skip(frames: 1)
             sender.startTalkSpurt()
+            if queueRanDryAt != nil { playoutStarved = true }
             streamOutboundTrack(payload: nil)
             return
         }
@@ -168,7 +170,12 @@ extension Call: StreamConnectionDelegate {
         transmit(packet, on: rtp)
         if frame.hasAudio {
             stats.audioFramesOut += 1
-            if playout.queuedBytes == 0 { queueRanDryAt = .now() }
+            if playout.queuedBytes == 0 {
+                queueRanDryAt = .now()
+                playoutStarved = false
+            }
+        } else if queueRanDryAt != nil {
+            playoutStarved = true
         }
         stats.playoutBytesQueued = playout.queuedBytes
         if !frame.passedMarkers.isEmpty { sendPlayedStream(frame.passedMarkers) }

@@ -92,6 +92,9 @@ final class Call {
     var drainingAfterStop = false
     /// When the playout queue last ran dry after audio (for `playoutUnderruns`).
     var queueRanDryAt: NIODeadline?
+    /// Whether a frame slot went out without AI audio since the queue ran dry: only then did the
+    /// caller hear a gap (audio that arrives before the next slot is no underrun).
+    var playoutStarved = false
     /// Reused for every packet so the inbound path does not allocate an array per frame.
     var bufferOutputs: [InboundJitterBuffer.Output] = []
     var inboundTask: Scheduled<Void>?

@@ -29,6 +29,9 @@ extension SipBridgeCommand {
         @Option(help: "Log line format: text (human) or json (one object per line).")
         var logFormat: LogFormat = .text
 
+        @Flag(help: "Also place a 3 s test call with sipp (Debian sip-tester) and print a summary.")
+        var call = false
+
         func run() async throws {
             let logger = makeLogger(level: logLevel, format: logFormat)
             let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -72,12 +75,17 @@ extension SipBridgeCommand {
                 Press Ctrl-C to stop.
 
                 """.utf8))
+            let testCall = call ? Task {
+                let summary = await DemoCall.run(bridge: bridge)
+                FileHandle.standardOutput.write(Data(summary.utf8))
+            } : nil
             // The demo stops at the first Ctrl-C (no drain).
             let (events, continuation) = AsyncStream.makeStream(of: LifecycleEvent.self)
             let sources = forwardTerminationSignals(to: continuation)
             var signals = events.makeAsyncIterator()
             _ = await signals.next()
             sources.forEach { $0.cancel() }
+            testCall?.cancel()
             await bridge.shutdown()
             await agentServices.triggerGracefulShutdown()
             _ = await agentTask.result

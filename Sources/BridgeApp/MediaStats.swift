@@ -53,8 +53,9 @@ struct MediaStats: Sendable, Codable {
     var bytesOut = 0
     /// DTMF key presses sent to the caller (`sendDTMF`).
     var dtmfDigitsSent = 0
-    /// Times the AI's audio ran out mid-speech: the playout queue ran dry and audio resumed
-    /// within 300 ms with no `clearAudio` between (the AI server fell behind real time).
+    /// Times the AI's audio ran out mid-speech: the playout queue ran dry, at least one 20 ms
+    /// slot went out without AI audio, and audio resumed within 300 ms with no `clearAudio`
+    /// between (the AI server fell behind real time; the caller heard a gap).
     var playoutUnderruns = 0
     /// Bytes of AI audio refused because `rtp.max_queued_s` was reached.
     var playoutBytesDropped = 0

@@ -16,7 +16,7 @@ import TestSupport
 struct DashboardTests {
     @Test func thePageIsServedWithoutTheTokenAndTheDataIsNot() async throws {
         let token = "0123456789abcdef0123"
-        let harness = try await BridgeHarness.start(rtpRangeIndex: 56, statusExtra: "token: \"\(token)\"")
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 59, statusExtra: "token: \"\(token)\"")
         let base = "http://127.0.0.1:\(harness.bridge.statusPort)"
         let (page, response) = try await URLSession.shared.data(from: URL(string: base + "/")!)
         let http = try #require(response as? HTTPURLResponse)
@@ -35,7 +35,7 @@ struct DashboardTests {
         .enabled(if: NetworkIsolation.onlyLoopback, "runs Chromium only in the loopback-only namespace of scripts/test"),
         .enabled(if: ExternalProcess.which("chromium") != nil, "needs Debian's chromium (scripts/setup installs it)"))
     func chromiumShowsALiveCallWithItsRouteAndLevel() async throws {
-        let harness = try await BridgeHarness.start(rtpRangeIndex: 57, codecs: "[PCMU]")
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 60, codecs: "[PCMU]")
         let port = harness.bridge.statusPort
         let caller = try await harness.caller()
         #expect(try await caller.invite() == 200)

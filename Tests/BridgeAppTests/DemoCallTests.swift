@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `sipbridge demo --call` (issue 6): the real process places a sipp call through itself and the
+/// embedded echo agent and prints a summary with what each leg carried.
+struct DemoCallTests {
+    @Test(.enabled(if: ExternalProcess.which("sipp") != nil, "needs sipp (Debian sip-tester)"))
+    func theDemoPlacesATestCallAndSummarisesIt() async throws {
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../.build/debug/sipbridge").standardized.path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the sipbridge executable first")
+        let directory = try temporaryDirectory("demo-call")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Fixed ports: SIP 43970, status 43971, RTP 37100-37199 (BridgeHarness index 61, reserved).
+        let demo = try ExternalProcess(
+            binary,
+            ["demo", "--call", "--sip-port", "43970", "--status-port", "43971", "--rtp-ports", "37100-37199", "--log-level", "warning"],
+            directory: directory)
+        defer { demo.send(signal: SIGKILL) }
+        let log = try await poll(timeout: .seconds(45), what: "the test call's summary") {
+            demo.log.contains("(figures as of") || demo.log.contains("call FAILED") ? demo.log : nil
+        }
+        #expect(log.contains("sipp:        call succeeded"), "\(log)")
+        #expect(log.contains("route demo-echo, codec PCMU"))
+        // 3 s of tone = 150 packets in; the echo comes back as RTP carrying audio.
+        let inbound = try #require(log.firstMatch(of: /caller → AI: (\d+) RTP packets → (\d+) media events/), "\(log)")
+        #expect(Int(inbound.1) ?? 0 >= 140 && Int(inbound.2) ?? 0 >= 140)
+        let outbound = try #require(log.firstMatch(of: /AI → caller: (\d+) playAudio → (\d+) RTP packets, (\d+) with the echoed audio, (\d+) underruns/))
+        #expect(Int(outbound.1) ?? 0 >= 20)
+        #expect(Int(outbound.3) ?? 0 >= 130, "\(log)")
+        // The call record (stdout) has the same call, ended by the caller.
+        #expect(log.contains("\"end_reason\":\"caller hung up\"") && log.contains("\"route\":\"demo-echo\""))
+        try await demo.interrupt()
+        #expect(!demo.isRunning)
+    }
+}
