@@ -67,6 +67,7 @@ extension BridgeConfig {
                 "  - name: \(quoted(route.name))",
                 "    match: \(matchText(route))",
                 route.maxCalls.map { "    max_calls: \($0)" } ?? "    # max_calls: not set",
+                route.codecs.map { "    codecs: [\($0.map(\.rawValue).joined(separator: ", "))]" } ?? "    # codecs: not set (rtp.codecs)",
                 "    answer: \(route.answer.rawValue)",
                 "    answer_delay_ms: \(route.answerDelayMilliseconds)",
                 "    stream:",

@@ -10,7 +10,7 @@ extension BridgeConfig.Route {
 
     /// Parses `routes[i]`.
     static func parse(_ node: Node, _ path: String, _ reader: ConfigReader) -> Self? {
-        guard let route = reader.mapping(node, path, allowed: ["name", "match", "stream", "max_calls", "answer", "answer_delay_ms"])
+        guard let route = reader.mapping(node, path, allowed: ["name", "match", "stream", "max_calls", "answer", "answer_delay_ms", "codecs"])
         else { return nil }
         let name = reader.string(route["name"], "\(path).name")
         if route["name"] == nil { reader.report("\(path).name", "required") }
@@ -30,6 +30,7 @@ extension BridgeConfig.Route {
             requestUser: match.users["request_user"], sources: match.sources, headers: match.headers,
             stream: stream, maxCalls: maxCalls)
         result.checkPlaceholders("\(path).stream.url", reader)
+        result.codecs = parseCodecs(route["codecs"], "\(path).codecs", reader)
         if let answer = reader.string(route["answer"], "\(path).answer") {
             if let mode = BridgeConfig.AnswerMode(rawValue: answer) {
                 result.answer = mode

@@ -203,20 +203,7 @@ extension BridgeConfig.RTP {
                 reader.report("rtp.port_range", "expected LOW-HIGH with 1024 <= LOW < HIGH <= 65535 (at least two port pairs), got \"\(range)\"")
             }
         }
-        if let list = reader.sequence(rtp["codecs"], "rtp.codecs") {
-            var codecs: [AudioCodec] = []
-            for (index, item) in list.enumerated() {
-                guard let name = reader.string(item, "rtp.codecs[\(index)]") else { continue }
-                guard let codec = AudioCodec(encodingName: name) else {
-                    reader.report("rtp.codecs[\(index)]", "unknown codec \"\(name)\" (supported: PCMU, PCMA, G722)")
-                    continue
-                }
-                if codecs.contains(codec) { reader.report("rtp.codecs[\(index)]", "\(codec) listed twice") }
-                codecs.append(codec)
-            }
-            if list.isEmpty { reader.report("rtp.codecs", "at least one codec is required") }
-            if !codecs.isEmpty { self.codecs = codecs }
-        }
+        if let codecs = parseCodecs(rtp["codecs"], "rtp.codecs", reader) { self.codecs = codecs }
         if let value = reader.int(rtp["max_queued_s"], "rtp.max_queued_s", in: 1...3600) { maxQueuedSeconds = value }
         if let value = reader.int(rtp["reorder_ms"], "rtp.reorder_ms", in: 0...200) { reorderMilliseconds = value }
         if let value = reader.int(rtp["timeout_s"], "rtp.timeout_s", in: 0...86_400) { timeoutSeconds = value }
@@ -308,6 +295,23 @@ extension BridgeConfig.Stream {
         }
         return result
     }
+}
+
+/// A codec preference list (`rtp.codecs`, `routes[].codecs`): known names, no repeats, not empty.
+func parseCodecs(_ node: Node?, _ path: String, _ reader: ConfigReader) -> [AudioCodec]? {
+    guard let list = reader.sequence(node, path) else { return nil }
+    var codecs: [AudioCodec] = []
+    for (index, item) in list.enumerated() {
+        guard let name = reader.string(item, "\(path)[\(index)]") else { continue }
+        guard let codec = AudioCodec(encodingName: name) else {
+            reader.report("\(path)[\(index)]", "unknown codec \"\(name)\" (supported: PCMU, PCMA, G722)")
+            continue
+        }
+        if codecs.contains(codec) { reader.report("\(path)[\(index)]", "\(codec) listed twice") }
+        codecs.append(codec)
+    }
+    if list.isEmpty { reader.report(path, "at least one codec is required") }
+    return codecs.isEmpty ? nil : codecs
 }
 
 /// RFC 7230 §3.2.6 `tchar`.

@@ -92,6 +92,8 @@ struct BridgeConfig: Sendable {
         var stream: Stream
         /// `max_calls`: calls on this route beyond this many get 503 + Retry-After.
         var maxCalls: Int?
+        /// `codecs`: this route's preference order for the SDP answer (`nil`: `rtp.codecs`).
+        var codecs: [AudioCodec]?
         /// `answer`: when the 200 OK goes out.
         var answer = AnswerMode.immediate
         /// `answer_delay_ms`: with `ringing` or `early_media`, how long after the stream is up

@@ -134,7 +134,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         }
         let media: NegotiatedMedia
         do {
-            media = try OfferAnswer.negotiate(offer: call.offer, preferences: live.rtp.codecs)
+            media = try OfferAnswer.negotiate(offer: call.offer, preferences: route.codecs ?? live.rtp.codecs)
         } catch {
             return reject(488, nil, [SIPHeader("Warning", "304 sipbridge \"Media type not available\"")])
         }

@@ -3,6 +3,7 @@ import NIOPosix
 import SIPIngress
 import Testing
 import TestSupport
+import Transcode
 
 @testable import BridgeApp
 
@@ -84,6 +85,8 @@ struct RoutingTests {
         ("routes: [{ name: r, match: { headers: { X-A: \"(\" } }, stream: { url: \"ws://a/\" } }]", "routes[0].match.headers.X-A"),
         ("routes: [{ name: r, match: {}, stream: { url: \"ws://a/{tenant}\" } }]", "routes[0].stream.url"),
         ("routes: [{ name: r, match: { to_user: \"(?<to_user>.)\" }, stream: { url: \"ws://a/\" } }]", "routes[0].stream.url"),
+        ("routes: [{ name: r, codecs: [PCMU, OPUS], stream: { url: \"ws://a/\" } }]", "routes[0].codecs[1]"),
+        ("routes: [{ name: r, codecs: [], stream: { url: \"ws://a/\" } }]", "routes[0].codecs"),
     ])
     func badMatchesAreReportedByKeyPath(yaml: String, path: String) throws {
         let error = try #require(throws: ConfigError.self) { try BridgeConfig.parse(yaml: yaml, environment: [:]) }
@@ -129,5 +132,25 @@ struct RoutingTests {
         await plainCaller.close()
         await harness.stop()
         await tenantAgent.stop()
+    }
+
+    /// `routes[].codecs` overrides `rtp.codecs` for the route's calls (codec preference per route).
+    @Test func aRouteCanNarrowTheCodecs() async throws {
+        let route = """
+              - name: alaw-only
+                match: { to_user: "^eu$" }
+                codecs: [PCMA]
+                stream: { url: "ws://127.0.0.1:1/unused" }
+            """
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 62, codecs: "[PCMU, PCMA]", extraRoute: route)
+        #expect(harness.bridge.registry.liveRoutes.map { $0.codecs ?? [] } == [[.pcma], []])
+        let ulaw = try await harness.caller()
+        #expect(try await ulaw.invite(user: "eu", payloadType: 0) == 488, "PCMU is not this route's")
+        let elsewhere = try await harness.caller()
+        #expect(try await elsewhere.invite(user: "us", payloadType: 0) == 200, "other routes keep rtp.codecs")
+        #expect(try await elsewhere.bye(user: "us") == 200)
+        try await harness.waitIdle()
+        for caller in [ulaw, elsewhere] { await caller.close() }
+        await harness.stop()
     }
 }
