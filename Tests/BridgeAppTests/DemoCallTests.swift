@@ -1,9 +1,13 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 import TestSupport
 
 /// `sipbridge demo --call` (issue 6): the real process places a sipp call through itself and the
-/// embedded echo agent and prints a summary with what each leg carried.
+/// embedded echo agent and prints a summary with what each leg carried; `/status` and `/metrics`
+/// show the live sipp call.
 struct DemoCallTests {
     @Test(.enabled(if: ExternalProcess.which("sipp") != nil, "needs sipp (Debian sip-tester)"))
     func theDemoPlacesATestCallAndSummarisesIt() async throws {
@@ -18,6 +22,22 @@ struct DemoCallTests {
             ["demo", "--call", "--sip-port", "43970", "--status-port", "43971", "--rtp-ports", "37100-37199", "--log-level", "warning"],
             directory: directory)
         defer { demo.send(signal: SIGKILL) }
+        // While sipp's call is up, /status lists it and /metrics counts it (live media counters).
+        let status = URL(string: "http://127.0.0.1:43971/status")!
+        let live = try await poll(timeout: .seconds(30), what: "the sipp call in /status with audio flowing") {
+            guard let (data, _) = try? await URLSession.shared.data(from: status),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let call = (object["calls"] as? [[String: Any]])?.first,
+                ((call["media"] as? [String: Any])?["packetsIn"] as? Int ?? 0) >= 25
+            else { return nil as String? }
+            return "\(call["route"] ?? "")/\(call["codec"] ?? "")/\(call["from"] ?? "")/\(call["to"] ?? "")"
+        }
+        #expect(live == "demo-echo/PCMU/sipp/echo")
+        let (metricsData, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:43971/metrics")!)
+        let metrics = String(decoding: metricsData, as: UTF8.self)
+        #expect(metrics.contains("sipbridge_calls_active 1"), "\(metrics.prefix(600))")
+        let packetsIn = metrics.firstMatch(of: /sipbridge_rtp_packets_total\{direction="in"\} (\d+)/).flatMap { Int($0.1) } ?? 0
+        #expect(packetsIn >= 25, "counted while the call is up")
         let log = try await poll(timeout: .seconds(45), what: "the test call's summary") {
             demo.log.contains("(figures as of") || demo.log.contains("call FAILED") ? demo.log : nil
         }
