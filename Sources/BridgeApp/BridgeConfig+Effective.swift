@@ -87,6 +87,8 @@ extension BridgeConfig {
                 "      dtmf_events: \(stream.dtmfEvents)",
                 "      send_stop_on_hangup: \(stream.sendStopOnHangup)",
                 "      drain_on_stop: \(stream.drainOnStop)",
+                "      dialect: \(stream.dialect.rawValue)",
+                "      parameters: {\(stream.parameters.map { " \(quoted($0.name)): \(quoted($0.value))" }.joined(separator: ","))\(stream.parameters.isEmpty ? "" : " ")}",
             ]
         }
         return lines.joined(separator: "\n") + "\n"

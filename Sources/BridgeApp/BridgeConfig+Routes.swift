@@ -56,9 +56,15 @@ extension BridgeConfig.Route {
             reader.report(path, "the match group name \"\(name)\" is taken by the built-in {\(name)}; rename the group")
         }
         let known = URLTemplate.builtInNames.union(captureNames)
+        let list = known.sorted().map { "{\($0)}" }.joined(separator: ", ")
         for name in URLTemplate(stream.url).placeholders where !known.contains(name) {
-            let list = known.sorted().map { "{\($0)}" }.joined(separator: ", ")
             reader.report(path, "unknown placeholder {\(name)} (known here: \(list))")
+        }
+        let streamPath = path.replacingSuffix(".url", with: "")
+        for (parameter, value) in stream.parameters {
+            for name in URLTemplate(value).placeholders where !known.contains(name) {
+                reader.report("\(streamPath).parameters.\(parameter)", "unknown placeholder {\(name)} (known here: \(list))")
+            }
         }
     }
 }
@@ -121,5 +127,11 @@ private struct Match {
             reader.report(path, "not a valid regular expression: \(error)")
             return nil
         }
+    }
+}
+
+extension String {
+    fileprivate func replacingSuffix(_ suffix: String, with replacement: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self
     }
 }

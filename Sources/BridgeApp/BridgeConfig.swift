@@ -147,6 +147,11 @@ struct BridgeConfig: Sendable {
         var drainOnStop = false
         /// `reconnect_max_retries`: attempts to reopen a stream lost mid-call (0 = hang up).
         var reconnectMaxRetries = 0
+        /// `dialect`: the wire protocol (spec §7).
+        var dialect = StreamDialect.vobiz
+        /// `parameters`: name → template, sent in `start` (`extra_headers` text; Twilio:
+        /// `customParameters`), with the URL template's placeholders filled in (not encoded).
+        var parameters: [(name: String, value: String)] = []
     }
 
     var sip = SIP()

@@ -20,13 +20,17 @@ extension Call: StreamConnectionDelegate {
         case .clearAudio:
             guard route.stream.bidirectional else { return }
             // Spec §5.2: queued audio and pending checkpoints go (unacknowledged), then
-            // clearedAudio; the next pacer tick already sends silence.
-            playout.clear()
+            // clearedAudio; the next pacer tick already sends silence. Twilio: no answer to
+            // `clear`, but every dropped mark comes back.
+            let dropped = playout.clear()
             queueRanDryAt = nil
             guard let stream else { return }
             var buffer = stream.channel.allocator.buffer(capacity: 128)
-            streamSession.writeClearedAudio(into: &buffer)
-            stream.send(text: buffer)
+            if streamSession.writeClearedAudio(into: &buffer) {
+                stream.send(text: buffer)
+            } else if !dropped.isEmpty {
+                sendPlayedStream(dropped)
+            }
         case .stop:
             guard route.stream.drainOnStop, playout.queuedBytes > 0, isActive else { return end(.streamStopped) }
             // drain_on_stop: the stream is over, the queued audio still plays, then BYE.

@@ -25,7 +25,8 @@ extension Call {
         var start = streamSession.start
         start.streamId = UUID().uuidString.lowercased()
         start.previousStreamId = previous
-        streamSession = StreamSession(start: start, startEpochMilliseconds: Int(Date().timeIntervalSince1970 * 1000))
+        streamSession = StreamSession(
+            start: start, startEpochMilliseconds: Int(Date().timeIntervalSince1970 * 1000), dialect: route.stream.dialect)
         // First retry at once, then 250 ms, 500 ms, … up to 4 s apart.
         let delay: TimeAmount = reconnectAttempts == 1 ? .zero : .milliseconds(250 << Int64(min(4, reconnectAttempts - 2)))
         logger.warning(
@@ -45,9 +46,7 @@ extension Call {
                     self.stream = connection
                     self.reconnectAttempts = 0
                     self.stats.streamReconnects += 1
-                    var buffer = connection.channel.allocator.buffer(capacity: 512)
-                    self.streamSession.writeStart(into: &buffer)
-                    connection.send(text: buffer)
+                    self.sendStart(on: connection)
                     self.logger.info("stream reconnected", metadata: ["stream.id": "\(self.streamSession.streamId)"])
                 case .failure(let error):
                     self.logger.info("reconnect failed", metadata: ["error": "\(error)"])
@@ -55,5 +54,17 @@ extension Call {
                     self.streamLost(.connectionLost)
                 }
             }
+    }
+}
+
+extension Call {
+    /// The stream's opening: Twilio's `connected` preamble in a frame of its own, then `start`
+    /// (spec §3.1, §7).
+    func sendStart(on connection: StreamConnection) {
+        var preamble = connection.channel.allocator.buffer(capacity: 64)
+        if streamSession.writeConnected(into: &preamble) { connection.send(text: preamble) }
+        var buffer = connection.channel.allocator.buffer(capacity: 512)
+        streamSession.writeStart(into: &buffer)
+        connection.send(text: buffer)
     }
 }

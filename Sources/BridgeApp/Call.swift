@@ -113,10 +113,11 @@ final class Call {
     init(
         incoming: IncomingCall, route: BridgeConfig.Route, media: NegotiatedMedia, inbound: InboundTranscoder,
         remoteRTP: SocketAddress, rtpConfig: BridgeConfig.RTP, userAgent: UserAgent, eventLoop: any EventLoop,
-        records: CallRecordWriter? = nil, metrics: BridgeMetrics? = nil, logger: Logger,
-        onEnd: @escaping @Sendable (SessionID) -> Void
+        records: CallRecordWriter? = nil, metrics: BridgeMetrics? = nil, routeCaptures: [String: String] = [:],
+        logger: Logger, onEnd: @escaping @Sendable (SessionID) -> Void
     ) {
         let id = UUID().uuidString.lowercased()
+        self.routeCaptures = routeCaptures
         self.id = id
         self.sessionID = incoming.id
         self.incoming = incoming
@@ -133,11 +134,16 @@ final class Call {
         logger[metadataKey: "call.id"] = "\(id)"
         logger[metadataKey: "sip.call_id"] = "\(incoming.sipCallID)"
         self.logger = logger
+        let streamID = UUID().uuidString.lowercased()
+        let identity = StreamIdentity(
+            callID: id, streamID: streamID, fromUser: incoming.fromUser ?? "",
+            toUser: incoming.toUser ?? incoming.requestUser ?? "", captures: routeCaptures)
         let start = StreamStart(
-            sequenceNumber: 1, callId: id, streamId: UUID().uuidString.lowercased(), accountId: route.stream.accountID,
-            tracks: route.stream.tracks, mediaFormat: route.stream.contentType, extraHeaders: "{}")
+            sequenceNumber: 1, callId: id, streamId: streamID, accountId: route.stream.accountID,
+            tracks: route.stream.tracks, mediaFormat: route.stream.contentType,
+            extraHeaders: route.stream.startParameters(identity))
         streamSession = StreamSession(
-            start: start, startEpochMilliseconds: Int(Date().timeIntervalSince1970 * 1000))
+            start: start, startEpochMilliseconds: Int(Date().timeIntervalSince1970 * 1000), dialect: route.stream.dialect)
         framer = InboundFramer(frameSize: route.stream.contentType.bytesPer20ms)
         self.inbound = inbound
         if route.stream.tracks.contains(.outbound) {
@@ -192,9 +198,7 @@ final class Call {
                     throw StreamConnectError("call ended during setup")
                 }
                 self.stream = connection
-                var buffer = connection.channel.allocator.buffer(capacity: 512)
-                self.streamSession.writeStart(into: &buffer)
-                connection.send(text: buffer)
+                self.sendStart(on: connection)
                 return self.rtp!.port
             }
             .nonisolated()

@@ -155,7 +155,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         let options = StreamConnectOptions(
             timeout: .milliseconds(Int64(route.stream.connectTimeoutMilliseconds)), headers: route.stream.extraHeaders,
             pingInterval: route.stream.pingIntervalSeconds > 0 ? .seconds(Int64(route.stream.pingIntervalSeconds)) : nil,
-            mediaBacklogFrames: route.stream.maxBacklogMilliseconds / 20)
+            mediaBacklogFrames: route.stream.maxBacklogMilliseconds / 20, dialect: route.stream.dialect)
         var liveRTP = live.rtp
         liveRTP.portRange = config.rtp.portRange  // the pool is fixed at start
         let rtpConfig = liveRTP
@@ -164,9 +164,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             let bridged = Call(
                 incoming: call, route: route, media: media, inbound: inbound, remoteRTP: remote, rtpConfig: rtpConfig,
                 userAgent: userAgent, eventLoop: loop, records: self.records, metrics: self.metrics,
-                logger: self.logger
+                routeCaptures: routeMatch.captures, logger: self.logger
             ) { [weak self] id in self?.remove(id) }
-            bridged.routeCaptures = routeMatch.captures
             self.state.withLockedValue {
                 $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop), callID: bridged.id, route: route.name)
             }

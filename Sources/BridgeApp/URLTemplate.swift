@@ -39,14 +39,25 @@ struct URLTemplate: Sendable {
         return names
     }
 
+    /// The URL for `identity`: placeholders replaced by their percent-encoded values.
     func expand(_ identity: StreamIdentity) -> String {
+        substitute(identity, Self.percentEncode)
+    }
+
+    /// The text for `identity` with the values as they are (for `stream.parameters`, which go
+    /// into JSON, not into a URL).
+    func fill(_ identity: StreamIdentity) -> String {
+        substitute(identity) { $0 }
+    }
+
+    private func substitute(_ identity: StreamIdentity, _ encode: (String) -> String) -> String {
         guard text.contains("{") else { return text }
         let values = identity.values
         var result = ""
         forEachPart { part in
             switch part {
             case .literal(let text): result += text
-            case .placeholder(let name): result += Self.percentEncode(values[name] ?? "")
+            case .placeholder(let name): result += encode(values[name] ?? "")
             }
         }
         return result

@@ -55,13 +55,14 @@ public struct PlayoutQueue: Sendable {
         return false
     }
 
-    /// Drops all queued audio and pending markers (spec §5.2: markers are not acknowledged).
-    /// - Returns: the number of markers dropped.
+    /// Drops all queued audio and pending markers (spec §5.2: markers are not acknowledged;
+    /// Twilio's dialect returns them instead).
+    /// - Returns: the names of the markers dropped, in queue order.
     @discardableResult
-    public mutating func clear() -> Int {
+    public mutating func clear() -> [String] {
         consumed += audio.readableBytes
         audio.clear()
-        let dropped = markers.count
+        let dropped = markers.map(\.name)
         markers.removeAll()
         return dropped
     }

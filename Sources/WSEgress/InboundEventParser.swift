@@ -26,21 +26,24 @@ public enum InboundEventParser {
     /// - Throws: `StreamProtocolError`; offsets count from the frame's reader index.
     public static func parse(
         _ frame: ByteBuffer,
+        dialect: StreamDialect = .vobiz,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) throws(StreamProtocolError) -> InboundEvent {
         try frame.withUnsafeReadableBytes { (bytes) throws(StreamProtocolError) in
-            try parse(bytes, allocator: allocator)
+            try parse(bytes, dialect: dialect, allocator: allocator)
         }
     }
 
     /// Parses a frame from raw bytes; see `parse(_:allocator:)`.
     /// - Parameters:
     ///   - bytes: one WebSocket message's payload.
+    ///   - dialect: the route's dialect; Twilio's verbs are `media`, `mark` and `clear` (spec §7).
     ///   - allocator: allocates the decoded `playAudio` payload.
     /// - Returns: the event.
     /// - Throws: `StreamProtocolError`; offsets count from the start of `bytes`.
     public static func parse(
         _ bytes: UnsafeRawBufferPointer,
+        dialect: StreamDialect = .vobiz,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) throws(StreamProtocolError) -> InboundEvent {
         var scanner = JSONScanner(bytes, maximumDepth: maximumNestingDepth)
@@ -55,6 +58,7 @@ public enum InboundEventParser {
             try fields.scanMember(key, &scanner)
         }
         try scanner.expectEnd()
+        if dialect == .twilio { return try fields.twilioEvent(from: scanner, allocator: allocator) }
         return try fields.event(from: scanner, allocator: allocator)
     }
 }
@@ -75,8 +79,21 @@ private struct Fields {
     mutating func scanMember(_ key: JSONString, _ scanner: inout JSONScanner) throws(StreamProtocolError) {
         if scanner.matches(key, "event") {
             event = try scanner.scanValue(depth: 2)
-        } else if scanner.matches(key, "streamId") {
+        } else if scanner.matches(key, "streamId") || scanner.matches(key, "streamSid") {
             streamId = try scanner.scanValue(depth: 2)
+        } else if scanner.matches(key, "mark") {
+            // Twilio: `"mark": {"name": …}`.
+            guard scanner.peek() == UInt8(ascii: "{") else {
+                name = try scanner.scanValue(depth: 2)
+                return
+            }
+            try scanner.forEachMember(depth: 2) { (key, scanner) throws(StreamProtocolError) in
+                if scanner.matches(key, "name") {
+                    name = try scanner.scanValue(depth: 3)
+                } else {
+                    _ = try scanner.scanValue(depth: 3)
+                }
+            }
         } else if scanner.matches(key, "name") {
             name = try scanner.scanValue(depth: 2)
         } else if scanner.matches(key, "media") {
@@ -141,6 +158,30 @@ private struct Fields {
                 throw .invalidField("dtmf", at: dtmf?.offset ?? 0)
             }
             return .sendDTMF(digits: digits, streamId: try string(streamId, "streamId", scanner))
+        default:
+            return .other(event: name)
+        }
+    }
+
+    /// Builds a Twilio Media Streams event (spec §7): `media` is µ-law 8 kHz audio to play,
+    /// `mark` a checkpoint, `clear` a flush; anything else is `.other`.
+    func twilioEvent(from scanner: JSONScanner, allocator: ByteBufferAllocator) throws(StreamProtocolError) -> InboundEvent {
+        let name: String
+        switch event {
+        case .none, .null?: throw .missingEvent
+        case .string(let string)?: name = scanner.decodeString(string)
+        case let token?: throw .invalidField("event", at: token.offset)
+        }
+        switch name {
+        case "media":
+            var play = try playAudio(from: scanner, allocator: allocator)
+            (play.contentType, play.sampleRate) = ("audio/x-mulaw", 8000)
+            return .playAudio(play)
+        case "mark":
+            guard let markName = try string(self.name, "mark.name", scanner) else { throw .missingField("mark.name") }
+            return .checkpoint(name: markName, streamId: try string(streamId, "streamSid", scanner))
+        case "clear":
+            return .clearAudio(streamId: try string(streamId, "streamSid", scanner))
         default:
             return .other(event: name)
         }

@@ -49,13 +49,16 @@ public struct StreamConnectOptions: Sendable {
     public var pingInterval: TimeAmount?
     /// Media frames held while the AI server is not reading; beyond it the oldest are dropped.
     public var mediaBacklogFrames: Int
+    /// How the AI server's messages are read (spec §7).
+    public var dialect: StreamDialect
 
     /// Creates options.
     public init(
         timeout: TimeAmount = .seconds(5), headers: [(name: String, value: String)] = [],
         tlsContext: NIOSSLContext? = nil, maximumMessageSize: Int = 16 << 20, pingInterval: TimeAmount? = .seconds(20),
-        mediaBacklogFrames: Int = 100
+        mediaBacklogFrames: Int = 100, dialect: StreamDialect = .vobiz
     ) {
+        self.dialect = dialect
         self.timeout = timeout
         self.headers = headers
         self.tlsContext = tlsContext
@@ -182,7 +185,7 @@ public final class StreamConnection: Sendable {
                         if let interval = options.pingInterval {
                             try sync.addHandler(StreamKeepaliveHandler(interval: interval))
                         }
-                        let handler = StreamFrameHandler(delegate: delegateBox.value)
+                        let handler = StreamFrameHandler(delegate: delegateBox.value, dialect: options.dialect)
                         try sync.addHandler(handler)
                         let connection = StreamConnection(channel: channel, mediaBacklogFrames: options.mediaBacklogFrames)
                         handler.onWritable = { [weak connection] in connection?.drainBacklog() }

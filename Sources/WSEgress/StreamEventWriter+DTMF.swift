@@ -11,12 +11,13 @@ extension StreamEventWriter {
     ///   - digit: `0`-`9`, `*`, `#`, `A`-`D`.
     ///   - timestamp: milliseconds, written as a string like `media.timestamp`.
     ///   - durationMilliseconds: how long the key was held.
+    ///   - extraHeaders: Plivo dialect: the stream's `extra_headers` text.
     ///   - buffer: the target.
     /// - Returns: the number of bytes written.
     @discardableResult
     public static func writeDTMF(
         sequenceNumber: Int, streamId: String, digit: Character, timestamp: Int, durationMilliseconds: Int,
-        into buffer: inout ByteBuffer
+        extraHeaders: String? = nil, into buffer: inout ByteBuffer
     ) -> Int {
         let begin = buffer.writerIndex
         buffer.writeStaticString(#"{"event":"dtmf","sequenceNumber":"#)
@@ -29,7 +30,12 @@ extension StreamEventWriter {
         buffer.writeJSONIntegerString(timestamp)
         buffer.writeStaticString(#","duration":"#)
         buffer.writeJSONInteger(durationMilliseconds)
-        buffer.writeStaticString("}}")
+        buffer.writeStaticString("}")
+        if let extraHeaders {
+            buffer.writeStaticString(#","extra_headers":"#)
+            buffer.writeJSONString(extraHeaders)
+        }
+        buffer.writeStaticString("}")
         return buffer.writerIndex - begin
     }
 }

@@ -20,7 +20,12 @@ extension StreamEventWriter {
 
 extension StreamSession {
     /// Writes the optional `stop` event (spec §3.6, route option `send_stop_on_hangup`).
+    /// Twilio dialect: Twilio's `stop` with the account and call SIDs.
     public mutating func writeStop(reason: String, into buffer: inout ByteBuffer) {
+        if dialect == .twilio {
+            TwilioEventWriter.writeStop(sequenceNumber: takeSequenceNumber(), sids: twilioSIDs, into: &buffer)
+            return
+        }
         StreamEventWriter.writeStop(sequenceNumber: takeSequenceNumber(), streamId: start.streamId, reason: reason, into: &buffer)
     }
 }

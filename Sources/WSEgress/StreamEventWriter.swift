@@ -76,6 +76,7 @@ public enum StreamEventWriter {
     ///   - timestamp: milliseconds, written as a JSON *string* of decimal digits (spec §3.2).
     ///   - chunk: the per-track frame counter, first frame 1 (spec §6).
     ///   - payload: the raw audio, base64-encoded straight into `buffer` (spec §6).
+    ///   - extraHeaders: Plivo dialect: the stream's `extra_headers` text, as on `start`.
     ///   - buffer: the target.
     /// - Returns: the number of bytes written.
     @discardableResult
@@ -86,11 +87,13 @@ public enum StreamEventWriter {
         timestamp: Int,
         chunk: Int,
         payload: UnsafeRawBufferPointer,
+        extraHeaders: String? = nil,
         into buffer: inout ByteBuffer
     ) -> Int {
         let begin = buffer.writerIndex
         buffer.reserveCapacity(
             minimumWritableBytes: templateOverhead + streamId.utf8.count + Base64.encodedLength(payload.count)
+                + (extraHeaders?.utf8.count ?? 0)
         )
         buffer.writeStaticString(#"{"event":"media","sequenceNumber":"#)
         buffer.writeJSONInteger(sequenceNumber)
@@ -104,7 +107,13 @@ public enum StreamEventWriter {
         buffer.writeJSONInteger(chunk)
         buffer.writeStaticString(#","payload":""#)
         Base64.encode(payload, into: &buffer)  // the alphabet needs no JSON escaping
-        buffer.writeStaticString(#""}}"#)
+        buffer.writeStaticString(#""}"#)
+        if let extraHeaders {
+            // Plivo repeats the stream's extra headers on every media event (spec §7).
+            buffer.writeStaticString(#","extra_headers":"#)
+            buffer.writeJSONString(extraHeaders)
+        }
+        buffer.writeStaticString("}")
         return buffer.writerIndex - begin
     }
 
@@ -117,6 +126,7 @@ public enum StreamEventWriter {
     ///   - timestamp: milliseconds, written as a JSON string.
     ///   - chunk: the per-track frame counter.
     ///   - payload: the raw audio; its reader index is not moved.
+    ///   - extraHeaders: Plivo dialect: the stream's `extra_headers` text.
     ///   - buffer: the target.
     /// - Returns: the number of bytes written.
     @discardableResult
@@ -127,12 +137,13 @@ public enum StreamEventWriter {
         timestamp: Int,
         chunk: Int,
         payload: ByteBuffer,
+        extraHeaders: String? = nil,
         into buffer: inout ByteBuffer
     ) -> Int {
         payload.withUnsafeReadableBytes { bytes in
             writeMedia(
                 sequenceNumber: sequenceNumber, streamId: streamId, track: track,
-                timestamp: timestamp, chunk: chunk, payload: bytes, into: &buffer
+                timestamp: timestamp, chunk: chunk, payload: bytes, extraHeaders: extraHeaders, into: &buffer
             )
         }
     }

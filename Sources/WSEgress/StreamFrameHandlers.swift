@@ -55,14 +55,16 @@ final class StreamFrameHandler: ChannelDuplexHandler {
     typealias OutboundOut = WebSocketFrame
 
     private weak var delegate: (any StreamConnectionDelegate)?
+    private let dialect: StreamDialect
     private var closeCode: UInt16??
     private var sentClose = false
     private var keepaliveTimedOut = false
     /// Called when the channel becomes writable again (the AI server caught up).
     var onWritable: (() -> Void)?
 
-    init(delegate: any StreamConnectionDelegate) {
+    init(delegate: any StreamConnectionDelegate, dialect: StreamDialect) {
         self.delegate = delegate
+        self.dialect = dialect
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -81,7 +83,7 @@ final class StreamFrameHandler: ChannelDuplexHandler {
         case .text, .binary:
             // Spec §2: JSON may also come in binary frames.
             do {
-                let event = try InboundEventParser.parse(frame.unmaskedData, allocator: context.channel.allocator)
+                let event = try InboundEventParser.parse(frame.unmaskedData, dialect: dialect, allocator: context.channel.allocator)
                 delegate?.streamReceived(event)
             } catch {
                 delegate?.streamReceivedMalformed(error)

@@ -118,12 +118,12 @@ import TestSupport
         _ = queue.appendCheckpoint("b")
         append(&queue, pattern(count: 100))
         _ = queue.appendCheckpoint("c")
-        #expect(queue.clear() == 3)
+        #expect(queue.clear() == ["a", "b", "c"])
         #expect(queue.queuedBytes == 0)
         #expect(queue.isEmpty)
         let idle = take(&queue)
         #expect(!idle.hasAudio && idle.markers.isEmpty && idle.bytes == silentFrame)
-        #expect(queue.clear() == 0)
+        #expect(queue.clear() == [])
 
         let fresh = pattern(count: 160, start: 77)
         append(&queue, fresh)
@@ -139,7 +139,7 @@ import TestSupport
         var queue = PlayoutQueue(maximumBytes: 1 << 20)
         append(&queue, pattern(count: 300))
         _ = take(&queue)  // 160 sent, 140 still queued
-        #expect(queue.clear() == 0)
+        #expect(queue.clear() == [])
         let fresh = pattern(count: 200, start: 9)
         append(&queue, fresh)
         _ = queue.appendCheckpoint("x")

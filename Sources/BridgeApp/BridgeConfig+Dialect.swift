@@ -1,0 +1,66 @@
+import Transcode
+import WSEgress
+import Yams
+
+extension BridgeConfig.Stream {
+    /// `stream.dialect` and `stream.parameters` (spec §5.7, §7).
+    mutating func parseDialect(_ stream: [String: Node], _ path: String, _ reader: ConfigReader) {
+        if let text = reader.string(stream["dialect"], "\(path).dialect") {
+            if let dialect = StreamDialect(rawValue: text) {
+                self.dialect = dialect
+            } else {
+                reader.report("\(path).dialect", "expected vobiz, plivo or twilio, got \"\(text)\"")
+            }
+        }
+        if dialect == .twilio {
+            // Twilio Media Streams carry µ-law 8 kHz only, and always end with `stop`.
+            if stream["content_type"] != nil, contentType != .mulaw8k {
+                reader.report("\(path).content_type", "the twilio dialect carries audio/x-mulaw;rate=8000 only")
+            }
+            if stream["send_stop_on_hangup"] == nil { sendStopOnHangup = true }
+        }
+        guard let node = stream["parameters"] else { return }
+        guard case .mapping(let mapping) = node else {
+            return reader.report("\(path).parameters", "expected a mapping of names to values (templates like \"{from_user}\")")
+        }
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            let itemPath = "\(path).parameters.\(name)"
+            guard !name.isEmpty else {
+                reader.report(itemPath, "parameter names must be non-empty strings")
+                continue
+            }
+            guard let text = reader.string(value, itemPath) else { continue }
+            parameters.append((name, text))
+        }
+    }
+
+    /// `start.extra_headers` (Twilio: `start.customParameters`): the parameters as the text of a
+    /// JSON object, in configuration order, placeholders filled in.
+    func startParameters(_ identity: StreamIdentity) -> String {
+        guard !parameters.isEmpty else { return "{}" }
+        let members = parameters.map { name, value in
+            Self.jsonString(name) + ":" + Self.jsonString(URLTemplate(value).fill(identity))
+        }
+        return "{" + members.joined(separator: ",") + "}"
+    }
+
+    /// A JSON string literal (RFC 8259 §7).
+    static func jsonString(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = Array("0123456789abcdef")
+                result += "\\u00" + String(hex[Int(scalar.value >> 4)]) + String(hex[Int(scalar.value & 0xF)])
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}
