@@ -3,7 +3,7 @@ import WSEgress
 import Yams
 
 extension BridgeConfig.Stream {
-    /// `stream.dialect` and `stream.parameters` (spec §5.7, §7).
+    /// `stream.dialect`, `stream.parameters` and the status callback keys (spec §5.7, §5.8, §7).
     mutating func parseDialect(_ stream: [String: Node], _ path: String, _ reader: ConfigReader) {
         if let text = reader.string(stream["dialect"], "\(path).dialect") {
             if let dialect = StreamDialect(rawValue: text) {
@@ -18,6 +18,21 @@ extension BridgeConfig.Stream {
                 reader.report("\(path).content_type", "the twilio dialect carries audio/x-mulaw;rate=8000 only")
             }
             if stream["send_stop_on_hangup"] == nil { sendStopOnHangup = true }
+        }
+        if let url = reader.string(stream["status_callback_url"], "\(path).status_callback_url") {
+            let lower = url.lowercased()
+            if (lower.hasPrefix("http://") || lower.hasPrefix("https://")) && url.count > 8 && !url.contains(" ") {
+                statusCallbackURL = url
+            } else {
+                reader.report("\(path).status_callback_url", "expected an http:// or https:// URL, got \"\(url)\"")
+            }
+        }
+        if let text = reader.string(stream["status_callback_method"], "\(path).status_callback_method") {
+            if let method = StatusCallback.Method(rawValue: text.uppercased()) {
+                statusCallbackMethod = method
+            } else {
+                reader.report("\(path).status_callback_method", "expected GET or POST, got \"\(text)\"")
+            }
         }
         guard let node = stream["parameters"] else { return }
         guard case .mapping(let mapping) = node else {

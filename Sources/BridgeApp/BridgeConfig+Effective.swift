@@ -88,6 +88,8 @@ extension BridgeConfig {
                 "      send_stop_on_hangup: \(stream.sendStopOnHangup)",
                 "      drain_on_stop: \(stream.drainOnStop)",
                 "      dialect: \(stream.dialect.rawValue)",
+                stream.statusCallbackURL.map { "      status_callback_url: \(quoted($0))" } ?? "      # status_callback_url: not set",
+                "      status_callback_method: \(stream.statusCallbackMethod.rawValue)",
                 "      parameters: {\(stream.parameters.map { " \(quoted($0.name)): \(quoted($0.value))" }.joined(separator: ","))\(stream.parameters.isEmpty ? "" : " ")}",
             ]
         }

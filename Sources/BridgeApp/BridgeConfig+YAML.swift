@@ -218,6 +218,7 @@ extension BridgeConfig.Stream {
             "url", "content_type", "bidirectional", "extra_headers", "stream_timeout_s", "connect_timeout_ms", "account_id",
             "dtmf_events", "l16_inbound_byte_order", "l16_outbound_byte_order", "ping_interval_s", "max_backlog_ms",
             "audio_track", "send_stop_on_hangup", "drain_on_stop", "reconnect_max_retries", "dialect", "parameters",
+            "status_callback_url", "status_callback_method",
         ]
         guard let stream = reader.mapping(node, path, allowed: allowed) else { return nil }
         guard let url = reader.string(stream["url"], "\(path).url") else {

@@ -149,6 +149,10 @@ struct BridgeConfig: Sendable {
         var reconnectMaxRetries = 0
         /// `dialect`: the wire protocol (spec §7).
         var dialect = StreamDialect.vobiz
+        /// `status_callback_url`: where stream status callbacks go (spec §5.8); `nil` = none.
+        var statusCallbackURL: String?
+        /// `status_callback_method`: `POST` (form body) or `GET` (query).
+        var statusCallbackMethod = StatusCallback.Method.post
         /// `parameters`: name → template, sent in `start` (`extra_headers` text; Twilio:
         /// `customParameters`), with the URL template's placeholders filled in (not encoded).
         var parameters: [(name: String, value: String)] = []

@@ -19,6 +19,7 @@ final class BridgeMetrics: Sendable {
     /// In `MediaCounters.Field` order.
     private let media: [Counter]
     private let wsFailures: [String: Counter]
+    private let callbacks: [CallbackResult: Counter]
     private let jitter: ValueHistogram
     private let mos: ValueHistogram
 
@@ -29,6 +30,11 @@ final class BridgeMetrics: Sendable {
     enum StreamFailure: String, CaseIterable {
         case connectionLost = "connection_lost"
         case pingTimeout = "ping_timeout"
+    }
+
+    /// `status_callbacks_total{result}`.
+    enum CallbackResult: String, CaseIterable {
+        case delivered, failed, dropped
     }
 
     static let wsFailuresHelp = "WebSocket failures towards the AI server, by reason"
@@ -68,6 +74,11 @@ final class BridgeMetrics: Sendable {
         wsFailures = Dictionary(uniqueKeysWithValues: reasons.map {
             ($0, registry.makeCounter(descriptor: failures, labels: [("reason", $0)]))
         })
+        let callbackName = name(
+            "status_callbacks", "total", "Stream status callbacks: delivered (2xx), failed, dropped (too many outstanding)")
+        callbacks = Dictionary(uniqueKeysWithValues: CallbackResult.allCases.map {
+            ($0, registry.makeCounter(descriptor: callbackName, labels: [("result", $0.rawValue)]))
+        })
         jitter = registry.makeValueHistogram(
             descriptor: name("call_jitter", "ms", "Interarrival jitter of the caller's RTP at call end (RFC 3550 A.8)"),
             buckets: [1, 2, 5, 10, 20, 40, 80, 160])
@@ -101,6 +112,8 @@ final class BridgeMetrics: Sendable {
         let kind = (error as? StreamConnectError)?.kind ?? .failed
         wsFailures[kind.rawValue]?.increment()
     }
+
+    func statusCallback(_ result: CallbackResult) { callbacks[result]?.increment() }
 
     func streamFailed(_ failure: StreamFailure) {
         wsFailures[failure.rawValue]?.increment()

@@ -150,6 +150,7 @@ extension Call: RTPReceiver {
             logger.warning(
                 "AI server is not reading: dropping the oldest media",
                 metadata: ["stream.max_backlog_ms": "\(route.stream.maxBacklogMilliseconds)"])
+            statusCallback("DegradedStream", [("Reason", "AI server not reading; oldest media dropped")])
         }
         stats.wsMediaDropped = stream.mediaFramesDropped
     }

@@ -31,6 +31,7 @@ extension Call: StreamConnectionDelegate {
             } else if !dropped.isEmpty {
                 sendPlayedStream(dropped)
             }
+            statusCallback("ClearedAudio")
         case .stop:
             guard route.stream.drainOnStop, playout.queuedBytes > 0, isActive else { return end(.streamStopped) }
             // drain_on_stop: the stream is over, the queued audio still plays, then BYE.
@@ -216,6 +217,7 @@ extension Call: StreamConnectionDelegate {
             var buffer = stream.channel.allocator.buffer(capacity: 128 + name.utf8.count)
             streamSession.writePlayedStream(name: name, into: &buffer)
             stream.write(text: buffer)
+            statusCallback("PlayedStream", [("Name", name)])
         }
         stream.flush()
     }

@@ -13,6 +13,7 @@ import WSEgress
 /// stream on purpose and always hangs up.
 extension Call {
     func streamLost(_ reason: StreamCloseReason) {
+        if case .remoteClose = reason {} else { statusCallback("DroppedStream", [("Reason", "\(reason)")]) }
         let deliberate = if case .remoteClose(let code) = reason, code == 1000 { true } else { false }
         guard !deliberate, isActive, !drainingAfterStop, reconnectAttempts < route.stream.reconnectMaxRetries,
             connectOptions != nil
@@ -66,5 +67,6 @@ extension Call {
         var buffer = connection.channel.allocator.buffer(capacity: 512)
         streamSession.writeStart(into: &buffer)
         connection.send(text: buffer)
+        statusCallbackStarted()
     }
 }

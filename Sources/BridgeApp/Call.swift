@@ -58,6 +58,10 @@ final class Call {
     private let onEnd: @Sendable (SessionID) -> Void
     let records: CallRecordWriter?
     let metrics: BridgeMetrics?
+    /// Status callbacks (`stream.status_callback_url`).
+    let callbacks: StatusCallbackSender?
+    /// `stream.parameters` with the placeholders filled in (for `X-VH-*` callback fields).
+    let streamParameters: [(name: String, value: String)]
     /// When the 200 OK went out.
     var answeredAt: Date?
     var streamSession: StreamSession
@@ -113,11 +117,12 @@ final class Call {
     init(
         incoming: IncomingCall, route: BridgeConfig.Route, media: NegotiatedMedia, inbound: InboundTranscoder,
         remoteRTP: SocketAddress, rtpConfig: BridgeConfig.RTP, userAgent: UserAgent, eventLoop: any EventLoop,
-        records: CallRecordWriter? = nil, metrics: BridgeMetrics? = nil, routeCaptures: [String: String] = [:],
-        logger: Logger, onEnd: @escaping @Sendable (SessionID) -> Void
+        records: CallRecordWriter? = nil, metrics: BridgeMetrics? = nil, callbacks: StatusCallbackSender? = nil,
+        routeCaptures: [String: String] = [:], logger: Logger, onEnd: @escaping @Sendable (SessionID) -> Void
     ) {
         let id = UUID().uuidString.lowercased()
         self.routeCaptures = routeCaptures
+        self.callbacks = callbacks
         self.id = id
         self.sessionID = incoming.id
         self.incoming = incoming
@@ -138,6 +143,7 @@ final class Call {
         let identity = StreamIdentity(
             callID: id, streamID: streamID, fromUser: incoming.fromUser ?? "",
             toUser: incoming.toUser ?? incoming.requestUser ?? "", captures: routeCaptures)
+        streamParameters = route.stream.parameters.map { ($0.name, URLTemplate($0.value).fill(identity)) }
         let start = StreamStart(
             sequenceNumber: 1, callId: id, streamId: streamID, accountId: route.stream.accountID,
             tracks: route.stream.tracks, mediaFormat: route.stream.contentType,
@@ -249,6 +255,7 @@ final class Call {
         inboundTask?.cancel()
         mediaTimeoutTask?.cancel()
         rtcpTask?.cancel()
+        if stream != nil || reason == .streamStopped { statusCallback("StopStream", [("Reason", reason.rawValue)]) }
         if route.stream.sendStopOnHangup, reason == .callerHungUp || reason == .callerCancelled, let stream {
             var buffer = stream.channel.allocator.buffer(capacity: 160)
             streamSession.writeStop(reason: reason.rawValue, into: &buffer)

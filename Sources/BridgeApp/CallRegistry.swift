@@ -42,6 +42,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     let records: CallRecordWriter?
     /// `GET /metrics`.
     let metrics: BridgeMetrics
+    /// Stream status callbacks (async-http-client's shared client).
+    let callbacks: StatusCallbackSender
     /// The address written into SDP answers (`c=`, `o=`).
     let advertisedAddress: String
     let state: NIOLockedValueBox<State>
@@ -52,6 +54,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     ) {
         self.records = records
         self.metrics = metrics
+        self.callbacks = StatusCallbackSender(metrics: metrics, logger: logger)
         self.callLoops = callLoops
         self.advertisedAddress = advertisedAddress
         self.config = config
@@ -164,7 +167,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             let bridged = Call(
                 incoming: call, route: route, media: media, inbound: inbound, remoteRTP: remote, rtpConfig: rtpConfig,
                 userAgent: userAgent, eventLoop: loop, records: self.records, metrics: self.metrics,
-                routeCaptures: routeMatch.captures, logger: self.logger
+                callbacks: self.callbacks, routeCaptures: routeMatch.captures, logger: self.logger
             ) { [weak self] id in self?.remove(id) }
             self.state.withLockedValue {
                 $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop), callID: bridged.id, route: route.name)
@@ -186,6 +189,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
                     self.state.withLockedValue { $0.rejectedCalls += 1 }
                     self.metrics.streamConnectFailed(error)
                     self.metrics.callRejected(status: 503)
+                    bridged.statusCallback("DroppedStream", [("Reason", "\(error)")])
                     userAgent.reject(call.id, status: 503, reason: "Stream Unavailable", headers: [SIPHeader("Retry-After", "5")])
                     bridged.end(.setupFailed, sipAlreadyEnded: true)
                 }

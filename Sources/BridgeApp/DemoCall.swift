@@ -2,11 +2,11 @@ import Foundation
 import Transcode
 
 /// `sipbridge demo --call`: one short test call placed with sipp (Debian `sip-tester`) the way
-/// a carrier would — INVITE with a PCMU offer, 3 s of a 440 Hz tone as RTP, BYE — through the
+/// a carrier would — INVITE with a PCMU offer, a 440 Hz tone as RTP (3 s by default), BYE — through the
 /// bridge to the embedded echo agent and back, then a summary of what each leg carried.
 enum DemoCall {
     /// Places the call and returns the summary text (or why it could not be placed).
-    static func run(bridge: Bridge) async -> String {
+    static func run(bridge: Bridge, seconds: Int = 3) async -> String {
         guard let sipp = executable("sipp") else {
             return "Test call skipped: sipp not found (Debian: apt-get install sip-tester).\n"
         }
@@ -15,9 +15,9 @@ enum DemoCall {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let audio = directory.appendingPathComponent("tone-440hz.ulaw")
-            try Data(tone()).write(to: audio)
+            try Data(tone(seconds: seconds)).write(to: audio)
             let scenario = directory.appendingPathComponent("demo-call.xml")
-            try scenarioText(audio: audio.path).write(to: scenario, atomically: true, encoding: .utf8)
+            try scenarioText(audio: audio.path, pauseMilliseconds: seconds * 1000 + 500).write(to: scenario, atomically: true, encoding: .utf8)
             let ports = try (0..<3).map { _ in try freeUDPPort() }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: sipp)
@@ -32,7 +32,7 @@ enum DemoCall {
             process.standardInput = FileHandle.nullDevice
             try process.run()
             var last: CallSnapshot?
-            let deadline = ContinuousClock.now + .seconds(40)
+            let deadline = ContinuousClock.now + .seconds(seconds + 37)
             while process.isRunning && ContinuousClock.now < deadline {
                 if let snapshot = await bridge.registry.snapshots().first { last = snapshot }
                 try await Task.sleep(for: .milliseconds(100))
@@ -40,15 +40,15 @@ enum DemoCall {
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
             let errors = (try? String(contentsOf: directory.appendingPathComponent("errors.log"), encoding: .utf8)) ?? ""
-            return summary(exitCode: process.terminationStatus, last: last, errors: errors)
+            return summary(exitCode: process.terminationStatus, last: last, errors: errors, seconds: seconds)
         } catch {
             return "Test call failed to start: \(error)\n"
         }
     }
 
-    static func summary(exitCode: Int32, last: CallSnapshot?, errors: String) -> String {
+    static func summary(exitCode: Int32, last: CallSnapshot?, errors: String, seconds: Int = 3) -> String {
         var lines = ["", "Test call (sipp → bridge → echo agent → back):"]
-        lines.append(exitCode == 0 ? "  sipp:        call succeeded (INVITE/200/ACK, 3 s of tone, BYE/200)"
+        lines.append(exitCode == 0 ? "  sipp:        call succeeded (INVITE/200/ACK, \(seconds) s of tone, BYE/200)"
             : "  sipp:        call FAILED (exit \(exitCode)) \(errors.split(separator: "\n").suffix(3).joined(separator: " | "))")
         if let call = last {
             let media = call.media
@@ -65,9 +65,9 @@ enum DemoCall {
         return lines.joined(separator: "\n") + "\n\n"
     }
 
-    /// 3 s of a 440 Hz tone at −12 dBFS, µ-law (RFC 3551 PCMU), for sipp's `rtp_stream`.
-    static func tone() -> [UInt8] {
-        (0..<24_000).map { index in
+    /// `seconds` of a 440 Hz tone at −12 dBFS, µ-law (RFC 3551 PCMU), for sipp's `rtp_stream`.
+    static func tone(seconds: Int = 3) -> [UInt8] {
+        (0..<8000 * seconds).map { index in
             MuLaw.encode(Int16((8231 * sin(2 * Double.pi * 440 * Double(index) / 8000)).rounded()))
         }
     }
@@ -95,7 +95,7 @@ enum DemoCall {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    private static func scenarioText(audio: String) -> String {
+    private static func scenarioText(audio: String, pauseMilliseconds: Int) -> String {
         let headers = """
             Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
                   From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
@@ -137,7 +137,7 @@ enum DemoCall {
                   Content-Length: 0
               ]]></send>
               <nop><action><exec rtp_stream="\(audio),1,0"/></action></nop>
-              <pause milliseconds="3500"/>
+              <pause milliseconds="\(pauseMilliseconds)"/>
               <send retrans="500"><![CDATA[
                   BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
                   \(headers)

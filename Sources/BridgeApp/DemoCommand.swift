@@ -29,8 +29,15 @@ extension SipBridgeCommand {
         @Option(help: "Log line format: text (human) or json (one object per line).")
         var logFormat: LogFormat = .text
 
-        @Flag(help: "Also place a 3 s test call with sipp (Debian sip-tester) and print a summary.")
+        @Flag(help: "Also place a test call with sipp (Debian sip-tester) and print a summary.")
         var call = false
+
+        @Option(help: "Length of the --call test call in seconds (1-60).")
+        var callSeconds: Int = 3
+
+        func validate() throws {
+            guard (1...60).contains(callSeconds) else { throw ValidationError("--call-seconds must be 1...60") }
+        }
 
         func run() async throws {
             let logger = makeLogger(level: logLevel, format: logFormat)
@@ -76,7 +83,7 @@ extension SipBridgeCommand {
 
                 """.utf8))
             let testCall = call ? Task {
-                let summary = await DemoCall.run(bridge: bridge)
+                let summary = await DemoCall.run(bridge: bridge, seconds: callSeconds)
                 FileHandle.standardOutput.write(Data(summary.utf8))
             } : nil
             // The demo stops at the first Ctrl-C (no drain).

@@ -18,7 +18,10 @@ struct StreamLifecycleTests {
     }
 
     @Test func bothTracksInterleaveWithTheirOwnChunkCounters() async throws {
-        let harness = try await BridgeHarness.start(rtpRangeIndex: 28, streamExtra: "audio_track: both")
+        // The widest reorder window: a burst that this test's own task stalls in the middle of
+        // on a loaded machine must not turn its second half into late packets (the window
+        // itself has manual-clock tests; this one checks the tracks).
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 28, rtpExtra: "reorder_ms: 200", streamExtra: "audio_track: both")
         let caller = try await harness.caller()
         #expect(try await caller.invite() == 200)
         let agent = try await harness.agent.connection()
