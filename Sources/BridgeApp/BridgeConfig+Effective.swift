@@ -90,6 +90,9 @@ extension BridgeConfig {
                 "      dialect: \(stream.dialect.rawValue)",
                 stream.statusCallbackURL.map { "      status_callback_url: \(quoted($0))" } ?? "      # status_callback_url: not set",
                 "      status_callback_method: \(stream.statusCallbackMethod.rawValue)",
+                stream.tlsContext == nil
+                    ? "      # tls: not set (wss:// uses the system trust store)"
+                    : "      # tls: loaded (\(stream.tlsFiles.caFile ? "ca_file" : "system trust store")\(stream.tlsFiles.clientCertificate ? ", client certificate" : ""))",
                 "      parameters: {\(stream.parameters.map { " \(quoted($0.name)): \(quoted($0.value))" }.joined(separator: ","))\(stream.parameters.isEmpty ? "" : " ")}",
             ]
         }

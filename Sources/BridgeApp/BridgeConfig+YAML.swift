@@ -218,7 +218,7 @@ extension BridgeConfig.Stream {
             "url", "content_type", "bidirectional", "extra_headers", "stream_timeout_s", "connect_timeout_ms", "account_id",
             "dtmf_events", "l16_inbound_byte_order", "l16_outbound_byte_order", "ping_interval_s", "max_backlog_ms",
             "audio_track", "send_stop_on_hangup", "drain_on_stop", "reconnect_max_retries", "dialect", "parameters",
-            "status_callback_url", "status_callback_method",
+            "status_callback_url", "status_callback_method", "tls",
         ]
         guard let stream = reader.mapping(node, path, allowed: allowed) else { return nil }
         guard let url = reader.string(stream["url"], "\(path).url") else {
@@ -295,6 +295,7 @@ extension BridgeConfig.Stream {
             result.reconnectMaxRetries = value
         }
         result.parseDialect(stream, path, reader)
+        result.parseTLS(stream["tls"], path, reader)
         return result
     }
 }

@@ -1,3 +1,4 @@
+import NIOSSL
 import SIPIngress
 import Transcode
 import WSEgress
@@ -149,6 +150,11 @@ struct BridgeConfig: Sendable {
         var reconnectMaxRetries = 0
         /// `dialect`: the wire protocol (spec §7).
         var dialect = StreamDialect.vobiz
+        /// `tls`: the client TLS context for `wss://` (`nil`: system trust store, no client
+        /// certificate).
+        var tlsContext: NIOSSLContext?
+        /// Which `tls` files were given (CA file, client certificate), for the effective config.
+        var tlsFiles = (caFile: false, clientCertificate: false)
         /// `status_callback_url`: where stream status callbacks go (spec §5.8); `nil` = none.
         var statusCallbackURL: String?
         /// `status_callback_method`: `POST` (form body) or `GET` (query).

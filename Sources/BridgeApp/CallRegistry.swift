@@ -157,6 +157,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         }
         let options = StreamConnectOptions(
             timeout: .milliseconds(Int64(route.stream.connectTimeoutMilliseconds)), headers: route.stream.extraHeaders,
+            tlsContext: route.stream.tlsContext,
             pingInterval: route.stream.pingIntervalSeconds > 0 ? .seconds(Int64(route.stream.pingIntervalSeconds)) : nil,
             mediaBacklogFrames: route.stream.maxBacklogMilliseconds / 20, dialect: route.stream.dialect)
         var liveRTP = live.rtp

@@ -1,9 +1,12 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+public import NIOSSL
 public import NIOWebSocket
 import ServiceLifecycle
 
@@ -13,42 +16,52 @@ import ServiceLifecycle
 public final class TestAgent: Sendable {
     /// The bound port.
     public let port: Int
+    /// Whether the agent speaks TLS (`wss://`).
+    public let secure: Bool
     private let connections: NIOLockedValueBox<[AgentConnection]>
     private let task: Task<Void, any Error>
     private let services: ServiceGroup
 
     private init(
-        port: Int, connections: NIOLockedValueBox<[AgentConnection]>, task: Task<Void, any Error>, services: ServiceGroup
+        port: Int, secure: Bool, connections: NIOLockedValueBox<[AgentConnection]>, task: Task<Void, any Error>,
+        services: ServiceGroup
     ) {
         self.port = port
+        self.secure = secure
         self.services = services
         self.connections = connections
         self.task = task
     }
 
     /// The URL the bridge should stream to.
-    public var url: String { "ws://127.0.0.1:\(port)/ws" }
+    public var url: String { "\(secure ? "wss" : "ws")://127.0.0.1:\(port)/ws" }
 
     /// Starts the server on an ephemeral loopback port.
-    /// - Parameter onConnect: called for each new connection (e.g. to start scripted replies).
-    public static func start(onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }) async throws -> TestAgent {
+    /// - Parameters:
+    ///   - tls: serve `wss://` with this configuration (e.g. a test CA's server certificate,
+    ///     optionally requiring a client certificate).
+    ///   - onConnect: called for each new connection (e.g. to start scripted replies).
+    public static func start(
+        tls: TLSConfiguration? = nil, onConnect: @escaping @Sendable (AgentConnection) -> Void = { _ in }
+    ) async throws -> TestAgent {
         let connections = NIOLockedValueBox<[AgentConnection]>([])
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test-agent")
         logger.logLevel = .warning
         let router = Router()
         router.get("/") { _, _ in "test agent\n" }
+        let webSocket = HTTPServerBuilder.http1WebSocketUpgrade { request, _, _ in
+            let path = request.path ?? ""
+            return .upgrade([:]) { inbound, outbound, _ in
+                let connection = AgentConnection(path: path)
+                connections.withLockedValue { $0.append(connection) }
+                onConnect(connection)
+                try await connection.serve(inbound: inbound, outbound: outbound)
+            }
+        }
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade { request, _, _ in
-                let path = request.path ?? ""
-                return .upgrade([:]) { inbound, outbound, _ in
-                    let connection = AgentConnection(path: path)
-                    connections.withLockedValue { $0.append(connection) }
-                    onConnect(connection)
-                    try await connection.serve(inbound: inbound, outbound: outbound)
-                }
-            },
+            server: try tls.map { try .tls(webSocket, tlsConfiguration: $0) } ?? webSocket,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -56,7 +69,7 @@ public final class TestAgent: Sendable {
         let task = Task { try await services.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestFailure("test agent did not start") }
-        return TestAgent(port: port, connections: connections, task: task, services: services)
+        return TestAgent(port: port, secure: tls != nil, connections: connections, task: task, services: services)
     }
 
     /// Every connection so far.
