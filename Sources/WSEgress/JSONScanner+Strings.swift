@@ -15,6 +15,10 @@ extension JSONScanner {
         index = start
         var hasEscapes = false
         while true {
+            // Eight bytes at a time while they are plain ASCII (long base64 payloads).
+            while index + 8 <= bytes.count, Self.isPlainASCII(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+            }
             guard let byte = byte(at: index) else { throw .malformedJSON(at: index, .unexpectedEnd) }
             switch byte {
             case Self.quote:
@@ -32,6 +36,22 @@ extension JSONScanner {
                 try scanUTF8Sequence()
             }
         }
+    }
+
+    /// Whether all eight bytes of `word` are printable ASCII other than `"` and `\\`: no byte
+    /// ≥ 0x80, none < 0x20 (RFC 8259 §7 control characters), no quote, no backslash. The
+    /// zero-byte tests are the classic SWAR ones; they may report a match that is not there
+    /// (a borrow), never miss one, so the byte loop decides whenever this says no.
+    @inline(__always)
+    static func isPlainASCII(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let quotes = (quote &- ones) & ~quote & highs
+        let backslashes = (backslash &- ones) & ~backslash & highs
+        return (word & highs) | control | quotes | backslashes == 0
     }
 
     /// Validates one escape sequence at a backslash (RFC 8259 §7).

@@ -89,3 +89,22 @@ struct JSONScannerTests {
         }
     }
 }
+
+/// The eight-bytes-at-a-time string scan: for every byte value at every position of a word of
+/// plain letters, the fast test says "plain" exactly when the byte needs no attention.
+@Test func wordScanAgreesWithTheByteRules() {
+    for position in 0..<8 {
+        for value in 0...255 {
+            var bytes = [UInt8](repeating: UInt8(ascii: "A"), count: 8)
+            bytes[position] = UInt8(value)
+            let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            let plain = value >= 0x20 && value < 0x80 && value != 0x22 && value != 0x5C
+            #expect(JSONScanner.isPlainASCII(word) == plain, "byte \(value) at \(position)")
+        }
+    }
+    // Two special bytes in one word, and a word of the base64 alphabet.
+    let mixed = Array("ab\"\u{1}cdef".utf8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+    #expect(!JSONScanner.isPlainASCII(mixed))
+    let base64 = Array("Zm9v+/==".utf8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+    #expect(JSONScanner.isPlainASCII(base64))
+}

@@ -251,6 +251,26 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Issue 5's target names a 20 ms playAudio: 160 B of µ-law, 216 base64 characters.
+    let playAudio20ms = Fixtures.playAudioMessage(payload: Array(TestSignal.muLaw()[0..<160]))
+    do {
+        guard case .playAudio(let play) = try InboundEventParser.parse(playAudio20ms), play.payload.readableBytes == 160
+        else { fatalError("20 ms playAudio fixture did not parse as expected") }
+    } catch {
+        fatalError("20 ms playAudio fixture: \(error)")
+    }
+    Benchmark(
+        "07b playAudio parse, 20 ms mu-law 160 B (\(playAudio20ms.readableBytes) B JSON)", configuration: configuration
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            do {
+                blackHole(try InboundEventParser.parse(playAudio20ms))
+            } catch {
+                benchmark.error("\(error)")
+            }
+        }
+    }
+
     // MARK: 8. media event encode (WSEgress StreamSession)
 
     let mediaFrame = ByteBuffer(bytes: TestSignal.muLaw()[0..<160])
