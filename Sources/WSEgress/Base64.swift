@@ -24,6 +24,12 @@ public enum Base64 {
 
     private static let pad = UInt8(ascii: "=")
 
+    /// Every 12-bit value's two characters, the first in the low byte (4096 entries, 8 KiB).
+    private static let pairTable: [UInt16] = (0..<4096).map { value in
+        let table = alphabet.utf8Start
+        return UInt16(table[value >> 6]) | UInt16(table[value & 0x3F]) << 8
+    }
+
     /// The padded encoded length of `n` octets: `4 × ⌈n / 3⌉` (RFC 4648 §4).
     /// - Parameter n: the number of octets to encode.
     /// - Returns: the number of ASCII characters `encode` writes.
@@ -51,15 +57,16 @@ public enum Base64 {
             let table = alphabet.utf8Start
             var i = 0
             var o = 0
-            // Whole 3-octet groups → 4 characters.
-            while i + 3 <= bytes.count {
-                let group = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-                out[o] = table[Int(group >> 18)]
-                out[o + 1] = table[Int(group >> 12 & 0x3F)]
-                out[o + 2] = table[Int(group >> 6 & 0x3F)]
-                out[o + 3] = table[Int(group & 0x3F)]
-                i += 3
-                o += 4
+            // Whole 3-octet groups → 4 characters: two lookups of 12 bits, each giving two
+            // characters, and one 4-byte store.
+            pairTable.withUnsafeBufferPointer { pairs in
+                while i + 3 <= bytes.count {
+                    let group = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                    let quad = UInt32(pairs[Int(group >> 12)]) | UInt32(pairs[Int(group & 0xFFF)]) << 16
+                    out.storeBytes(of: quad.littleEndian, toByteOffset: o, as: UInt32.self)
+                    i += 3
+                    o += 4
+                }
             }
             // Final partial group, padded (RFC 4648 §4, cases (2) and (3)).
             let rest = bytes.count - i
