@@ -9,8 +9,8 @@ import Transcode
 /// (e.g. Pipecat with its Vobiz or Plivo serializer) must work against sipbridge unchanged"):
 /// pipecat-vobiz's VobizFrameSerializer, pipecat-ai's PlivoFrameSerializer and
 /// TwilioFrameSerializer, each in an echo bot (Scenarios/pipecat_echo_agent.py), behind a route
-/// of the matching dialect. The caller's tone must come back to the caller, and each serializer
-/// must have decoded the caller's audio and a key press.
+/// of the matching dialect: audio both ways (the caller's tone comes back), a key press reaches
+/// the serializer, and barge-in works (the bot's 3 s reply, interrupted after 300 ms, stops).
 @Suite(.serialized)
 struct PipecatInteropTests {
     static let python = (ProcessInfo.processInfo.environment["SIPBRIDGE_PIPECAT_VENV"] ?? "/opt/sipbridge-interop/pipecat")
@@ -57,7 +57,15 @@ struct PipecatInteropTests {
         }
         let info = try await caller.inDialog("INFO", contentType: "application/dtmf-relay", body: "Signal=7\r\nDuration=160\r\n")
         #expect(info.status == 200)
-        try await Task.sleep(for: .milliseconds(600))  // the echo's tail
+        let pressed = caller.receivedRTP.count
+        // The key press starts the bot's 3 s, 1 kHz reply; it barges in after 300 ms. 2 s later
+        // an uninterrupted reply would still be playing (100 frames of it).
+        try await Task.sleep(for: .seconds(2))
+        let reply = caller.receivedRTP[pressed...].filter { $0.payloadType == 0 }.map { packet in
+            Self.isDominated(byHertz: 1000, packet.payload.map { Double(MuLaw.decode($0)) })
+        }
+        let replyFrames = reply.filter { $0 }.count
+        #expect(replyFrames >= 5 && replyFrames <= 40, "\(replyFrames) frames of the reply played (3 s would be 150)")
 
         // The echo: the tone comes back to the caller (µ-law → PCM → µ-law through Pipecat).
         let heard = caller.receivedRTP.filter { $0.payloadType == 0 }.flatMap(\.payload).map { Double(MuLaw.decode($0)) }
@@ -75,9 +83,24 @@ struct PipecatInteropTests {
         #expect((json["audio_frames"] as? Int ?? 0) >= 45, "\(report)")
         #expect((json["sent"] as? Int ?? 0) >= 45, "\(report)")
         #expect(json["dtmf"] as? [String] == ["7"], "\(report)")
+        #expect(json["interrupted"] as? Bool == true, "\(report)")
         try await harness.waitIdle()
         await caller.close()
         await harness.stop()
+    }
+
+    /// Whether most of a frame's energy is at `hertz` (Goertzel, 8 kHz) and it is not silence.
+    static func isDominated(byHertz hertz: Double, _ samples: [Double]) -> Bool {
+        let coefficient = 2 * cos(2 * Double.pi * hertz / 8000)
+        var (previous, beforePrevious) = (0.0, 0.0)
+        for sample in samples {
+            let current = sample + coefficient * previous - beforePrevious
+            (beforePrevious, previous) = (previous, current)
+        }
+        let power = previous * previous + beforePrevious * beforePrevious - coefficient * previous * beforePrevious
+        let energy = samples.reduce(0) { $0 + $1 * $1 }
+        // A pure tone over N samples gives power ≈ energy·N/2.
+        return energy > Double(samples.count) * 300 * 300 && power > 0.5 * energy * Double(samples.count) / 2
     }
 
     /// The largest normalised cross-correlation of `segment` against `signal` at any lag.

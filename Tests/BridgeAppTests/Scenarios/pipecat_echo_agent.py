@@ -6,17 +6,21 @@ path picks the serializer the way an AI server written for that provider would:
   /plivo  -> pipecat-ai's PlivoFrameSerializer
   /twilio -> pipecat-ai's TwilioFrameSerializer (after Twilio's `connected` message)
 Every InputAudioRawFrame the serializer produces is sent back as an OutputAudioRawFrame
-serialized by the same serializer (an echo bot), and each InputDTMFFrame is logged. When the
-socket closes, one JSON line reports what the serializer saw: "REPORT {...}".
+serialized by the same serializer (an echo bot). A key press (InputDTMFFrame) starts 3 s of a
+1 kHz tone and barges in on it 300 ms later with an InterruptionFrame (the serializer turns it
+into clearAudio or Twilio's clear). When the socket closes, one JSON line reports what the
+serializer saw: "REPORT {...}".
 """
 
 import asyncio
 import json
+import math
+import struct
 import sys
 from types import SimpleNamespace
 
 import websockets
-from pipecat.frames.frames import InputAudioRawFrame, InputDTMFFrame, OutputAudioRawFrame
+from pipecat.frames.frames import InputAudioRawFrame, InputDTMFFrame, InterruptionFrame, OutputAudioRawFrame
 from pipecat.serializers.plivo import PlivoFrameSerializer
 from pipecat.serializers.twilio import TwilioFrameSerializer
 from pipecat.serializers.vobiz import VobizFrameSerializer
@@ -60,6 +64,11 @@ async def handle(websocket):
                     report["sent"] += 1
             elif isinstance(frame, InputDTMFFrame):
                 report["dtmf"].append(str(frame.button.value))
+                tone = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 1000 * n / 8000))) for n in range(24000))
+                await websocket.send(await serializer.serialize(OutputAudioRawFrame(audio=tone, sample_rate=8000, num_channels=1)))
+                await asyncio.sleep(0.3)
+                await websocket.send(await serializer.serialize(InterruptionFrame()))
+                report["interrupted"] = True
     except websockets.ConnectionClosed:
         pass
     print("REPORT " + json.dumps(report), flush=True)
