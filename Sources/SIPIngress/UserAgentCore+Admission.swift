@@ -3,7 +3,7 @@ import NIOCore
 
 extension UserAgentCore {
     /// Applies the admission rules to a request before it reaches any transaction: the source
-    /// allow-list (403 or silence), loop protection for new INVITEs (483, RFC 3261 §16.3 —
+    /// allow-list (a bare 403 without `Server`, or silence), loop protection for new INVITEs (483, RFC 3261 §16.3 —
     /// Max-Forwards 0 cannot have reached a UAS without a loop or a misconfigured proxy; OPTIONS
     /// with 0 is still answered, §11 and RFC 4475 §3.3.11), and the per-source INVITE rate
     /// (503 + Retry-After, §21.5.4).
@@ -16,7 +16,7 @@ extension UserAgentCore {
             rejectedRequests += 1
             logger.debug("request from an untrusted source", metadata: ["peer": "\(peer)", "method": "\(method.rawValue)"])
             if method != .ack && admission.untrustedAction == .reject {
-                respond(to: request, key: key, peer: peer, status: 403)
+                respond(to: request, key: key, peer: peer, status: 403, anonymous: true)
             }
             return false
         }

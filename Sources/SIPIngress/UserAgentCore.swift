@@ -322,12 +322,14 @@ final class UserAgentCore {
     /// Answers a request through a new non-INVITE server transaction (or the INVITE's).
     func respond(
         to request: SIPMessage, key: TransactionKey, peer: SIPPeer, status: Int, reason: String? = nil,
-        toTag: String? = nil, headers: [SIPHeader] = []
+        toTag: String? = nil, headers: [SIPHeader] = [], anonymous: Bool = false
     ) {
         let source = peer.addressAndPort
         var response = MessageFactory.response(
             to: request, status: status, reason: reason, toTag: toTag ?? (status > 100 ? Self.token() : nil),
             sourceHost: source.host, sourcePort: source.port)
+        // Strangers learn nothing about the product (RFC 3261 §20.35 Server is optional).
+        if anonymous { response.otherHeaders.removeAll { $0.name == MessageFactory.serverHeader.name } }
         response.otherHeaders.append(contentsOf: headers)
         if request.method == .invite {
             var transaction = InviteServerTransaction(timers: timerValues, reliable: peer.transport.isReliable)
