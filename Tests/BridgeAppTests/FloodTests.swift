@@ -19,7 +19,8 @@ struct FloodTests {
 
     @Test func aFloodIsRateLimitedAndTheCarrierStillGetsThrough() async throws {
         let harness = try await BridgeHarness.start(
-            rtpRangeIndex: 72, listen: "[\"udp://127.0.0.1:0\"]",
+            // sipp's flood calls send no RTP: the 2 s media timeout ends any it abandons.
+            rtpRangeIndex: 72, rtpExtra: "timeout_s: 2", listen: "[\"udp://127.0.0.1:0\"]",
             sipExtra: "rate_limit: { invites_per_second: 5, burst: 10 }")
         let target = "127.0.0.1:\(harness.bridge.sipPort)"
         let started = ContinuousClock.now

@@ -54,6 +54,9 @@ public final class ExternalProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, number) }
     }
 
+    /// The process id.
+    public var pid: Int32 { process.processIdentifier }
+
     /// Whether the process is still running.
     public var isRunning: Bool { process.isRunning }
 

@@ -6,7 +6,8 @@ import NIOWebSocket
 
 /// A WebSocket server that misbehaves the ways dead or slow AI servers do: it completes the
 /// upgrade and then ignores pings (`.ignorePings`: the connection looks alive to TCP but is not),
-/// or stops reading altogether (`.stopReading`: TCP backpressure builds up at the bridge).
+/// or stops reading altogether (`.stopReading`: TCP backpressure builds up at the bridge), or
+/// accepts the TCP connection and never answers the upgrade (`.neverUpgrade`).
 public final class UnresponsiveAgent: Sendable {
     /// The misbehaviour.
     public enum Mode: Sendable {
@@ -14,12 +15,15 @@ public final class UnresponsiveAgent: Sendable {
         case ignorePings
         /// Stops reading after the upgrade, with a small receive buffer.
         case stopReading
+        /// Accepts TCP, reads nothing, never answers the HTTP upgrade.
+        case neverUpgrade
     }
 
     /// The listening port.
     public let port: Int
     private let channel: any Channel
     private let upgrades: NIOLockedValueBox<Int>
+    private let open: NIOLockedValueBox<Int>
 
     /// The URL to put in a route.
     public var url: String { "ws://127.0.0.1:\(port)/ws" }
@@ -27,19 +31,27 @@ public final class UnresponsiveAgent: Sendable {
     /// Upgrades completed so far.
     public var connections: Int { upgrades.withLockedValue { $0 } }
 
-    private init(channel: any Channel, upgrades: NIOLockedValueBox<Int>) {
+    /// TCP connections accepted and not yet closed.
+    public var openConnections: Int { open.withLockedValue { $0 } }
+
+    private init(channel: any Channel, upgrades: NIOLockedValueBox<Int>, open: NIOLockedValueBox<Int>) {
         self.channel = channel
         self.upgrades = upgrades
+        self.open = open
         self.port = channel.localAddress?.port ?? 0
     }
 
     /// Starts listening on 127.0.0.1 (any port).
     public static func start(mode: Mode, group: any EventLoopGroup) async throws -> UnresponsiveAgent {
         let upgrades = NIOLockedValueBox(0)
+        let open = NIOLockedValueBox(0)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_rcvbuf), value: mode == .stopReading ? 4096 : 65_536)
             .childChannelInitializer { channel in
+                open.withLockedValue { $0 += 1 }
+                channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+                if mode == .neverUpgrade { return channel.setOption(.autoRead, value: false) }
                 let upgrader = NIOWebSocketServerUpgrader(
                     shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
                     upgradePipelineHandler: { channel, _ in
@@ -57,7 +69,7 @@ public final class UnresponsiveAgent: Sendable {
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return UnresponsiveAgent(channel: channel, upgrades: upgrades)
+        return UnresponsiveAgent(channel: channel, upgrades: upgrades, open: open)
     }
 
     /// Stops listening.
