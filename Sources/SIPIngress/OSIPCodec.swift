@@ -24,6 +24,9 @@ enum OSIPCodec {
     ///   `.versionNotSupported` (505) when it is not SIP/2.0.
     static func parseMessage(_ bytes: UnsafeRawBufferPointer) throws(SIPIngressError) -> SIPMessage {
         precondition(parserReady)
+        if MultipartGuard.repeatsPartContentType(bytes) {
+            throw .malformedMessage("a multipart body part with two Content-Type headers")
+        }
         var pointer: UnsafeMutablePointer<osip_message_t>?
         guard osip_message_init(&pointer) == 0, let message = pointer else {
             throw .malformedMessage("cannot allocate a message")
@@ -220,6 +223,8 @@ extension OSIPCodec {
     /// Parses a session description with libosip2's SDP parser.
     /// - Parameter body: the `application/sdp` body.
     /// - Throws: `SIPIngressError.malformedSDP` (488) when the parser rejects it.
+    private static let sdpTerminator = [UInt8](repeating: 0, count: 16)
+
     static func parseSessionDescription(_ body: [UInt8]) throws(SIPIngressError) -> SessionDescription {
         precondition(parserReady)
         var pointer: UnsafeMutablePointer<sdp_message_t>?
@@ -227,8 +232,11 @@ extension OSIPCodec {
             throw .malformedSDP("cannot allocate")
         }
         defer { sdp_message_free(sdp) }
-        // sdp_message_parse reads a NUL-terminated string.
-        let status = (body + [0]).withUnsafeBufferPointer { chars in
+        // sdp_message_parse reads a NUL-terminated string — and, for a body that ends inside
+        // an m= line (e.g. `m=video 5 RTP/\n`), steps past the terminating NUL and scans on
+        // with strchr (found by FuzzSDP under AddressSanitizer: a heap over-read in libosip2
+        // 5.3). Sixteen NULs keep every such scan inside this buffer.
+        let status = (body + Self.sdpTerminator).withUnsafeBufferPointer { chars in
             chars.withMemoryRebound(to: CChar.self) { sdp_message_parse(sdp, $0.baseAddress) }
         }
         guard status == 0 else { throw .malformedSDP("rejected by the parser (\(status))") }

@@ -117,3 +117,11 @@ public struct MediaDescription: Sendable, Hashable {
         }
     }
 }
+
+extension SessionDescription {
+    /// Parses an SDP body (RFC 4566) with libosip2, as an INVITE's body is parsed.
+    /// - Throws: `SIPIngressError` when the body is not a usable session description.
+    public init(parsing body: [UInt8]) throws(SIPIngressError) {
+        self = try OSIPCodec.parseSessionDescription(body)
+    }
+}

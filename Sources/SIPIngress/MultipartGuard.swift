@@ -1,0 +1,77 @@
+/// A check made before libosip2 sees a message: libosip2 5.3 leaks the first `Content-Type` of
+/// a multipart body part (RFC 2046 §5.1) that carries two (43 bytes per message; found by
+/// FuzzSIP under LeakSanitizer). A part has one Content-Type (RFC 2045 §5), so such messages are
+/// refused as malformed (400) instead of being parsed.
+enum MultipartGuard {
+    /// Whether `bytes` is a message with a multipart body in which some part's headers name
+    /// `Content-Type` more than once. Messages without "multipart" in their headers cost one scan
+    /// of the header block.
+    static func repeatsPartContentType(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let bodyStart = headerEnd(bytes), contains(bytes[..<bodyStart], "multipart") else { return false }
+        var inPartHeaders = false
+        var contentTypes = 0
+        var lineStart = bodyStart
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            var line = bytes[lineStart..<lineEnd]
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            if line.starts(with: [UInt8(ascii: "-"), UInt8(ascii: "-")]) {
+                // A boundary delimiter line (RFC 2046 §5.1.1): the part's headers follow.
+                inPartHeaders = true
+                contentTypes = 0
+            } else if inPartHeaders {
+                if line.isEmpty {
+                    inPartHeaders = false
+                } else if startsWithField(line, "content-type") {
+                    contentTypes += 1
+                    if contentTypes > 1 { return true }
+                }
+            }
+            lineStart = lineEnd + 1
+        }
+        return false
+    }
+
+    /// The index just after the blank line that ends the header block (CRLF CRLF or LF LF).
+    private static func headerEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        var index = 0
+        while index + 1 < bytes.count {
+            if bytes[index] == UInt8(ascii: "\n") {
+                if bytes[index + 1] == UInt8(ascii: "\n") { return index + 2 }
+                if bytes[index + 1] == UInt8(ascii: "\r"), index + 2 < bytes.count, bytes[index + 2] == UInt8(ascii: "\n") {
+                    return index + 3
+                }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// ASCII case-insensitive search.
+    private static func contains(_ bytes: Slice<UnsafeRawBufferPointer>, _ word: StaticString) -> Bool {
+        let pattern = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard bytes.count >= pattern.count else { return false }
+        var start = bytes.startIndex
+        while start + pattern.count <= bytes.endIndex {
+            var matched = true
+            for offset in 0..<pattern.count where bytes[start + offset] | 0x20 != pattern[offset] {
+                matched = false
+                break
+            }
+            if matched { return true }
+            start += 1
+        }
+        return false
+    }
+
+    /// Whether `line` is the header field `name` (case-insensitive, optional spaces before `:`).
+    private static func startsWithField(_ line: Slice<UnsafeRawBufferPointer>, _ name: StaticString) -> Bool {
+        let pattern = UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        guard line.count > pattern.count else { return false }
+        for offset in 0..<pattern.count where line[line.startIndex + offset] | 0x20 != pattern[offset] { return false }
+        var index = line.startIndex + pattern.count
+        while index < line.endIndex, line[index] == UInt8(ascii: " ") || line[index] == UInt8(ascii: "\t") { index += 1 }
+        return index < line.endIndex && line[index] == UInt8(ascii: ":")
+    }
+}

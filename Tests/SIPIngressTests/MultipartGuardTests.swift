@@ -1,0 +1,54 @@
+import Testing
+
+@testable import SIPIngress
+
+/// libosip2 5.3 leaks when a multipart body part repeats Content-Type (found by FuzzSIP); such
+/// messages are refused before parsing, and ordinary multipart bodies still parse.
+struct MultipartGuardTests {
+    private func message(_ partHeaders: String, contentType: String = "multipart/mixed;boundary=b1") -> String {
+        let body = "--b1\r\n\(partHeaders)\r\nHello\r\n--b1--\r\n"
+        return """
+            MESSAGE sip:a@example.org SIP/2.0\r
+            Via: SIP/2.0/UDP 127.0.0.5:5070;branch=z9hG4bKmp1\r
+            Max-Forwards: 70\r
+            From: <sip:b@example.org>;tag=1\r
+            To: <sip:a@example.org>\r
+            Call-ID: mp1\r
+            CSeq: 1 MESSAGE\r
+            Content-Type: \(contentType)\r
+            Content-Length: \(body.utf8.count)\r
+            \r
+            \(body)
+            """
+    }
+
+    /// Parses with libosip2 (behind the guard); `nil` when refused.
+    private func parsed(_ text: String) -> SIPMessage? {
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBytes { raw -> SIPMessage? in
+            do {
+                return try OSIPCodec.parseMessage(UnsafeRawBufferPointer(raw))
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    private func repeats(_ text: String) -> Bool {
+        Array(text.utf8).withUnsafeBytes { MultipartGuard.repeatsPartContentType($0) }
+    }
+
+    @Test func aPartWithTwoContentTypesIsRefused() throws {
+        #expect(repeats(message("Content-Type: text/plain\r\nContent-Type: text/html\r\n")))
+        #expect(repeats(message("content-type: text/plain\r\nCONTENT-TYPE : text/html\r\n")), "any case, space before the colon")
+        #expect(parsed(message("Content-Type: text/plain\r\nContent-Type: text/html\r\n")) == nil)
+    }
+
+    @Test func ordinaryMessagesPass() throws {
+        #expect(!repeats(message("Content-Type: text/plain\r\nContent-ID: <a>\r\n")))
+        // Two Content-Types, but not a multipart message.
+        #expect(!repeats(message("Content-Type: text/plain\r\nContent-Type: text/html\r\n", contentType: "text/plain")))
+        let accepted = try #require(parsed(message("Content-Type: text/plain\r\n")))
+        #expect(accepted.callID == "mp1" && accepted.cseq.number == 1)
+    }
+}
