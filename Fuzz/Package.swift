@@ -13,18 +13,23 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
+        .target(name: "FuzzSupport"),
         .executableTarget(
             name: "FuzzSIP",
             dependencies: [
-                .product(name: "SIPIngress", package: "sipbridge"), .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
+                "FuzzSupport", .product(name: "SIPIngress", package: "sipbridge"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
-        .executableTarget(name: "FuzzSDP", dependencies: [.product(name: "SIPIngress", package: "sipbridge")]),
+        .executableTarget(name: "FuzzSDP", dependencies: ["FuzzSupport", .product(name: "SIPIngress", package: "sipbridge")]),
         .executableTarget(
             name: "FuzzRTP",
-            dependencies: [.product(name: "RTPMedia", package: "sipbridge"), .product(name: "NIOCore", package: "swift-nio")]),
+            dependencies: [
+                "FuzzSupport", .product(name: "RTPMedia", package: "sipbridge"), .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .executableTarget(
             name: "FuzzStreamJSON",
-            dependencies: [.product(name: "WSEgress", package: "sipbridge"), .product(name: "NIOCore", package: "swift-nio")]),
+            dependencies: [
+                "FuzzSupport", .product(name: "WSEgress", package: "sipbridge"), .product(name: "NIOCore", package: "swift-nio"),
+            ]),
     ]
 )

@@ -55,27 +55,8 @@ extension BridgeConfig.Stream {
     func startParameters(_ identity: StreamIdentity) -> String {
         guard !parameters.isEmpty else { return "{}" }
         let members = parameters.map { name, value in
-            Self.jsonString(name) + ":" + Self.jsonString(URLTemplate(value).fill(identity))
+            JSONLogHandler.quoted(name) + ":" + JSONLogHandler.quoted(URLTemplate(value).fill(identity))
         }
         return "{" + members.joined(separator: ",") + "}"
-    }
-
-    /// A JSON string literal (RFC 8259 §7).
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = Array("0123456789abcdef")
-                result += "\\u00" + String(hex[Int(scalar.value >> 4)]) + String(hex[Int(scalar.value & 0xF)])
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

@@ -37,7 +37,7 @@ final class Call {
     let incoming: IncomingCall
     let route: BridgeConfig.Route
     /// The route regexes' named groups, for the stream URL template.
-    var routeCaptures: [String: String] = [:]
+    let routeCaptures: [String: String]
     /// What this call has added to the Prometheus media counters.
     var reportedCounters = MediaCounters()
     /// The caller's level as streamed to the AI server, and the AI's as played to the caller

@@ -133,14 +133,18 @@ private struct Fields {
         }
     }
 
-    /// Builds the event named by `event` from the recorded members (spec §4.1–§4.5).
-    func event(from scanner: JSONScanner, allocator: ByteBufferAllocator) throws(StreamProtocolError) -> InboundEvent {
-        let name: String
+    /// The `event` member's value: required, a string.
+    private func eventName(_ scanner: JSONScanner) throws(StreamProtocolError) -> String {
         switch event {
         case .none, .null?: throw .missingEvent
-        case .string(let string)?: name = scanner.decodeString(string)
+        case .string(let string)?: scanner.decodeString(string)
         case let token?: throw .invalidField("event", at: token.offset)
         }
+    }
+
+    /// Builds the event named by `event` from the recorded members (spec §4.1–§4.5).
+    func event(from scanner: JSONScanner, allocator: ByteBufferAllocator) throws(StreamProtocolError) -> InboundEvent {
+        let name = try eventName(scanner)
         switch name {
         case "playAudio":
             return .playAudio(try playAudio(from: scanner, allocator: allocator))
@@ -166,12 +170,7 @@ private struct Fields {
     /// Builds a Twilio Media Streams event (spec §7): `media` is µ-law 8 kHz audio to play,
     /// `mark` a checkpoint, `clear` a flush; anything else is `.other`.
     func twilioEvent(from scanner: JSONScanner, allocator: ByteBufferAllocator) throws(StreamProtocolError) -> InboundEvent {
-        let name: String
-        switch event {
-        case .none, .null?: throw .missingEvent
-        case .string(let string)?: name = scanner.decodeString(string)
-        case let token?: throw .invalidField("event", at: token.offset)
-        }
+        let name = try eventName(scanner)
         switch name {
         case "media":
             var play = try playAudio(from: scanner, allocator: allocator)
