@@ -33,8 +33,8 @@ struct TwilioDialectTests {
         for index in 0..<3 {
             try await caller.sendRTP(payload: spoken, payloadType: 0, sequence: UInt16(index), timestamp: UInt32(index * 160))
         }
-        let media = try await agent.waitFor("media", count: 3)
-        let first = try #require(media.first { (($0.json["media"] as? [String: Any])?["payload"] as? String) == Data(spoken).base64EncodedString() })
+        let encoded = Data(spoken).base64EncodedString()
+        let first = try await agent.waitFor("media") { (($0.json["media"] as? [String: Any])?["payload"] as? String) == encoded }
         let fields = try #require(first.json["media"] as? [String: Any])
         #expect(fields["chunk"] is String && fields["timestamp"] is String && first.json["sequenceNumber"] is String)
 

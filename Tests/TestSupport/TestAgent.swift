@@ -167,6 +167,17 @@ public final class AgentConnection: Sendable {
         }
     }
 
+    /// Waits until a message with `event` that satisfies `matches` has arrived (e.g. the frame
+    /// carrying a given payload, which concealed frames may precede: the stream's 20 ms clock
+    /// starts at answer, before the caller's first packet).
+    public func waitFor(
+        _ event: String, timeout: Duration = .seconds(10), where matches: @escaping @Sendable (Message) -> Bool
+    ) async throws -> Message {
+        try await poll(timeout: timeout, what: "a matching \(event) event") {
+            self.events(event).first(where: matches)
+        }
+    }
+
     /// Waits until the bridge has closed the socket.
     public func waitClosed(timeout: Duration = .seconds(10)) async throws {
         _ = try await poll(timeout: timeout, what: "the stream to close") { self.isClosed ? true : nil }
