@@ -42,6 +42,12 @@ let package = Package(
             pkgConfig: "libosip2",
             providers: [.apt(["libosip2-dev"]), .brew(["libosip"])]
         ),
+        // libsrtp2 (RFC 3711 SRTP/SRTCP), visible to RTPMedia only.
+        .systemLibrary(
+            name: "CSRTP2",
+            pkgConfig: "libsrtp2",
+            providers: [.apt(["libsrtp2-dev"]), .brew(["srtp"])]
+        ),
         // Leaf: codecs, audio formats, frames. Pure Swift, no I/O.
         // The codecs and the resampler run per sample on every call's event loop: optimised even
         // in debug builds, or a second of 24 kHz audio costs ~150 ms and stalls the call's clock.
@@ -50,6 +56,7 @@ let package = Package(
             name: "RTPMedia",
             dependencies: [
                 "Transcode",
+                "CSRTP2",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -56,6 +56,7 @@ extension BridgeConfig {
             "  timeout_s: \(rtp.timeoutSeconds)",
             "  silence_when_idle: \(rtp.silenceWhenIdle)",
             "  rtcp_interval_s: \(rtp.rtcpIntervalSeconds)",
+            rtp.srtp.yaml,
         ]
         lines += ["status:", "  listen: \(quoted("\(status.host):\(status.port)"))", token]
         lines += ["shutdown:", "  drain_timeout_s: \(drainTimeoutSeconds)"]

@@ -26,10 +26,13 @@ extension BridgeConfig {
             config.sip.parse(sip, reader)
         }
         if let rtp = reader.mapping(
-            top["rtp"], "rtp", allowed: ["address", "port_range", "codecs", "max_queued_s", "reorder_ms", "timeout_s", "silence_when_idle", "rtcp_interval_s",
+            top["rtp"], "rtp", allowed: ["address", "port_range", "codecs", "max_queued_s", "reorder_ms", "timeout_s", "silence_when_idle", "rtcp_interval_s", "srtp",
             ])
         {
             config.rtp.parse(rtp, reader)
+            if config.rtp.srtp.mode == .require, config.rtp.srtp.requireTLS, !config.sip.streamListeners.contains(where: \.secure) {
+                reader.report("rtp.srtp.mode", "require refuses every call without a tls:// entry in sip.listen (or rtp.srtp.require_tls: false)")
+            }
         }
         if let status = reader.mapping(top["status"], "status", allowed: ["listen", "token"]) {
             if let listen = reader.string(status["listen"], "status.listen") {
@@ -209,6 +212,7 @@ extension BridgeConfig.RTP {
         if let value = reader.int(rtp["timeout_s"], "rtp.timeout_s", in: 0...86_400) { timeoutSeconds = value }
         if let value = reader.bool(rtp["silence_when_idle"], "rtp.silence_when_idle") { silenceWhenIdle = value }
         if let value = reader.int(rtp["rtcp_interval_s"], "rtp.rtcp_interval_s", in: 0...60) { rtcpIntervalSeconds = value }
+        srtp.parse(rtp["srtp"], reader)
     }
 }
 

@@ -65,6 +65,8 @@ struct BridgeConfig: Sendable {
         var silenceWhenIdle = true
         /// `rtp.rtcp_interval_s`: nominal RTCP report interval (RFC 3550 §6.2), 0 = no RTCP.
         var rtcpIntervalSeconds = 5
+        /// `rtp.srtp`: SRTP with SDES keys (RFC 4568).
+        var srtp = SRTP()
     }
 
     /// `status.*`.

@@ -15,6 +15,16 @@ import WSEgress
 extension Call: RTPReceiver {
     func receivedRTP(_ datagram: ByteBuffer, from source: SocketAddress) {
         guard isActive else { return }
+        var datagram = datagram
+        if let srtp {
+            // RFC 3711 §3.3: authenticate before anything else; a forged packet latches nothing.
+            do {
+                try srtp.unprotectRTP(&datagram)
+            } catch {
+                stats.srtpFailures += 1
+                return
+            }
+        }
         let packet: RTPPacket
         do {
             packet = try RTPPacket(parsing: datagram)

@@ -11,7 +11,17 @@ import Transcode
 /// RTP address + 1; the caller's reports give the round-trip time.
 extension Call {
     func receivedRTCP(_ datagram: ByteBuffer, from source: SocketAddress) {
-        guard isActive, let compound = try? RTCPCompound(parsing: datagram) else { return }
+        guard isActive else { return }
+        var datagram = datagram
+        if let srtp {
+            do {
+                try srtp.unprotectRTCP(&datagram)
+            } catch {
+                stats.srtpFailures += 1
+                return
+            }
+        }
+        guard let compound = try? RTCPCompound(parsing: datagram) else { return }
         rtcp.received(compound, at: .now())
         if let rtt = rtcp.roundTripTime { stats.roundTripMilliseconds = Double(rtt.nanoseconds) / 1e6 }
         if let fraction = rtcp.remoteFractionLost { stats.remoteFractionLost = fraction }
@@ -39,6 +49,9 @@ extension Call {
             octetCount: UInt32(truncatingIfNeeded: sender.packetCount &* UInt64(media.codec.bytesPer20ms)))
         var buffer = rtp.channel.allocator.buffer(capacity: 128)
         rtcp.writeReport(sender: info, caller: ssrc.map { ($0, reception) }, now: .now(), into: &buffer)
+        if let srtp {
+            guard (try? srtp.protectRTCP(&buffer)) != nil else { return }
+        }
         rtp.sendRTCP(buffer, to: destination)
         stats.rtcpSent += 1
     }

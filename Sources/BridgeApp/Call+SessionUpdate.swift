@@ -30,10 +30,8 @@ extension Call {
         }
         switch update {
         case .offer(let offer):
-            guard let negotiated = try? OfferAnswer.negotiate(offer: offer, preferences: [media.codec]),
-                negotiated.payloadType == media.payloadType
-            else {
-                logger.info("re-offer without the call's codec refused", metadata: ["codec": "\(media.codec)"])
+            guard let negotiated = try? renegotiate(offer), negotiated.payloadType == media.payloadType else {
+                logger.info("re-offer without the call's codec or SRTP suite refused", metadata: ["codec": "\(media.codec)"])
                 return userAgent.rejectUpdate(sessionID, status: 488)
             }
             apply(negotiated)
@@ -58,7 +56,7 @@ extension Call {
                     version: sdp.version))
         case .answer(let answer):
             // `negotiate` mirrors the caller's direction into the bridge's (RFC 3264 §6.1).
-            guard let negotiated = try? OfferAnswer.negotiate(offer: answer, preferences: [media.codec]) else {
+            guard let negotiated = try? renegotiate(answer) else {
                 logger.info("the ACK's SDP answer names no usable stream; keeping the session as it was")
                 return
             }
@@ -84,12 +82,37 @@ extension Call {
     /// Sends one RTP packet to the caller unless the call is on hold.
     func transmit(_ packet: ByteBuffer, on rtp: RTPTransport) {
         guard sendsMedia else { return }
+        var packet = packet
+        if let srtp {
+            guard (try? srtp.protectRTP(&packet)) != nil else { return }
+        }
         rtp.send(packet, to: remoteRTPAddress)
         stats.packetsOut += 1
     }
 
+    /// Negotiates a new offer (or the ACK's answer) against the call as it is: the same codec,
+    /// and the same transport profile — an SRTP call stays SRTP with the same suite, keeping
+    /// the bridge's key; a plain call stays plain (RFC 4568 §7.1.4).
+    private func renegotiate(_ description: SessionDescription) throws(SIPIngressError) -> NegotiatedMedia {
+        let negotiated = try OfferAnswer.negotiate(
+            offer: description, preferences: [media.codec], srtp: media.srtp == nil ? .refuse : .require,
+            localKey: media.srtp)
+        guard negotiated.srtp?.profile == media.srtp?.profile else { throw .noCommonCodec }
+        return negotiated
+    }
+
     private func apply(_ negotiated: NegotiatedMedia) {
         let wasHeld = isHeld
+        if let keys = negotiated.srtp, let srtp, keys.remoteKey != media.srtp?.remoteKey {
+            // The caller re-keyed its direction (RFC 4568 §7.1.4); the bridge's runs on.
+            do {
+                try srtp.rekeyInbound(remoteKey: keys.remoteKey)
+                logger.info("SRTP re-keyed by the caller")
+            } catch {
+                logger.warning("SRTP re-key failed; the caller's packets will fail authentication", metadata: ["error": "\(error)"])
+            }
+        }
+        media.srtp = negotiated.srtp
         let moved = negotiated.remoteAddress != media.remoteAddress || negotiated.remotePort != media.remotePort
         media.direction = negotiated.direction
         media.telephoneEventPayloadType = negotiated.telephoneEventPayloadType

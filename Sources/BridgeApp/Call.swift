@@ -66,6 +66,10 @@ final class Call {
     var answeredAt: Date?
     var streamSession: StreamSession
     var rtp: RTPTransport?
+    /// SRTP keys and state when the caller's leg is `RTP/SAVP` (RFC 3711, keyed by RFC 4568).
+    var srtp: SRTPContext? {
+        didSet { stats.srtp = srtp?.profile.rawValue }
+    }
     var stream: StreamConnection?
     /// Where RTP goes: the SDP address until the caller's first packet latches its source.
     var remoteRTPAddress: SocketAddress

@@ -26,3 +26,21 @@ extension CallRegistry {
         call.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(route.answerDelayMilliseconds))) { accept() }
     }
 }
+
+extension CallRegistry {
+    /// The `Warning` of a 488 (RFC 3261 §20.43): `302 Incompatible transport protocol` when the
+    /// offer's RTP profile is what `rtp.srtp` refuses (SRTP off, SDES keys over a hop that is
+    /// not TLS, or plain RTP where SRTP is required), else `304 Media type not available`.
+    static func mediaWarning(_ call: IncomingCall, _ srtp: BridgeConfig.SRTP) -> String {
+        let profiles = Set(call.offer.media.filter { $0.media.lowercased() == "audio" }.map { $0.proto.uppercased() })
+        let keysAllowed = srtp.allowsKeys(secureSignalling: call.transport.isSecure)
+        if profiles == ["RTP/SAVP"], !keysAllowed {
+            let why = srtp.mode == .off ? "SRTP is off (rtp.srtp.mode)" : "SDES keys need TLS signalling (RFC 4568 section 8.3)"
+            return "302 sipbridge \"Incompatible transport protocol: \(why)\""
+        }
+        if srtp.mode == .require, !profiles.contains("RTP/SAVP") {
+            return "302 sipbridge \"Incompatible transport protocol: SRTP required\""
+        }
+        return "304 sipbridge \"Media type not available\""
+    }
+}

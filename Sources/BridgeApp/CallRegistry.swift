@@ -113,7 +113,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             state.totalCalls += 1
             return state.userAgent
         }) else { return }
-        let reject = { (status: Int, reason: String?, headers: [SIPHeader]) in
+        let reject: @Sendable (Int, String?, [SIPHeader]) -> Void = { status, reason, headers in
             self.state.withLockedValue { $0.rejectedCalls += 1 }
             self.metrics.callRejected(status: status)
             userAgent.reject(call.id, status: status, reason: reason, headers: headers)
@@ -137,9 +137,11 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         }
         let media: NegotiatedMedia
         do {
-            media = try OfferAnswer.negotiate(offer: call.offer, preferences: route.codecs ?? live.rtp.codecs)
+            media = try OfferAnswer.negotiate(
+                offer: call.offer, preferences: route.codecs ?? live.rtp.codecs,
+                srtp: live.rtp.srtp.policy(secureSignalling: call.transport.isSecure))
         } catch {
-            return reject(488, nil, [SIPHeader("Warning", "304 sipbridge \"Media type not available\"")])
+            return reject(488, nil, [SIPHeader("Warning", Self.mediaWarning(call, live.rtp.srtp))])
         }
         guard let remote = try? SocketAddress(ipAddress: media.remoteAddress, port: media.remotePort) else {
             return reject(488, nil, [SIPHeader("Warning", "305 sipbridge \"Incompatible media format\"")])
@@ -165,11 +167,19 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         let rtpConfig = liveRTP
         let address = advertisedAddress
         loop.execute {
+            var srtp: SRTPContext?
+            if let keys = media.srtp {
+                // The keys were checked in the offer; libsrtp2 refusing them is out of memory.
+                guard let context = try? SRTPContext(profile: keys.profile, localKey: keys.localKey, remoteKey: keys.remoteKey)
+                else { return reject(503, "SRTP Unavailable", [SIPHeader("Retry-After", "5")]) }
+                srtp = context
+            }
             let bridged = Call(
                 incoming: call, route: route, media: media, inbound: inbound, remoteRTP: remote, rtpConfig: rtpConfig,
                 userAgent: userAgent, eventLoop: loop, records: self.records, metrics: self.metrics,
                 callbacks: self.callbacks, routeCaptures: routeMatch.captures, logger: self.logger
             ) { [weak self] id in self?.remove(id) }
+            bridged.srtp = srtp
             self.state.withLockedValue {
                 $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop), callID: bridged.id, route: route.name)
             }

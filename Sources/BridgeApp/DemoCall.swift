@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Transcode
 
 /// `sipbridge demo --call`: one short test call placed with sipp (Debian `sip-tester`) the way

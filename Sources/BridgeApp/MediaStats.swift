@@ -47,6 +47,10 @@ struct MediaStats: Sendable, Codable {
     var remoteFractionLost: Double?
     /// RTCP compound reports sent.
     var rtcpSent = 0
+    /// The SRTP suite when the caller's leg is `RTP/SAVP` (RFC 4568 name), `nil` for plain RTP.
+    var srtp: String?
+    /// SRTP/SRTCP packets that failed authentication or the replay check (dropped).
+    var srtpFailures = 0
     /// From the first `playAudio` of the call to its first RTP packet, microseconds.
     var firstAudioDelayMicroseconds: Int?
     /// Payload bytes sent to the caller.

@@ -23,14 +23,20 @@ public struct IncomingCall: Sendable {
     public let sourceHost: String
     /// The port the INVITE came from.
     public let sourcePort: Int
+    /// The transport the INVITE came on (TLS or not decides whether SDES keys are acceptable).
+    public let transport: SIPTransport
 
     /// Creates an incoming call description.
-    public init(id: SessionID, invite: SIPMessage, offer: SessionDescription, sourceHost: String, sourcePort: Int) {
+    public init(
+        id: SessionID, invite: SIPMessage, offer: SessionDescription, sourceHost: String, sourcePort: Int,
+        transport: SIPTransport = .udp
+    ) {
         self.id = id
         self.invite = invite
         self.offer = offer
         self.sourceHost = sourceHost
         self.sourcePort = sourcePort
+        self.transport = transport
     }
 
     /// The Request-URI's user part (the dialled number on most trunks).

@@ -303,6 +303,8 @@ extension OSIPCodec {
             description.packetTime = value.flatMap { Int($0) }
         case "sendrecv", "sendonly", "recvonly", "inactive":
             description.direction = MediaDirection(rawValue: field.lowercased()) ?? .sendrecv
+        case "crypto":
+            if let value, let crypto = CryptoAttribute(value) { description.crypto.append(crypto) }
         default:
             break
         }

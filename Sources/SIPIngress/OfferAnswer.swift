@@ -18,6 +18,45 @@ public struct NegotiatedMedia: Sendable, Hashable {
     public var direction: MediaDirection
     /// Index of the negotiated `m=` line in the offer.
     public var mediaIndex: Int
+    /// The SRTP keys when the stream is `RTP/SAVP` (RFC 4568), `nil` for plain RTP.
+    public var srtp: SDESKeying?
+}
+
+/// SRTP keys agreed with SDES (RFC 4568 §5): the offerer's `a=crypto` line and the bridge's key
+/// for the answer, under the offer's tag.
+public struct SDESKeying: Sendable, Hashable {
+    /// The tag of the chosen `a=crypto` line (§6.1), repeated in the answer.
+    public var tag: Int
+    /// The chosen suite.
+    public var profile: SRTPProfile
+    /// The caller's master key and salt: what its packets are protected with.
+    public var remoteKey: [UInt8]
+    /// The bridge's master key and salt: what it protects its packets with.
+    public var localKey: [UInt8]
+
+    /// Creates keys.
+    public init(tag: Int, profile: SRTPProfile, remoteKey: [UInt8], localKey: [UInt8]) {
+        self.tag = tag
+        self.profile = profile
+        self.remoteKey = remoteKey
+        self.localKey = localKey
+    }
+
+    /// A fresh master key and salt from the system's cryptographic generator (`getrandom`).
+    public static func randomKey(for profile: SRTPProfile) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<profile.keyingLength).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+}
+
+/// Which offered transport profiles the bridge answers (RFC 3551 `RTP/AVP`, RFC 3711 `RTP/SAVP`).
+public enum SRTPPolicy: Sendable, Hashable {
+    /// Plain RTP only: `RTP/SAVP` streams are rejected.
+    case refuse
+    /// Either; an `RTP/SAVP` stream needs an `a=crypto` line the bridge can use.
+    case accept
+    /// SRTP only: `RTP/AVP` streams are rejected.
+    case require
 }
 
 /// RFC 3264 offer/answer for one audio stream: pick a codec by the bridge's preference, then
@@ -28,13 +67,30 @@ public enum OfferAnswer {
     /// - Parameters:
     ///   - offer: the caller's session description.
     ///   - preferences: acceptable codecs, most preferred first (`rtp.codecs`).
-    /// - Throws: `SIPIngressError.noCommonCodec` (488) when no RTP/AVP audio stream on IPv4 offers
-    ///   an acceptable codec.
+    ///   - srtp: which transport profiles are acceptable.
+    ///   - localKey: the bridge's SRTP key to answer with when it already has one for this
+    ///     suite (a re-offer keeps the bridge's direction keyed as it was); a fresh one otherwise.
+    /// - Throws: `SIPIngressError.noCommonCodec` (488) when no acceptable audio stream on IPv4
+    ///   offers an acceptable codec (and, for `RTP/SAVP`, a usable `a=crypto` line).
     public static func negotiate(
-        offer: SessionDescription, preferences: [AudioCodec]
+        offer: SessionDescription, preferences: [AudioCodec], srtp: SRTPPolicy = .refuse, localKey: SDESKeying? = nil
     ) throws(SIPIngressError) -> NegotiatedMedia {
-        for (index, media) in offer.media.enumerated()
-        where media.media.lowercased() == "audio" && media.port != 0 && media.proto.uppercased() == "RTP/AVP" {
+        for (index, media) in offer.media.enumerated() where media.media.lowercased() == "audio" && media.port != 0 {
+            let keying: SDESKeying?
+            switch (media.proto.uppercased(), srtp) {
+            case ("RTP/AVP", .refuse), ("RTP/AVP", .accept):
+                keying = nil
+            case ("RTP/SAVP", .accept), ("RTP/SAVP", .require):
+                // RFC 4568 §7.1.1: the first line (in the offerer's order) the bridge can use.
+                guard let (line, usable) = media.crypto.lazy.compactMap({ line in line.usableKey.map { (line, $0) } }).first
+                else { continue }
+                let local =
+                    localKey.flatMap { $0.profile == usable.profile ? $0.localKey : nil }
+                    ?? SDESKeying.randomKey(for: usable.profile)
+                keying = SDESKeying(tag: line.tag, profile: usable.profile, remoteKey: usable.keyAndSalt, localKey: local)
+            default:
+                continue
+            }
             guard let connection = media.connection ?? offer.connection, connection.addressType == "IP4",
                 !Self.isGroupAddress(connection.address)
             else { continue }
@@ -53,7 +109,7 @@ public enum OfferAnswer {
                     codec: codec, payloadType: UInt8(payloadType),
                     telephoneEventPayloadType: telephoneEvent.map { UInt8($0) },
                     remoteAddress: connection.address, remotePort: media.port, packetTime: media.packetTime,
-                    direction: media.direction.answer, mediaIndex: index)
+                    direction: media.direction.answer, mediaIndex: index, srtp: keying)
             }
         }
         throw .noCommonCodec
@@ -95,7 +151,10 @@ public enum OfferAnswer {
             }
             var formats = ["\(media.payloadType)"]
             if let event = media.telephoneEventPayloadType { formats.append("\(event)") }
-            lines.append("m=audio \(port) RTP/AVP \(formats.joined(separator: " "))")
+            lines.append("m=audio \(port) \(media.srtp == nil ? "RTP/AVP" : "RTP/SAVP") \(formats.joined(separator: " "))")
+            if let keys = media.srtp {
+                lines.append("a=crypto:" + CryptoAttribute(tag: keys.tag, suite: keys.profile.rawValue, keyAndSalt: keys.localKey).value)
+            }
             lines.append("a=rtpmap:\(media.payloadType) \(media.codec.encodingName)/\(media.codec.clockRate)")
             if let event = media.telephoneEventPayloadType {
                 lines.append("a=rtpmap:\(event) telephone-event/\(media.codec.clockRate)")

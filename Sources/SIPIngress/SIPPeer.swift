@@ -12,6 +12,13 @@ public enum SIPTransport: Hashable, Sendable {
     /// Whether the transport is reliable: no retransmission timers then (§17.1.1.2, §17.2.1).
     public var isReliable: Bool { self != .udp }
 
+    /// Whether the transport is encrypted (TLS, §26.2): SDES keys may only travel on such a hop
+    /// (RFC 4568 §8.3).
+    public var isSecure: Bool {
+        if case .tls = self { return true }
+        return false
+    }
+
     /// The Via transport token (§20.42).
     public var viaToken: String {
         switch self {

@@ -87,12 +87,14 @@ public struct MediaDescription: Sendable, Hashable {
     public var packetTime: Int?
     /// The direction attribute (RFC 3264 §5.1; `sendrecv` when absent).
     public var direction: MediaDirection
+    /// The well-formed `a=crypto` lines in order (RFC 4568 §9.1; SRTP keys for `RTP/SAVP`).
+    public var crypto: [CryptoAttribute]
 
     /// Creates a media description.
     public init(
         media: String, port: Int, proto: String, formats: [String], connection: ConnectionAddress? = nil,
         rtpMaps: [Int: RTPMap] = [:], formatParameters: [Int: String] = [:], packetTime: Int? = nil,
-        direction: MediaDirection = .sendrecv
+        direction: MediaDirection = .sendrecv, crypto: [CryptoAttribute] = []
     ) {
         self.media = media
         self.port = port
@@ -103,6 +105,7 @@ public struct MediaDescription: Sendable, Hashable {
         self.formatParameters = formatParameters
         self.packetTime = packetTime
         self.direction = direction
+        self.crypto = crypto
     }
 
     /// The rtpmap for a payload type: the explicit `a=rtpmap`, or the static assignment of

@@ -269,7 +269,7 @@ final class UserAgentCore {
         sessions[id] = SessionEntry(session: session, peer: peer, inviteKey: key, sessionTimer: timer)
         dialogs[DialogKey(callID: invite.callID, localTag: session.localTag)] = id
         run(actions, serverKey: key)
-        delegate.incomingCall(IncomingCall(id: id, invite: invite, offer: offer, sourceHost: source.host, sourcePort: source.port))
+        delegate.incomingCall(IncomingCall(id: id, invite: invite, offer: offer, sourceHost: source.host, sourcePort: source.port, transport: peer.transport))
     }
 
     private func receivedAck(_ ack: SIPMessage, key: TransactionKey) {

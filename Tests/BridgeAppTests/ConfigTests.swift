@@ -21,6 +21,7 @@ struct ConfigTests {
         #expect(config.sip.maxCalls == 1000)
         #expect(config.rtp.portRange == 20000...29999)
         #expect(config.rtp.codecs == [.pcmu, .pcma])
+        #expect(config.rtp.srtp == BridgeConfig.SRTP(mode: .accept, requireTLS: true))
         #expect(config.status.host == "127.0.0.1")
         #expect(config.status.port == 8080)
         #expect(config.routes.count == 1)
@@ -92,6 +93,10 @@ struct ConfigTests {
         ("rtp: { codecs: [G729] }", "rtp.codecs[0]"),
         ("rtp: { codecs: [PCMU, PCMU] }", "rtp.codecs[1]"),
         ("rtp: { codecs: [] }", "rtp.codecs"),
+        ("rtp: { srtp: { mode: always } }", "rtp.srtp.mode"),
+        ("rtp: { srtp: { require_tls: maybe } }", "rtp.srtp.require_tls"),
+        ("rtp: { srtp: { dtls: true } }", "rtp.srtp.dtls"),
+        ("rtp: { srtp: { mode: require } }", "rtp.srtp.mode"),
         ("status: { listen: \"8080\" }", "status.listen"),
         ("status: { token: short }", "status.token"),
         ("shutdown: { drain_timeout_s: -1 }", "shutdown.drain_timeout_s"),
