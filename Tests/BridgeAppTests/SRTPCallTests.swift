@@ -25,16 +25,17 @@ struct SRTPCallTests {
     }
 
     private static func invite(
-        callID: String, transport: String, localPort: Int, rtpPort: Int, key: [UInt8], proto: String = "RTP/SAVP", cseq: Int = 1
+        callID: String, transport: String, localPort: Int, rtpPort: Int, key: [UInt8], proto: String = "RTP/SAVP", cseq: Int = 1,
+        toTag: String? = nil, suite: String = suite, version: Int = 1
     ) -> String {
         let sdp = [
-            "v=0", "o=carrier 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+            "v=0", "o=carrier 1 \(version) IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
             "m=audio \(rtpPort) \(proto) 0", "a=rtpmap:0 PCMU/8000",
             // An unusable line first (MKI), then the one to take, with lifetime and a window hint.
             "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:\(Data(key).base64EncodedString())|2^31|1:4",
             "a=crypto:3 \(suite) inline:\(Data(key).base64EncodedString())|2^31 WSH=128", "a=sendrecv",
         ].joined(separator: "\r\n") + "\r\n"
-        return request("INVITE", callID: callID, transport: transport, cseq: cseq, localPort: localPort, toTag: nil, extra: ["Content-Type: application/sdp"], body: sdp)
+        return request("INVITE", callID: callID, transport: transport, cseq: cseq, localPort: localPort, toTag: toTag, extra: ["Content-Type: application/sdp"], body: sdp)
     }
 
     private static func request(
@@ -137,6 +138,64 @@ struct SRTPCallTests {
 
         try await client.send(Self.request("BYE", callID: callID, transport: "TLS", cseq: 2, localPort: client.localPort, toTag: tag))
         _ = try await client.receive(what: "200 to the BYE") { $0.status == 200 && $0.header("CSeq") == "2 BYE" }
+        try await harness.waitIdle()
+        await client.close()
+        await rtp.close()
+        await harness.stop()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func aReOfferReKeysTheCallersDirectionAndKeepsTheSuite() async throws {
+        let certificates = try await TestCertificates.make()
+        let harness = try await Self.harness(certificates, rtpRangeIndex: 69)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let rtp = try await UDPEndpoint.bind(group: group)
+        let client = try await StreamSIPClient.connect(port: try #require(harness.bridge.sipTLSPort), tls: Self.clientTLS(certificates), group: group)
+        let firstKey = [UInt8](repeating: 0x11, count: 30)
+        let callID = "rekey-\(UUID().uuidString)"
+        let port = client.localPort
+        try await client.send(Self.invite(callID: callID, transport: "TLS", localPort: port, rtpPort: rtp.port, key: firstKey))
+        let ok = try await client.receive(what: "200 to the INVITE") { $0.status == 200 && $0.header("CSeq") == "1 INVITE" }
+        let bridgeRTPPort = try #require(Self.mediaPort(ok.body))
+        let bridgeCrypto = ok.body.components(separatedBy: "\r\n").first { $0.hasPrefix("a=crypto:") }
+        let tag = try #require(ok.header("To")?.components(separatedBy: "tag=").last)
+        try await client.send(Self.request("ACK", callID: callID, transport: "TLS", cseq: 1, localPort: port, toTag: tag))
+        let agent = try await harness.agent.connection()
+        try await agent.waitFor("start")
+
+        // The caller re-keys: same suite, new key. The bridge keeps its own key and tag line.
+        let secondKey = [UInt8](repeating: 0x22, count: 30)
+        try await client.send(Self.invite(callID: callID, transport: "TLS", localPort: port, rtpPort: rtp.port, key: secondKey, cseq: 2, toTag: tag, version: 2))
+        let reOK = try await client.receive(what: "200 to the re-INVITE") { $0.status == 200 && $0.header("CSeq") == "2 INVITE" }
+        #expect(reOK.body.components(separatedBy: "\r\n").first { $0.hasPrefix("a=crypto:") } == bridgeCrypto)
+        try await client.send(Self.request("ACK", callID: callID, transport: "TLS", cseq: 2, localPort: port, toTag: tag))
+        let bridgeKey = try #require(bridgeCrypto.flatMap { Data(base64Encoded: String($0.split(separator: " ")[2].dropFirst("inline:".count))) })
+        let old = try SRTPContext(profile: .aesCM128HMACSHA1_80, localKey: firstKey, remoteKey: Array(bridgeKey))
+        let new = try SRTPContext(profile: .aesCM128HMACSHA1_80, localKey: secondKey, remoteKey: Array(bridgeKey))
+        let spoken = (0..<160).map { UInt8(truncatingIfNeeded: $0 * 3 + 1) }
+        for (index, context) in [old, new, new].enumerated() {
+            var packet = Self.rtp(sequence: UInt16(10 + index), timestamp: UInt32(index * 160), payload: spoken)
+            try context.protectRTP(&packet)
+            try await rtp.send(Array(packet.readableBytesView), toPort: bridgeRTPPort)
+        }
+        let encoded = Data(spoken).base64EncodedString()
+        _ = try await agent.waitFor("media") { (($0.json["media"] as? [String: Any])?["payload"] as? String) == encoded }
+
+        // Another suite in a re-offer is refused; the call goes on.
+        try await client.send(Self.invite(
+            callID: callID, transport: "TLS", localPort: port, rtpPort: rtp.port, key: secondKey, cseq: 3, toTag: tag,
+            suite: "AES_CM_128_HMAC_SHA1_32", version: 3))
+        _ = try await client.receive(what: "488 to the re-INVITE") { $0.status == 488 && $0.header("CSeq") == "3 INVITE" }
+        // The ACK of a non-2xx answer belongs to the INVITE's transaction (RFC 3261 §17.1.1.3).
+        try await client.send(
+            Self.request("ACK", callID: callID, transport: "TLS", cseq: 3, localPort: port, toTag: tag)
+                .replacingOccurrences(of: "z9hG4bKack3", with: "z9hG4bKinvite3"))
+        let media = try #require(((try await harness.status()["calls"] as? [[String: Any]])?.first)?["media"] as? [String: Any])
+        #expect(media["srtpFailures"] as? Int == 1, "the packet under the old key")
+        #expect(media["packetsIn"] as? Int == 2)
+
+        try await client.send(Self.request("BYE", callID: callID, transport: "TLS", cseq: 4, localPort: port, toTag: tag))
+        _ = try await client.receive(what: "200 to the BYE") { $0.status == 200 && $0.header("CSeq") == "4 BYE" }
         try await harness.waitIdle()
         await client.close()
         await rtp.close()
