@@ -22,6 +22,8 @@ let package = Package(
         // naming the trait list also leaves the RuntimeInterposer trait (ARC counters) off.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .executableTarget(
@@ -38,6 +40,22 @@ let package = Package(
             path: "Benchmarks/HotPaths",
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // The whole-bridge load generator (README.md "Load test"): a SIP/RTP caller fleet and
+        // an echo agent in one process, driving a real `sipbridge` child process.
+        .executableTarget(
+            name: "sipbridge-load",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Load",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )

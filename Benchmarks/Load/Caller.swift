@@ -1,0 +1,303 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The carrier side of the load test: a SIP UAC over UDP (one socket for every call) and one
+/// RTP socket per call that sends a stamped 20 ms PCMU frame every 20 ms on its event loop's
+/// pacer and reads the bridge's RTP back.
+final class CallerFleet: Sendable {
+    private let group: any EventLoopGroup
+    private let measurements: Measurements
+    private let bridge: SocketAddress
+    private let sip: any Channel
+    private let calls = NIOLockedValueBox<[String: LoadCall]>([:])
+    private let pacers: [ObjectIdentifier: Pacer]
+
+    private init(group: any EventLoopGroup, measurements: Measurements, bridge: SocketAddress, sip: any Channel, pacers: [ObjectIdentifier: Pacer]) {
+        self.group = group
+        self.measurements = measurements
+        self.bridge = bridge
+        self.sip = sip
+        self.pacers = pacers
+    }
+
+    /// Binds the SIP socket and starts one pacer per event loop.
+    static func start(group: any EventLoopGroup, measurements: Measurements, bridge: SocketAddress) async throws -> CallerFleet {
+        let inbox = SIPInbox()
+        let sip = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SIPHandler(inbox: inbox)) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        var pacers: [ObjectIdentifier: Pacer] = [:]
+        for loop in group.makeIterator() { pacers[ObjectIdentifier(loop)] = Pacer(eventLoop: loop) }
+        let fleet = CallerFleet(group: group, measurements: measurements, bridge: bridge, sip: sip, pacers: pacers)
+        inbox.fleet.withLockedValue { $0 = fleet }
+        return fleet
+    }
+
+    var sipPort: Int { sip.localAddress?.port ?? 0 }
+
+    /// Places call `index`: binds its RTP socket, sends the INVITE; the call starts sending RTP
+    /// when the 200 OK arrives. Returns once the INVITE is out.
+    func place(_ index: UInt32) async throws {
+        let loop = group.next()
+        let call = LoadCall(index: index, fleet: self, measurements: measurements)
+        let rtp = try await DatagramBootstrap(group: loop)
+            .channelOption(.socketOption(.so_rcvbuf), value: 256 << 10)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(RTPHandler(call: call)) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        calls.withLockedValue { $0[call.callID] = call }
+        measurements.count { $0.callsStarted += 1 }
+        try await loop.submit {
+            call.rtp = rtp
+            call.invitedAt = LoadClock.now
+            self.sendSIP(call.request("INVITE", cseq: 1, sdp: rtp.localAddress?.port ?? 0))
+        }.get()
+    }
+
+    /// Hangs up every answered call (BYE) and closes the RTP sockets.
+    func hangUpAll() async {
+        for call in calls.withLockedValue({ Array($0.values) }) {
+            try? await call.rtp?.eventLoop.submit {
+                self.pacers[ObjectIdentifier(call.rtp!.eventLoop)]?.remove(call)
+                if call.toTag != nil { self.sendSIP(call.request("BYE", cseq: 2)) }
+            }.get()
+        }
+        try? await Task.sleep(for: .milliseconds(500))
+        for call in calls.withLockedValue({ Array($0.values) }) { try? await call.rtp?.close() }
+        try? await sip.close()
+    }
+
+    var bridgeSIP: SocketAddress { bridge }
+
+    func sendSIP(_ text: String) {
+        sip.writeAndFlush(AddressedEnvelope(remoteAddress: bridge, data: sip.allocator.buffer(string: text)), promise: nil)
+    }
+
+    /// A SIP message for the call with this Call-ID arrived (on the SIP socket's loop).
+    func received(_ message: SIPMessageText) {
+        guard let callID = message.header("Call-ID"), let call = calls.withLockedValue({ $0[callID] }), let rtp = call.rtp else { return }
+        rtp.eventLoop.execute {
+            if let answered = call.received(message) , answered {
+                self.pacers[ObjectIdentifier(rtp.eventLoop)]?.add(call)
+            }
+        }
+    }
+}
+
+/// One call of the load test. All state is touched on its RTP channel's event loop.
+final class LoadCall: PacedSender, @unchecked Sendable {
+    let index: UInt32
+    let callID: String
+    let fromTag: String
+    unowned let fleet: CallerFleet
+    let measurements: Measurements
+    var rtp: (any Channel)?
+    var remoteRTP: SocketAddress?
+    var toTag: String?
+    var invitedAt: UInt64 = 0
+    var sequence: UInt16 = 0
+    var timestamp: UInt32 = 0
+    var framesSent: UInt32 = 0
+    let ssrc = UInt32.random(in: 1...UInt32.max)
+
+    init(index: UInt32, fleet: CallerFleet, measurements: Measurements) {
+        self.index = index
+        self.callID = "load-\(index)-\(UInt32.random(in: 0...UInt32.max))"
+        self.fromTag = "f\(index)"
+        self.fleet = fleet
+        self.measurements = measurements
+    }
+
+    /// Handles a response or request; returns true when the call was just answered.
+    func received(_ message: SIPMessageText) -> Bool? {
+        if let status = message.status {
+            guard message.header("CSeq")?.hasSuffix("INVITE") == true else { return nil }
+            if status == 200, toTag == nil {
+                toTag = message.header("To")?.components(separatedBy: "tag=").last
+                guard let port = message.mediaPort, let address = try? SocketAddress(ipAddress: message.mediaAddress ?? "127.0.0.1", port: port)
+                else { return nil }
+                remoteRTP = address
+                fleet.sendSIP(request("ACK", cseq: 1))
+                measurements.record(.setup, nanoseconds: LoadClock.now &- invitedAt)
+                measurements.count { $0.callsAnswered += 1 }
+                return true
+            }
+            if status >= 300 {
+                measurements.count { $0.callsFailed += 1 }
+            }
+            return nil
+        }
+        // A request from the bridge (a BYE): answer it; the call is over early.
+        if message.startLine.hasPrefix("BYE ") {
+            fleet.sendSIP(message.response(200))
+            measurements.count { $0.callsFailed += 1 }
+            remoteRTP = nil
+        }
+        return nil
+    }
+
+    /// Sends the next stamped frame (called by the loop's pacer).
+    func sendFrame() {
+        guard let rtp, let remoteRTP else { return }
+        var buffer = rtp.allocator.buffer(capacity: 172)
+        buffer.writeInteger(UInt8(0x80))
+        buffer.writeInteger(UInt8(0))
+        buffer.writeInteger(sequence)
+        buffer.writeInteger(timestamp)
+        buffer.writeInteger(ssrc)
+        framesSent += 1
+        buffer.writeBytes(Stamp(kind: .caller, call: index, sequence: framesSent, time: LoadClock.now).frame())
+        sequence &+= 1
+        timestamp &+= 160
+        rtp.writeAndFlush(AddressedEnvelope(remoteAddress: remoteRTP, data: buffer), promise: nil)
+        measurements.count { $0.callerFramesSent += 1 }
+    }
+
+    /// An RTP packet from the bridge.
+    func receivedRTP(_ buffer: ByteBuffer) {
+        let now = LoadClock.now
+        guard buffer.readableBytes > 12, let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return }
+        let headerLength = 12 + Int(first & 0x0F) * 4
+        guard let payload = buffer.getBytes(at: buffer.readerIndex + headerLength, length: min(Stamp.size, buffer.readableBytes - headerLength)),
+            let stamp = Stamp(payload)
+        else { return measurements.count { $0.silenceFramesReceived += 1 } }
+        switch stamp.kind {
+        case .echo:
+            measurements.record(.agentToCaller, nanoseconds: now &- stamp.time)
+            measurements.count { $0.echoFramesReceived += 1 }
+        case .firstAfterIdle:
+            measurements.record(.firstAfterIdle, nanoseconds: now &- stamp.time)
+            measurements.count { $0.echoFramesReceived += 1 }
+        case .beforeClear:
+            measurements.clearedFrameArrived(call: stamp.call, number: stamp.sequence, at: now)
+        case .caller:
+            break
+        }
+    }
+
+    func request(_ method: String, cseq: Int, sdp port: Int? = nil) -> String {
+        let local = fleet.sipPortText
+        let bridge = fleet.bridgeSIP
+        let target = "sip:load@\(bridge.ipAddress ?? "127.0.0.1"):\(bridge.port ?? 5060)"
+        var body = ""
+        if let port {
+            body = [
+                "v=0", "o=load \(index) 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0", "m=audio \(port) RTP/AVP 0",
+                "a=rtpmap:0 PCMU/8000", "a=ptime:20", "a=sendrecv",
+            ].joined(separator: "\r\n") + "\r\n"
+        }
+        return ([
+            "\(method) \(target) SIP/2.0", "Via: SIP/2.0/UDP 127.0.0.1:\(local);branch=z9hG4bK\(callID)-\(method)-\(cseq);rport",
+            "Max-Forwards: 70", "From: <sip:caller\(index)@127.0.0.1>;tag=\(fromTag)",
+            "To: <sip:load@127.0.0.1>" + (toTag.map { ";tag=\($0)" } ?? ""), "Call-ID: \(callID)", "CSeq: \(cseq) \(method)",
+            "Contact: <sip:caller\(index)@127.0.0.1:\(local)>",
+        ] + (port == nil ? [] : ["Content-Type: application/sdp"]) + ["Content-Length: \(body.utf8.count)", "", body]).joined(separator: "\r\n")
+    }
+}
+
+extension CallerFleet {
+    var sipPortText: Int { sipPort }
+}
+
+/// Something that sends one frame per 20 ms tick.
+protocol PacedSender: AnyObject {
+    func sendFrame()
+}
+
+/// Sends every answered call's frame on one 20 ms clock per event loop (absolute deadlines, so
+/// the cadence does not drift with the work done per tick).
+final class Pacer: @unchecked Sendable {
+    private let eventLoop: any EventLoop
+    private var senders: [ObjectIdentifier: any PacedSender] = [:]
+    private var next: NIODeadline?
+
+    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    func add(_ sender: any PacedSender) {
+        senders[ObjectIdentifier(sender)] = sender
+        if next == nil {
+            next = .now()
+            tick()
+        }
+    }
+
+    func remove(_ sender: any PacedSender) { senders[ObjectIdentifier(sender)] = nil }
+
+    private func tick() {
+        guard let deadline = next else { return }
+        for sender in senders.values { sender.sendFrame() }
+        var following = deadline + .milliseconds(20)
+        let now = NIODeadline.now()
+        if following < now { following = now }  // after a stall, do not burst
+        next = following
+        eventLoop.assumeIsolated().scheduleTask(deadline: following) { self.tick() }
+    }
+}
+
+private final class RTPHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    private let call: LoadCall
+    init(call: LoadCall) { self.call = call }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { call.receivedRTP(unwrapInboundIn(data).data) }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {}
+}
+
+/// Lets the SIP handler reach the fleet created after the socket.
+final class SIPInbox: Sendable {
+    let fleet = NIOLockedValueBox<CallerFleet?>(nil)
+}
+
+private final class SIPHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    private let inbox: SIPInbox
+    init(inbox: SIPInbox) { self.inbox = inbox }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let message = SIPMessageText(String(buffer: unwrapInboundIn(data).data))
+        inbox.fleet.withLockedValue { $0 }?.received(message)
+    }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {}
+}
+
+/// Just enough SIP parsing for a UAC on loopback.
+struct SIPMessageText: Sendable {
+    let text: String
+    init(_ text: String) { self.text = text }
+
+    var startLine: String { String(text.prefix { $0 != "\r" }) }
+
+    var status: Int? {
+        guard startLine.hasPrefix("SIP/2.0 ") else { return nil }
+        return Int(startLine.split(separator: " ")[1])
+    }
+
+    func header(_ name: String) -> String? {
+        for line in text.components(separatedBy: "\r\n").dropFirst() {
+            if line.isEmpty { return nil }
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            if line[..<colon].trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(name) == .orderedSame {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
+    private var sdpLines: [Substring] {
+        guard let range = text.range(of: "\r\n\r\n") else { return [] }
+        return text[range.upperBound...].split(separator: "\r\n")
+    }
+
+    var mediaPort: Int? { sdpLines.first { $0.hasPrefix("m=audio ") }.flatMap { Int($0.split(separator: " ")[1]) } }
+    var mediaAddress: String? { sdpLines.first { $0.hasPrefix("c=IN IP4 ") }.map { String($0.dropFirst("c=IN IP4 ".count)) } }
+
+    /// A response to this request, for the bridge's BYE.
+    func response(_ status: Int) -> String {
+        let copied = ["Via", "From", "To", "Call-ID", "CSeq"].compactMap { name in header(name).map { "\(name): \($0)" } }
+        return (["SIP/2.0 \(status) OK"] + copied + ["Content-Length: 0", "", ""]).joined(separator: "\r\n")
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// One run's results: what the markdown table and the JSON file say.
+struct LoadReport: Codable {
+    var calls: Int
+    var answered: Int
+    var failed: Int
+    /// Length of the measured steady state.
+    var seconds: Double
+    var bridgeCPUSeconds: Double
+    var loadGeneratorCPUSeconds: Double
+    var bridgeRSSMiB: Double
+    var bridgeIdleRSSMiB: Double
+    var bridgeDescriptors: Int
+    var underruns: Int
+    var wsFailures: Int
+    var counters: Measurements.Counters
+    var steadyCallerFrames: Int
+    var steadyAgentFrames: Int
+    var steadyEchoSent: Int
+    var steadyEchoReceived: Int
+    var latencies: [String: Measurements.Summary]
+    var rtpengine: RelayReport?
+
+    /// Bridge CPU per call-second of bidirectional audio, milliseconds.
+    var bridgeCPUMillisecondsPerCallSecond: Double {
+        answered > 0 && seconds > 0 ? bridgeCPUSeconds * 1000 / (Double(answered) * seconds) : 0
+    }
+
+    /// Bridge CPU per RTP packet it relayed (in + out), microseconds.
+    var bridgeCPUMicrosecondsPerPacket: Double {
+        let packets = Double(steadyCallerFrames + steadyEchoReceived)
+        return packets > 0 ? bridgeCPUSeconds * 1e6 / packets : 0
+    }
+
+    var markdown: String {
+        func ms(_ microseconds: UInt64) -> String { String(format: "%.2f", Double(microseconds) / 1000) }
+        var lines = [
+            "## sipbridge load: \(calls) calls, \(String(format: "%.0f", seconds)) s steady state",
+            "",
+            "| figure | value |",
+            "|---|---|",
+            "| calls answered / failed | \(answered) / \(failed) |",
+            "| bridge CPU per call-second | \(String(format: "%.3f", bridgeCPUMillisecondsPerCallSecond)) ms |",
+            "| bridge CPU per RTP packet (in + out) | \(String(format: "%.1f", bridgeCPUMicrosecondsPerPacket)) µs |",
+            "| bridge CPU (of one core) | \(String(format: "%.0f", bridgeCPUSeconds / seconds * 100)) % |",
+            "| load generator CPU (of one core) | \(String(format: "%.0f", loadGeneratorCPUSeconds / seconds * 100)) % |",
+            "| bridge RSS idle → loaded | \(String(format: "%.0f", bridgeIdleRSSMiB)) → \(String(format: "%.0f", bridgeRSSMiB)) MiB |",
+            "| bridge open file descriptors | \(bridgeDescriptors) |",
+            "| caller frames sent / seen by the agent (steady) | \(steadyCallerFrames) / \(steadyAgentFrames) |",
+            "| caller frames lost (sequence gaps at the agent, whole run) | \(counters.callerFramesLost) |",
+            "| echo frames sent / received by callers (steady) | \(steadyEchoSent) / \(steadyEchoReceived) |",
+            "| playout underruns (bridge metric, steady) | \(underruns) |",
+            "| WebSocket failures (bridge metric) | \(wsFailures) |",
+            "| checkpoints sent / playedStream received | \(counters.checkpointsSent) / \(counters.playedStreamEvents) |",
+            "| clearAudio sent / clearedAudio received | \(counters.clearsSent) / \(counters.clearedAudioEvents) |",
+            "",
+            "| latency (ms) | count | p50 | p90 | p99 | p99.9 | max |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for latency in Measurements.Latency.allCases {
+            guard let summary = latencies[latency.rawValue] else { continue }
+            lines.append(
+                "| \(latency.rawValue) | \(summary.count) | \(ms(summary.p50)) | \(ms(summary.p90)) | \(ms(summary.p99)) | \(ms(summary.p999)) | \(ms(summary.max)) |")
+        }
+        if let relay = rtpengine {
+            let ratio = relay.cpuMillisecondsPerCallSecond > 0 ? bridgeCPUMillisecondsPerCallSecond / relay.cpuMillisecondsPerCallSecond : 0
+            lines += [
+                "",
+                "| side by side (same calls, 50 packets/s each way) | sipbridge | rtpengine (userspace) |",
+                "|---|---|---|",
+                "| CPU per call-second | \(String(format: "%.3f", bridgeCPUMillisecondsPerCallSecond)) ms | \(String(format: "%.3f", relay.cpuMillisecondsPerCallSecond)) ms |",
+                "| CPU per relayed packet | \(String(format: "%.1f", bridgeCPUMicrosecondsPerPacket)) µs | \(String(format: "%.1f", relay.cpuMicrosecondsPerPacket)) µs |",
+                "| RSS | \(String(format: "%.0f", bridgeRSSMiB)) MiB | \(String(format: "%.0f", relay.rssMiB)) MiB |",
+                "| packets sent / relayed back (steady) | \(steadyCallerFrames + steadyEchoSent) / \(steadyAgentFrames + steadyEchoReceived) | \(relay.framesSent) / \(relay.framesReceived) |",
+                "| **sipbridge ÷ rtpengine CPU** | **\(String(format: "%.2f", ratio))** | |",
+            ]
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+
+
+/// rtpengine's side of the comparison.
+struct RelayReport: Codable {
+    var calls: Int
+    var seconds: Double
+    var cpuSeconds: Double
+    var rssMiB: Double
+    var framesSent: Int
+    var framesReceived: Int
+
+    var cpuMillisecondsPerCallSecond: Double { calls > 0 && seconds > 0 ? cpuSeconds * 1000 / (Double(calls) * seconds) : 0 }
+    var cpuMicrosecondsPerPacket: Double { framesReceived > 0 ? cpuSeconds * 1e6 / Double(framesReceived) : 0 }
+}
