@@ -38,6 +38,10 @@ extension CallRegistry {
             let why = srtp.mode == .off ? "SRTP is off (rtp.srtp.mode)" : "SDES keys need TLS signalling (RFC 4568 section 8.3)"
             return "302 sipbridge \"Incompatible transport protocol: \(why)\""
         }
+        if let other = profiles.subtracting(["RTP/AVP", "RTP/SAVP"]).sorted().first, profiles.isDisjoint(with: ["RTP/AVP", "RTP/SAVP"]) {
+            // e.g. RTP/SAVPF (RFC 5124) or UDP/TLS/RTP/SAVP (DTLS-SRTP, RFC 5764): not offered by trunks.
+            return "302 sipbridge \"Incompatible transport protocol: \(other) is not supported\""
+        }
         if srtp.mode == .require, !profiles.contains("RTP/SAVP") {
             return "302 sipbridge \"Incompatible transport protocol: SRTP required\""
         }

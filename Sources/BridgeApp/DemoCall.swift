@@ -1,7 +1,6 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import NIOCore
+import NIOPosix
 import Transcode
 
 /// `sipbridge demo --call`: one short test call placed with sipp (Debian `sip-tester`) the way
@@ -21,7 +20,8 @@ enum DemoCall {
             try Data(tone(seconds: seconds)).write(to: audio)
             let scenario = directory.appendingPathComponent("demo-call.xml")
             try scenarioText(audio: audio.path, pauseMilliseconds: seconds * 1000 + 500).write(to: scenario, atomically: true, encoding: .utf8)
-            let ports = try (0..<3).map { _ in try freeUDPPort() }
+            var ports: [Int] = []
+            for _ in 0..<3 { ports.append(try await freeUDPPort()) }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: sipp)
             process.arguments = [
@@ -81,21 +81,11 @@ enum DemoCall {
     }
 
     /// A UDP port the kernel had free a moment ago, for sipp's sockets.
-    private static func freeUDPPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard descriptor >= 0 else { throw CocoaError(.fileReadUnknown) }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-            }
-        }
-        guard bound else { throw CocoaError(.fileReadUnknown) }
-        return Int(UInt16(bigEndian: address.sin_port))
+    private static func freeUDPPort() async throws -> Int {
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        defer { channel.close(promise: nil) }
+        guard let port = channel.localAddress?.port else { throw CocoaError(.fileReadUnknown) }
+        return port
     }
 
     private static func scenarioText(audio: String, pauseMilliseconds: Int) -> String {

@@ -40,14 +40,11 @@ import TestSupport
         try bridges.map { "1 sip:127.0.0.1:\($0.sip) 0 0" }.joined(separator: "\n").appending("\n")
             .write(to: list, atomically: true, encoding: .utf8)
         let run = directory.appendingPathComponent("run").path
-        // The test process blocks most signals and children inherit the mask; Kamailio's timer
-        // (and so its OPTIONS probes) and its SIGTERM need them: exec it with an empty mask.
-        let unblock = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
-        let python = try #require(ExternalProcess.which("python3"), "python3 is required")
-        let process = try ExternalProcess(
-            python,
+        // Kamailio's timer (its OPTIONS probes) and SIGTERM need signals the runner blocks.
+        let process = try ExternalProcess.withDefaultSignals(
+            kamailio,
             [
-                "-c", unblock, kamailio, "-DD", "-E", "-m", "32", "-M", "4", "-f", root.appendingPathComponent("deploy/kamailio/kamailio.cfg").path,
+                "-DD", "-E", "-m", "32", "-M", "4", "-f", root.appendingPathComponent("deploy/kamailio/kamailio.cfg").path,
                 "-Y", run, "-P", "\(run)/kamailio.pid", "-A", "LISTEN=udp:127.0.0.1:\(kamailioPort)",
                 "-A", "DISPATCHER_LIST=\"\(list.path)\"", "-A", "PING_INTERVAL=1", "-A", "CHILDREN=2",
             ], directory: directory)

@@ -214,6 +214,11 @@ struct SRTPCallTests {
         try await client.send(Self.invite(callID: "plain-\(UUID().uuidString)", transport: "TCP", localPort: client.localPort, rtpPort: media.port, key: key))
         let refused = try await client.receive(what: "488") { $0.status == 488 }
         #expect(refused.header("Warning")?.hasPrefix("302 sipbridge \"Incompatible transport protocol: SDES keys need TLS") == true)
+        // A profile the bridge does not do at all (RTP/SAVPF, RFC 5124) is named in the Warning.
+        try await client.send(
+            Self.invite(callID: "savpf-\(UUID().uuidString)", transport: "TCP", localPort: client.localPort, rtpPort: media.port, key: key, proto: "RTP/SAVPF", cseq: 7))
+        let savpf = try await client.receive(what: "488 to SAVPF") { $0.status == 488 && $0.header("CSeq") == "7 INVITE" }
+        #expect(savpf.header("Warning") == "302 sipbridge \"Incompatible transport protocol: RTP/SAVPF is not supported\"")
         await client.close()
         await harness.stop()
 

@@ -30,6 +30,15 @@ public final class ExternalProcess: @unchecked Sendable {
         try process.run()
     }
 
+    /// Starts `executable` with an empty signal mask. The test runner blocks most signals and a
+    /// child inherits the mask through `exec`: daemons whose timers or shutdown rely on signals
+    /// (Kamailio, baresip) would never see them. A one-line Python exec wrapper clears it.
+    public static func withDefaultSignals(_ executable: String, _ arguments: [String], directory: URL) throws -> ExternalProcess {
+        guard let python = which("python3") else { throw TestFailure("python3 is required to start \(executable)") }
+        let unblock = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
+        return try ExternalProcess(python, ["-c", unblock, executable] + arguments, directory: directory)
+    }
+
     /// What the process printed so far.
     public var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
 
