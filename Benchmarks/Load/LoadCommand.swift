@@ -27,6 +27,8 @@ struct LoadCommand: AsyncParsableCommand {
     var statusPort = 45080
     @Option(help: "First port of the bridge's RTP range (two per call).")
     var rtpBase = 46000
+    @Option(help: "Sample the bridge's RSS, descriptors and CPU every N seconds of the steady state (soak runs).")
+    var sampleEvery = 10
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
     @Option(help: "Also relay the same number of calls through this rtpengine (userspace, --table=-1) and compare CPU.")
@@ -64,7 +66,17 @@ struct LoadCommand: AsyncParsableCommand {
         try await Task.sleep(for: .seconds(2))
         let before = (bridge: process.cpuSeconds, own: Self.ownCPUSeconds(), time: ContinuousClock.now, counters: measurements.counters)
         let underrunsBefore = await process.metric("sipbridge_playout_underruns_total")
-        try await Task.sleep(for: .seconds(duration))
+        var samples: [ResourceSample] = []
+        let steadyEnd = ContinuousClock.now + .seconds(duration)
+        while ContinuousClock.now < steadyEnd {
+            samples.append(ResourceSample(
+                seconds: Self.seconds(ContinuousClock.now - before.time), rssMiB: process.residentMiB,
+                descriptors: process.openDescriptors, cpuSeconds: process.cpuSeconds - before.bridge))
+            if samples.count > 1 || sampleEvery < duration {
+                print("t=\(Int(samples.last!.seconds)) s  RSS \(String(format: "%.1f", samples.last!.rssMiB)) MiB  fds \(samples.last!.descriptors)")
+            }
+            try await Task.sleep(until: min(steadyEnd, ContinuousClock.now + .seconds(sampleEvery)))
+        }
         let after = (bridge: process.cpuSeconds, own: Self.ownCPUSeconds(), time: ContinuousClock.now, counters: measurements.counters)
         let underruns = await process.metric("sipbridge_playout_underruns_total") - underrunsBefore
         let rss = process.residentMiB
@@ -93,7 +105,7 @@ struct LoadCommand: AsyncParsableCommand {
             steadyEchoSent: after.counters.echoFramesSent - before.counters.echoFramesSent,
             steadyEchoReceived: after.counters.echoFramesReceived - before.counters.echoFramesReceived,
             latencies: Dictionary(uniqueKeysWithValues: Measurements.Latency.allCases.map { ($0.rawValue, measurements.summary($0)) }),
-            rtpengine: relay)
+            rtpengine: relay, samples: samples)
         print(report.markdown)
         if let json {
             let encoder = JSONEncoder()

@@ -21,6 +21,7 @@ struct LoadReport: Codable {
     var steadyEchoReceived: Int
     var latencies: [String: Measurements.Summary]
     var rtpengine: RelayReport?
+    var samples: [ResourceSample]
 
     /// Bridge CPU per call-second of bidirectional audio, milliseconds.
     var bridgeCPUMillisecondsPerCallSecond: Double {
@@ -63,6 +64,15 @@ struct LoadReport: Codable {
             lines.append(
                 "| \(latency.rawValue) | \(summary.count) | \(ms(summary.p50)) | \(ms(summary.p90)) | \(ms(summary.p99)) | \(ms(summary.p999)) | \(ms(summary.max)) |")
         }
+        if let first = samples.first, let last = samples.last, samples.count > 2 {
+            lines += [
+                "",
+                "| bridge over the steady state | first sample | last sample | max |",
+                "|---|---|---|---|",
+                "| RSS (MiB) | \(String(format: "%.1f", first.rssMiB)) | \(String(format: "%.1f", last.rssMiB)) | \(String(format: "%.1f", samples.map(\.rssMiB).max() ?? 0)) |",
+                "| open descriptors | \(first.descriptors) | \(last.descriptors) | \(samples.map(\.descriptors).max() ?? 0) |",
+            ]
+        }
         if let relay = rtpengine {
             let ratio = relay.cpuMillisecondsPerCallSecond > 0 ? bridgeCPUMillisecondsPerCallSecond / relay.cpuMillisecondsPerCallSecond : 0
             lines += [
@@ -93,4 +103,13 @@ struct RelayReport: Codable {
 
     var cpuMillisecondsPerCallSecond: Double { calls > 0 && seconds > 0 ? cpuSeconds * 1000 / (Double(calls) * seconds) : 0 }
     var cpuMicrosecondsPerPacket: Double { framesReceived > 0 ? cpuSeconds * 1e6 / Double(framesReceived) : 0 }
+}
+
+/// The bridge's resources at one moment of the steady state.
+struct ResourceSample: Codable {
+    var seconds: Double
+    var rssMiB: Double
+    var descriptors: Int
+    /// CPU time used since the steady state began.
+    var cpuSeconds: Double
 }
