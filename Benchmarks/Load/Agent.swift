@@ -86,14 +86,15 @@ final class AgentHandler: ChannelInboundHandler {
     private func media(_ text: String, context: ChannelHandlerContext) {
         let now = LoadClock.now
         guard let payload = Self.field("payload", in: text), let stamp = Stamp(Self.decodePrefix(payload)), stamp.kind == .caller
-        else { return measurements.count { $0.agentFramesReceived += 1 } }
+        else { return measurements.count { $0.concealedFramesReceived += 1 } }
         measurements.record(.callerToAgent, nanoseconds: now &- stamp.time)
-        let lost = lastSequence.map { stamp.sequence > $0 + 1 ? Int(stamp.sequence - $0 - 1) : 0 } ?? 0
+        // A gap in the caller's frame numbers: frames the bridge concealed (lost or late).
+        let lost = lastSequence.map { stamp.sequence > $0 &+ 1 ? Int(stamp.sequence &- $0 &- 1) : 0 } ?? 0
         measurements.count {
             $0.agentFramesReceived += 1
             $0.callerFramesLost += lost
         }
-        lastSequence = stamp.sequence
+        lastSequence = max(lastSequence ?? 0, stamp.sequence)
         call = stamp.call
         framesSeen += 1
         let phase = (framesSeen + Int(stamp.call) * 37) % Self.cycle

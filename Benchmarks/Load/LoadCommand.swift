@@ -20,7 +20,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Calls set up per second during the ramp.")
     var rate = 50
     @Option(help: "Event-loop threads of the load generator.")
-    var threads = 1
+    var threads = 2
     @Option(help: "The bridge's SIP port (UDP, 127.0.0.1).")
     var sipPort = 45060
     @Option(help: "The bridge's status port.")

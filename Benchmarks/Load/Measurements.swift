@@ -24,7 +24,10 @@ final class Measurements: Sendable {
         var callsAnswered = 0
         var callsFailed = 0
         var callerFramesSent = 0
+        /// Caller frames the agent received (stamped).
         var agentFramesReceived = 0
+        /// Frames the bridge made up for missing caller audio (no stamp).
+        var concealedFramesReceived = 0
         /// Caller frames the agent never saw (sequence gaps), counted per call.
         var callerFramesLost = 0
         var echoFramesSent = 0

@@ -50,6 +50,7 @@ struct LoadReport: Codable {
             "| bridge open file descriptors | \(bridgeDescriptors) |",
             "| caller frames sent / seen by the agent (steady) | \(steadyCallerFrames) / \(steadyAgentFrames) |",
             "| caller frames lost (sequence gaps at the agent, whole run) | \(counters.callerFramesLost) |",
+            "| concealed frames the agent received (whole run) | \(counters.concealedFramesReceived) |",
             "| echo frames sent / received by callers (steady) | \(steadyEchoSent) / \(steadyEchoReceived) |",
             "| playout underruns (bridge metric, steady) | \(underruns) |",
             "| WebSocket failures (bridge metric) | \(wsFailures) |",

@@ -31,10 +31,10 @@ struct Stamp: Equatable {
         bytes[0] = Self.magic.0
         bytes[1] = Self.magic.1
         bytes[2] = kind.rawValue
-        bytes[3] = 0
         for index in 0..<4 { bytes[4 + index] = UInt8(truncatingIfNeeded: call >> (24 - 8 * index)) }
         for index in 0..<4 { bytes[8 + index] = UInt8(truncatingIfNeeded: sequence >> (24 - 8 * index)) }
         for index in 0..<8 { bytes[12 + index] = UInt8(truncatingIfNeeded: time >> (56 - 8 * index)) }
+        bytes[3] = Self.check(bytes)
         for index in Self.size..<length { bytes[index] = index % 2 == 0 ? 0xF7 : 0x77 }  // ≈ −40 dBFS
         return bytes
     }
@@ -43,11 +43,21 @@ struct Stamp: Equatable {
     init?(_ bytes: some Collection<UInt8>) {
         guard bytes.count >= Self.size else { return nil }
         let head = Array(bytes.prefix(Self.size))
-        guard head[0] == Self.magic.0, head[1] == Self.magic.1, let kind = Kind(rawValue: head[2]) else { return nil }
+        // The check byte rejects look-alikes: the bridge's packet-loss concealment replays
+        // pieces of earlier frames, which can put the magic at the start of a frame.
+        guard head[0] == Self.magic.0, head[1] == Self.magic.1, let kind = Kind(rawValue: head[2]), head[3] == Self.check(head)
+        else { return nil }
         self.kind = kind
         call = head[4..<8].reduce(0) { $0 << 8 | UInt32($1) }
         sequence = head[8..<12].reduce(0) { $0 << 8 | UInt32($1) }
         time = head[12..<20].reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// A check byte over the stamp's fields (bytes 2 and 4–19).
+    private static func check(_ bytes: [UInt8]) -> UInt8 {
+        var sum: UInt8 = 0x5C
+        for index in [2] + Array(4..<size) { sum = (sum &* 31) &+ bytes[index] }
+        return sum
     }
 
     init(kind: Kind, call: UInt32, sequence: UInt32, time: UInt64) {
