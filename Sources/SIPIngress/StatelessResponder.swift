@@ -1,9 +1,10 @@
 /// Answers datagrams that libosip2 could not parse (RFC 3261 §8.2, §16.3 "respond statelessly").
 ///
-/// A 400 needs the request's Via, From, To, Call-ID and CSeq copied (§8.2.6.2). When the
-/// message is a request and those five headers can be found by a plain line scan, they are
-/// copied verbatim into a 400; otherwise the datagram is dropped (responses are never
-/// answered, RFC 4475 §3.1.2.19).
+/// A 400 copies the request's Via, From, To, Call-ID and CSeq (§8.2.6.2). When the message is a
+/// request and a plain line scan finds at least its Via (where the answer goes) and CSeq (what
+/// the client matches it with, §17.1.3), those headers that are there are copied verbatim into
+/// the 400 — a request missing From, To or Call-ID gets its 400 too (RFC 4475 §3.3.1 insuf).
+/// Otherwise the datagram is dropped, and responses are never answered (RFC 4475 §3.1.2.19).
 public enum StatelessResponder {
     /// Header names (long and compact form, RFC 3261 §7.3.3) copied into the 400.
     private static let copied: [String: String] = [
@@ -38,13 +39,31 @@ public enum StatelessResponder {
             found.append((canonical, value))
             seen.insert(canonical)
         }
-        guard seen.count == 5 else { return nil }
+        guard seen.contains("Via"), seen.contains("CSeq") else { return nil }
         // `isNewline`: CR LF is one Character, equal to neither "\r" nor "\n".
         let safeReason = reason.filter { $0.isASCII && !$0.isNewline }
         var response = "SIP/2.0 \(status) \(safeReason)\r\n"
         for (name, value) in found { response += "\(name): \(value)\r\n" }
         response += "Server: sipbridge\r\nContent-Length: 0\r\n\r\n"
         return Array(response.utf8)
+    }
+}
+
+extension StatelessResponder {
+    /// The scheme of a request line's Request-URI when it is a well-formed scheme other than
+    /// `sip`/`sips` (RFC 3261 §25.1: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`). libosip2
+    /// refuses some such URIs outright (`soap.beep://…`, RFC 4475 §3.3.3 novelsc); the answer is
+    /// still `416 Unsupported URI Scheme` (§8.2.2.1), not 400.
+    public static func foreignScheme(in bytes: some Collection<UInt8>) -> String? {
+        guard let startLine = lines(of: bytes, limit: 1).first, !startLine.hasPrefix("SIP/") else { return nil }
+        let parts = startLine.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[2].hasPrefix("SIP/"), let colon = parts[1].firstIndex(of: ":") else { return nil }
+        let scheme = parts[1][..<colon]
+        guard let first = scheme.first, first.isASCII, first.isLetter,
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+        else { return nil }
+        let lowered = scheme.lowercased()
+        return lowered == "sip" || lowered == "sips" ? nil : String(scheme)
     }
 }
 

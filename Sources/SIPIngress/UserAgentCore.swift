@@ -142,8 +142,14 @@ final class UserAgentCore {
             message = try bytes.withUnsafeReadableBytes { try OSIPCodec.parseMessage($0) }
         } catch {
             logger.info("unparsable SIP datagram", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            // A stranger's garbage gets nothing, not even a 400: it would name the product.
+            guard admission.trusts(peer.ipAddress ?? "") else {
+                rejectedRequests += 1
+                return
+            }
             // 400, or 505 for a foreign SIP-Version (RFC 4475 §3.1.2.16 badvers).
-            let status = (error as? SIPIngressError)?.statusCode ?? 400
+            var status = (error as? SIPIngressError)?.statusCode ?? 400
+            if status == 400, StatelessResponder.foreignScheme(in: bytes.readableBytesView) != nil { status = 416 }
             let reason = MessageFactory.reasonPhrase(status)
             if let reply = StatelessResponder.badRequest(for: bytes.readableBytesView, status: status, reason: reason) {
                 sendRaw(reply, to: peer)

@@ -48,10 +48,11 @@ import Testing
         #expect(StatelessResponder.badRequest(for: bytes) == nil)
     }
 
-    @Test func insufIsRejectedWithoutBreaking() throws {
-        // §3.3.1: To, From and Call-ID are missing, so no response can be addressed (known gap:
-        // INDEX.md asks for 400; see the report).
+    @Test func insufIsAnswered400WithoutBreaking() throws {
+        // §3.3.1: To, From and Call-ID are missing; the 400 carries the Via and CSeq it has.
         let bytes = try TestMessages.fixture("rfc4475/insuf.dat")
         #expect(throws: SIPIngressError.missingHeader("From")) { try TestMessages.parse(bytes) }
+        let reply = String(decoding: try #require(StatelessResponder.badRequest(for: bytes)), as: UTF8.self)
+        #expect(reply.hasPrefix("SIP/2.0 400 Bad Request\r\nCSeq: 193942 INVITE\r\nVia: SIP/2.0/UDP 192.0.2.95;branch=z9hG4bKkdj.insuf\r\n"))
     }
 }

@@ -67,21 +67,44 @@ import Testing
         #expect(reply(response) == nil)
     }
 
-    @Test(arguments: ["Via", "From", "To", "Call-ID", "CSeq"])
-    func missingHeaderMeansNoResponse(missing: String) {
+    @Test(arguments: ["Via", "CSeq"])
+    func withoutViaOrCSeqThereIsNoResponse(missing: String) {
+        // Nowhere to send it, or nothing the client could match it with (§17.1.3).
         let headers = ["Via: x", "From: f", "To: t", "Call-ID: c", "CSeq: 1 INVITE"].filter { !$0.hasPrefix(missing + ":") }
         let request = (["INVITE sip:b@example.com SIP/2.0"] + headers + ["", ""]).joined(separator: "\r\n")
         #expect(reply(request) == nil)
     }
 
+    @Test(arguments: ["From", "To", "Call-ID"])
+    func aMissingDialogHeaderStillGets400(missing: String) {
+        // RFC 4475 §3.3.1 (insuf): answered 400 with the headers that are there.
+        let headers = ["Via: x", "From: f", "To: t", "Call-ID: c", "CSeq: 1 INVITE"].filter { !$0.hasPrefix(missing + ":") }
+        let request = (["INVITE sip:b@example.com SIP/2.0"] + headers + ["", ""]).joined(separator: "\r\n")
+        let expected = ["SIP/2.0 400 Bad Request"] + headers + ["Server: sipbridge", "Content-Length: 0", "", ""]
+        #expect(reply(request) == expected.joined(separator: "\r\n"))
+    }
+
     @Test func headersAfterTheBlankLineDoNotCount() {
-        let request = "INVITE sip:b@example.com SIP/2.0\r\nVia: x\r\nFrom: f\r\nTo: t\r\nCSeq: 1 INVITE\r\n\r\nCall-ID: c\r\n"
+        let request = "INVITE sip:b@example.com SIP/2.0\r\nVia: x\r\nFrom: f\r\nTo: t\r\nCall-ID: c\r\n\r\nCSeq: 1 INVITE\r\n"
         #expect(reply(request) == nil)
     }
 
     @Test func emptyValuesDoNotCount() {
-        let request = "INVITE sip:b@example.com SIP/2.0\r\nVia: x\r\nFrom: f\r\nTo: t\r\nCall-ID:   \r\nCSeq: 1 INVITE\r\n\r\n"
+        let request = "INVITE sip:b@example.com SIP/2.0\r\nVia: x\r\nFrom: f\r\nTo: t\r\nCall-ID: c\r\nCSeq:   \r\n\r\n"
         #expect(reply(request) == nil)
+    }
+
+    @Test func foreignRequestURISchemesAreRecognised() {
+        func scheme(_ line: String) -> String? { StatelessResponder.foreignScheme(in: Array((line + "\r\nVia: x\r\n\r\n").utf8)) }
+        #expect(scheme("OPTIONS soap.beep://192.0.2.103:3002 SIP/2.0") == "soap.beep")  // RFC 4475 novelsc
+        #expect(scheme("OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0") == "nobodyKnowsThisScheme")
+        #expect(scheme("INVITE tel:+15551234 SIP/2.0") == "tel")
+        #expect(scheme("INVITE sip:bob@example.com SIP/2.0") == nil)
+        #expect(scheme("INVITE SIPS:bob@example.com SIP/2.0") == nil)
+        #expect(scheme("INVITE 1abc:x SIP/2.0") == nil, "a scheme starts with a letter")
+        #expect(scheme("INVITE so_ap:x SIP/2.0") == nil)
+        #expect(scheme("SIP/2.0 200 OK") == nil)
+        #expect(scheme("INVITE soap.beep://x") == nil, "no SIP-Version")
     }
 
     @Test(arguments: ["", "garbage\r\n\r\n", "INVITE sip:b@example.com\r\nVia: x\r\n\r\n"])

@@ -26,8 +26,16 @@ import Testing
             #expect(forbidden.header("Server") == nil && forbidden.header("User-Agent") == nil, "a stranger learns no product name")
             let options = try await loopback.request(script.options(branch: "z9hG4bKuntrustedopt"), expecting: 403)
             #expect(options.header("Server") == nil)
+            // Unparsable (Content-Length: lots) but with a Via and CSeq: a trusted peer would get
+            // a stateless 400 with `Server`; a stranger gets nothing.
+            try await loopback.caller.send(
+                "INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:\(loopback.caller.port);branch=z9hG4bKjunk\r\n"
+                    + "CSeq: 1 INVITE\r\nContent-Length: lots\r\n\r\n")
+            // (The INVITE's 403 is retransmitted until an ACK: only a 400 would be new.)
+            let answers = try await loopback.caller.collect(for: .milliseconds(300))
+            #expect(!answers.contains { $0.text.hasPrefix("SIP/2.0 400") })
             #expect(loopback.delegate.incomingCalls.isEmpty)
-            #expect(try await loopback.agent.rejectedRequests() == 2)
+            #expect(try await loopback.agent.rejectedRequests() == 3)
         }
     }
 

@@ -73,7 +73,8 @@ import Transcode
 
     @Test(arguments: [
         "complete garbage\r\n\r\n",
-        "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKx\r\nCSeq: 1 INVITE\r\n\r\n",
+        // A Via but no CSeq: the client could not match an answer to anything (§17.1.3).
+        "INVITE sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKx\r\nCall-ID: x\r\n\r\n",
         "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKy\r\nFrom: <sip:a@b>;tag=1\r\n"
             + "To: <sip:c@d>;tag=2\r\nCall-ID: stray@127.0.0.1\r\nCSeq: 5 BYE\r\nContent-Length: 0\r\n\r\n",
     ])
