@@ -116,7 +116,7 @@ final class Bridge: Sendable {
         logger.info(
             "sipbridge running",
             metadata: [
-                "sip": "\((["udp://\(userAgent.localAddress)"] + userAgent.streamAddresses.map { "stream://\($0)" }).joined(separator: ","))",
+                "sip": "\((["udp://\(userAgent.localAddress)"] + zip(config.sip.streamListeners, userAgent.streamAddresses).map { "\($0.secure ? "tls" : "tcp")://\($1)" }).joined(separator: ","))",
                 "advertised": "\(advertised)", "status": "http://\(config.status.host):\(statusPort)",
                 "routes": "\(config.routes.map(\.name).joined(separator: ","))",
             ])

@@ -32,7 +32,7 @@ public struct RegistrationSettings: Sendable, Hashable {
 
 /// What `/status` shows of a registration.
 public struct RegistrationStatus: Sendable, Hashable {
-    public enum State: String, Sendable { case registering, registered, failed }
+    public enum State: String, Sendable { case registering, registered, failed, unregistered }
     /// `sip:user@domain`.
     public var addressOfRecord: String
     public var state: State
@@ -64,6 +64,8 @@ struct RegistrationClient {
     private var challenge: (header: String, parameters: DigestParameters, algorithm: DigestAlgorithm)?
     private var nonceCount = 0
     private var challengesInARow = 0
+    /// Set by `unregister`: answers end the binding, nothing is refreshed or retried.
+    private(set) var removing = false
 
     init(settings: RegistrationSettings, local: LocalEndpoint, callID: String, fromTag: String) {
         self.settings = settings
@@ -103,11 +105,26 @@ struct RegistrationClient {
         return [.send(request)]
     }
 
+    /// Removes the binding (RFC 3261 §10.2.2: `Expires: 0`) so the provider stops sending calls
+    /// here — when the bridge drains before a shutdown or deploy.
+    mutating func unregister(branch: String, cnonce: String) -> [Action] {
+        removing = true
+        expires = 0
+        return register(branch: branch, cnonce: cnonce)
+    }
+
+    /// Whether an unregistration is still waiting for its answer.
+    var isRemovalPending: Bool { removing && status.state == .registered }
+
     /// A final response to the last REGISTER.
     mutating func received(_ response: SIPMessage, branch: String, cnonce: String) -> [Action] {
         guard let code = response.statusCode, code >= 200 else { return [] }
         status.lastStatus = code
         switch code {
+        case 200..<300 where removing:
+            status.state = .unregistered
+            status.grantedSeconds = 0
+            return []
         case 200..<300:
             let granted = grantedInterval(response) ?? expires
             status.state = .registered
@@ -149,6 +166,11 @@ struct RegistrationClient {
     }
 
     private mutating func failed() -> [Action] {
+        if removing {
+            // The registrar did not take the removal: the binding runs out by itself.
+            status.state = .unregistered
+            return []
+        }
         status.state = .failed
         status.failures += 1
         challengesInARow = 0

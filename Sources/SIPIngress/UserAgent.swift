@@ -163,8 +163,13 @@ public final class UserAgent: Sendable {
     /// Draining (before a shutdown or deploy): OPTIONS is answered 503 with `Retry-After`, so
     /// a proxy's health probe (e.g. Kamailio's dispatcher) sends new calls elsewhere; calls in
     /// progress are untouched.
+    /// Registrations (`sip.registrations`) are removed at the same time (REGISTER with
+    /// `Expires: 0`), so the provider stops routing calls here.
     public func setDraining(_ draining: Bool) {
-        eventLoop.execute { self.core.value.draining = draining }
+        eventLoop.execute {
+            self.core.value.draining = draining
+            if draining { self.core.value.unregisterAll() }
+        }
     }
 
     /// At capacity (`sip.max_calls`): out-of-dialog OPTIONS is answered 503 with `Retry-After`,
@@ -188,8 +193,13 @@ public final class UserAgent: Sendable {
         try await eventLoop.submit { self.core.value.activeSessions }.get()
     }
 
-    /// Hangs up every call and closes the listener.
+    /// Hangs up every call and closes the listener, after giving pending unregistrations up to
+    /// 2 s to be answered.
     public func shutdown() async throws {
+        for _ in 0..<100 {
+            guard try await eventLoop.submit({ self.core.value.unregistrationsPending }).get() else { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         try await eventLoop.submit { self.core.value.hangUpAll() }.get()
         for server in streamChannels { try? await server.close() }
         let connections = try await eventLoop.submit { Array(self.core.value.connections.values) }.get()

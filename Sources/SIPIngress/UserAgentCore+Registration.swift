@@ -26,7 +26,22 @@ extension UserAgentCore {
     /// The state of every registration, for `/status`.
     var registrationStatuses: [RegistrationStatus] { registrations.map(\.client.status) }
 
+    /// Removes every registered binding (drain): the provider stops sending calls here.
+    func unregisterAll() {
+        for index in registrations.indices where registrations[index].client.status.state == .registered {
+            let branch = Self.branch()
+            logger.info("unregistering", metadata: ["aor": "\(registrations[index].client.status.addressOfRecord)"])
+            let actions = registrations[index].client.unregister(branch: branch, cnonce: Self.token())
+            runRegistration(index, actions, branch: branch)
+        }
+    }
+
+    /// Whether an unregistration still waits for the registrar.
+    var unregistrationsPending: Bool { registrations.contains { $0.client.isRemovalPending } }
+
     func sendRegister(_ index: Int) {
+        // A refresh or retry timer of a binding being removed.
+        guard !registrations[index].client.removing else { return }
         let branch = Self.branch()
         let actions = registrations[index].client.register(branch: branch, cnonce: Self.token())
         runRegistration(index, actions, branch: branch)

@@ -10,12 +10,12 @@ import TestSupport
 /// `sip.registrations` against sipp as the registrar (issue 3): digest challenge, 200 with a
 /// short interval, an authenticated refresh at half of it — all visible in `/status`.
 @Suite(.serialized) struct RegistrationTests {
-    private static func registrar(port: Int) throws -> ExternalProcess {
+    private static func registrar(port: Int, scenario: String = "uas_registrar.xml") throws -> ExternalProcess {
         let sipp = try #require(ExternalProcess.which("sipp"), "sipp (Debian sip-tester) is required")
         return try ExternalProcess(
             sipp,
             [
-                "-sf", SippCallTests.scenarioURL("uas_registrar.xml").path, "-i", "127.0.0.1", "-p", "\(port)",
+                "-sf", SippCallTests.scenarioURL(scenario).path, "-i", "127.0.0.1", "-p", "\(port)",
                 "-m", "1", "-nostdin", "-timeout", "20s", "-timeout_error", "-trace_err",
             ], directory: try temporaryDirectory("sipp-registrar"))
     }
@@ -51,6 +51,24 @@ import TestSupport
         #expect(try await registrar.wait(timeout: .seconds(10)) == 0, "registrar scenario failed: \(registrar.log)")
         let refreshed = try #require(try await Self.registration(harness))
         #expect(refreshed["granted_s"] as? Int == 60)
+        await harness.stop()
+    }
+
+    /// Draining removes the binding (REGISTER with `Expires: 0`, authenticated), so the
+    /// provider stops sending calls to a bridge that is about to go.
+    @Test func drainingRemovesTheRegistration() async throws {
+        let registrar = try Self.registrar(port: 43955, scenario: "uas_registrar_unregister.xml")
+        try await Task.sleep(for: .milliseconds(300))
+        let harness = try await BridgeHarness.start(
+            rtpRangeIndex: 76, environment: ["REG_PW": "s3cret"], sipExtra: Self.config(port: 43955))
+        _ = try await poll(timeout: .seconds(5), what: "the registration") {
+            try? await Self.registration(harness)?["state"] as? String == "registered" ? true : nil
+        }
+        #expect(await harness.bridge.drain(timeout: .milliseconds(100)) == 0)
+        #expect(try await registrar.wait(timeout: .seconds(10)) == 0, "registrar scenario failed: \(registrar.log)")
+        _ = try await poll(timeout: .seconds(5), what: "the binding to be removed") {
+            try? await Self.registration(harness)?["state"] as? String == "unregistered" ? true : nil
+        }
         await harness.stop()
     }
 
