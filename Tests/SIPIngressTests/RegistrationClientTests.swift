@@ -100,4 +100,36 @@ import TestSupport
         // A failure the client cannot fix (403) backs off.
         #expect(delay(client.received(try response(to: fourth, 403), branch: "z9hG4bKe", cnonce: "c")) == 5)
     }
+
+    @Test func unregisteringRemovesTheBindingAndStops() throws {
+        var client = client()
+        let first = try sent(client.register(branch: "z9hG4bKu1", cnonce: "c1"))
+        let challenge = try response(to: first, 401, Self.registrar.challenge(now: 100, stale: false).map { "\($0.name): \($0.value)" })
+        let second = try sent(client.received(challenge, branch: "z9hG4bKu2", cnonce: "c2"))
+        #expect(delay(client.received(try response(to: second, 200, ["Expires: 600"]), branch: "z9hG4bKu3", cnonce: "c3")) == 300)
+        #expect(!client.isRemovalPending)
+
+        // RFC 3261 §10.2.2: Expires 0, the same Call-ID and Contact, credentials again.
+        let removal = try sent(client.unregister(branch: "z9hG4bKu4", cnonce: "c4"))
+        #expect(removal.header("Expires") == "0")
+        #expect(removal.callID == first.callID && removal.cseq.number == second.cseq.number + 1)
+        #expect(removal.contacts.first?.uri.text == "sip:+15550100@198.51.100.7:5060")
+        #expect(Self.registrar.verify(removal, now: 102) == .authenticated(user: "acct7"))
+        #expect(client.isRemovalPending)
+        // A stale nonce is answered once more; the 200 ends it with nothing scheduled.
+        let stale = try response(to: removal, 401, Self.registrar.challenge(now: 103, stale: true).map { "\($0.name): \($0.value)" })
+        let retried = try sent(client.received(stale, branch: "z9hG4bKu5", cnonce: "c5"))
+        #expect(retried.header("Expires") == "0")
+        #expect(client.received(try response(to: retried, 200), branch: "z9hG4bKu6", cnonce: "c6").isEmpty)
+        #expect(client.status.state == .unregistered && !client.isRemovalPending)
+    }
+
+    @Test func anUnansweredRemovalIsNotRetried() throws {
+        var client = client()
+        let first = try sent(client.register(branch: "z9hG4bKt1", cnonce: "c1"))
+        _ = client.received(try response(to: first, 200), branch: "z9hG4bKt2", cnonce: "c2")
+        _ = try sent(client.unregister(branch: "z9hG4bKt3", cnonce: "c3"))
+        #expect(client.timedOut().isEmpty, "the binding runs out by itself; no retry after shutdown")
+        #expect(client.status.state == .unregistered)
+    }
 }
