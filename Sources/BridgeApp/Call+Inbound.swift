@@ -14,17 +14,9 @@ import WSEgress
 /// silence), so the stream's cadence survives loss and DTX.
 extension Call: RTPReceiver {
     func receivedRTP(_ datagram: ByteBuffer, from source: SocketAddress) {
-        guard isActive else { return }
-        var datagram = datagram
-        if let srtp {
-            // RFC 3711 §3.3: authenticate before anything else; a forged packet latches nothing.
-            do {
-                try srtp.unprotectRTP(&datagram)
-            } catch {
-                stats.srtpFailures += 1
-                return
-            }
-        }
+        // RFC 3711 §3.3: an SRTP packet is authenticated before anything else; a forged one
+        // latches nothing.
+        guard isActive, let datagram = unprotected(datagram, rtcp: false) else { return }
         let packet: RTPPacket
         do {
             packet = try RTPPacket(parsing: datagram)
@@ -178,5 +170,21 @@ extension Call: RTPReceiver {
         var buffer = stream.channel.allocator.buffer(capacity: 160)
         streamSession.writeDTMF(digit: digit, durationMilliseconds: durationMilliseconds, into: &buffer)
         stream.send(text: buffer)
+    }
+}
+
+extension Call {
+    /// The packet decrypted when the call is SRTP (RFC 3711 §3.3, §3.4), or as it came for plain
+    /// RTP; `nil` (counted in `srtpFailures`) when its authentication or replay check fails.
+    func unprotected(_ datagram: ByteBuffer, rtcp: Bool) -> ByteBuffer? {
+        guard let srtp else { return datagram }
+        var datagram = datagram
+        do {
+            if rtcp { try srtp.unprotectRTCP(&datagram) } else { try srtp.unprotectRTP(&datagram) }
+        } catch {
+            stats.srtpFailures += 1
+            return nil
+        }
+        return datagram
     }
 }

@@ -11,17 +11,8 @@ import Transcode
 /// RTP address + 1; the caller's reports give the round-trip time.
 extension Call {
     func receivedRTCP(_ datagram: ByteBuffer, from source: SocketAddress) {
-        guard isActive else { return }
-        var datagram = datagram
-        if let srtp {
-            do {
-                try srtp.unprotectRTCP(&datagram)
-            } catch {
-                stats.srtpFailures += 1
-                return
-            }
-        }
-        guard let compound = try? RTCPCompound(parsing: datagram) else { return }
+        guard isActive, let datagram = unprotected(datagram, rtcp: true), let compound = try? RTCPCompound(parsing: datagram)
+        else { return }
         rtcp.received(compound, at: .now())
         if let rtt = rtcp.roundTripTime { stats.roundTripMilliseconds = Double(rtt.nanoseconds) / 1e6 }
         if let fraction = rtcp.remoteFractionLost { stats.remoteFractionLost = fraction }
