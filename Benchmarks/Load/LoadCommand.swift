@@ -35,6 +35,7 @@ struct LoadCommand: AsyncParsableCommand {
     var rtpengine: String?
 
     func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines show up in a log file as they happen
         raiseDescriptorLimit()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let measurements = Measurements()
