@@ -35,7 +35,6 @@ struct LoadCommand: AsyncParsableCommand {
     var rtpengine: String?
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines show up in a log file as they happen
         raiseDescriptorLimit()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let measurements = Measurements()
@@ -75,6 +74,7 @@ struct LoadCommand: AsyncParsableCommand {
                 descriptors: process.openDescriptors, cpuSeconds: process.cpuSeconds - before.bridge))
             if samples.count > 1 || sampleEvery < duration {
                 print("t=\(Int(samples.last!.seconds)) s  RSS \(String(format: "%.1f", samples.last!.rssMiB)) MiB  fds \(samples.last!.descriptors)")
+                fflush(nil)  // progress shows up in a log file as it happens
             }
             try await Task.sleep(until: min(steadyEnd, ContinuousClock.now + .seconds(sampleEvery)))
         }
