@@ -19,13 +19,14 @@ extension BridgeConfig {
         /// (RFC 4568 §8.3: the keys travel in clear in the SDP otherwise).
         var requireTLS = true
 
-        /// The offer/answer policy for an INVITE that came on a secure transport or not.
-        func policy(secureSignalling: Bool) -> SRTPPolicy {
+        /// The offer/answer policy for an INVITE that came on a secure transport or not; `nil`
+        /// when nothing can be accepted (SRTP required, but keys may not come over this hop).
+        func policy(secureSignalling: Bool) -> SRTPPolicy? {
+            let keys = allowsKeys(secureSignalling: secureSignalling)
             switch mode {
-            case .off: .refuse
-            case .accept: secureSignalling || !requireTLS ? .accept : .refuse
-            // Without TLS nothing is acceptable: `.require` then finds no usable SRTP stream.
-            case .require: .require
+            case .off: return .refuse
+            case .accept: return keys ? .accept : .refuse
+            case .require: return keys ? .require : nil
             }
         }
 

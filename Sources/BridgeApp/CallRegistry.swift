@@ -137,9 +137,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         }
         let media: NegotiatedMedia
         do {
-            media = try OfferAnswer.negotiate(
-                offer: call.offer, preferences: route.codecs ?? live.rtp.codecs,
-                srtp: live.rtp.srtp.policy(secureSignalling: call.transport.isSecure))
+            guard let srtp = live.rtp.srtp.policy(secureSignalling: call.transport.isSecure) else { throw SIPIngressError.noCommonCodec }
+            media = try OfferAnswer.negotiate(offer: call.offer, preferences: route.codecs ?? live.rtp.codecs, srtp: srtp)
         } catch {
             return reject(488, nil, [SIPHeader("Warning", Self.mediaWarning(call, live.rtp.srtp))])
         }

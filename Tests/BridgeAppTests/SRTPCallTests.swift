@@ -222,6 +222,15 @@ struct SRTPCallTests {
         await client.close()
         await harness.stop()
 
+        // mode: require does not lift require_tls: the same INVITE over TCP is still refused.
+        let strict = try await Self.harness(certificates, rtpRangeIndex: 68, rtpExtra: "srtp: { mode: require }")
+        let third = try await StreamSIPClient.connect(port: try #require(strict.bridge.sipTCPPort), group: group)
+        try await third.send(Self.invite(callID: "strict-\(UUID().uuidString)", transport: "TCP", localPort: third.localPort, rtpPort: media.port, key: key))
+        let strictRefusal = try await third.receive(what: "488 under mode require") { $0.status == 488 }
+        #expect(strictRefusal.header("Warning")?.contains("SDES keys need TLS") == true)
+        await third.close()
+        await strict.stop()
+
         // With require_tls off, the same INVITE over TCP gets SRTP.
         let open = try await Self.harness(certificates, rtpRangeIndex: 68, rtpExtra: "srtp: { require_tls: false }")
         let second = try await StreamSIPClient.connect(port: try #require(open.bridge.sipTCPPort), group: group)
