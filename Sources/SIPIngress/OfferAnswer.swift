@@ -42,10 +42,16 @@ public struct SDESKeying: Sendable, Hashable {
         self.localKey = localKey
     }
 
-    /// A fresh master key and salt from the system's cryptographic generator (`getrandom`).
+    /// A fresh master key and salt from the system's cryptographic generator (`getrandom`),
+    /// eight bytes per draw.
     public static func randomKey(for profile: SRTPProfile) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        return (0..<profile.keyingLength).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var key: [UInt8] = []
+        key.reserveCapacity(profile.keyingLength + 7)
+        while key.count < profile.keyingLength {
+            withUnsafeBytes(of: generator.next() as UInt64) { key += $0 }
+        }
+        return Array(key.prefix(profile.keyingLength))
     }
 }
 

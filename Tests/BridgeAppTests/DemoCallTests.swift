@@ -11,9 +11,7 @@ import TestSupport
 struct DemoCallTests {
     @Test(.enabled(if: ExternalProcess.which("sipp") != nil, "needs sipp (Debian sip-tester)"))
     func theDemoPlacesATestCallAndSummarisesIt() async throws {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../.build/debug/sipbridge").standardized.path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the sipbridge executable first")
+        let binary = try BuiltBridge.require()
         let directory = try temporaryDirectory("demo-call")
         defer { try? FileManager.default.removeItem(at: directory) }
         // Fixed ports: SIP 43970, status 43971, RTP 37100-37199 (BridgeHarness index 61, reserved).

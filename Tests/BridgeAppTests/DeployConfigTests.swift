@@ -6,7 +6,7 @@ import TestSupport
 /// "example configs in deploy/ that check-config accepts (a CI test runs it on each)"). Each file
 /// names the environment variables it needs on a `# env:` line; the test sets them to dummies.
 struct DeployConfigTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+    static let root = BuiltBridge.root
 
     static var examples: [String] {
         let deploy = root.appendingPathComponent("deploy")
@@ -14,7 +14,7 @@ struct DeployConfigTests {
         return files.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
     }
 
-    private var binary: String { Self.root.appendingPathComponent(".build/debug/sipbridge").path }
+    private var binary: String { BuiltBridge.binary }
 
     @Test func thereAreExamplesForTheUsualTrunks() {
         #expect(Set(Self.examples).isSuperset(of: [

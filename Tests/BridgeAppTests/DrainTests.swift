@@ -68,9 +68,7 @@ struct DrainTests {
     /// The real process: SIGTERM drains (the call goes on, /readyz says draining), and the
     /// process exits 0 as soon as the last call ends, well before drain_timeout_s.
     @Test func sigtermDrainsTheRunningProcess() async throws {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../.build/debug/sipbridge").standardized.path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the sipbridge executable first")
+        let binary = try BuiltBridge.require()
         let agent = try await TestAgent.start()
         let directory = try temporaryDirectory("drain")
         let config = directory.appendingPathComponent("bridge.yaml")

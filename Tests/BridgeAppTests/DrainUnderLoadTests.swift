@@ -19,9 +19,7 @@ struct DrainUnderLoadTests {
     }
 
     @Test func sigtermDuringFiftyCallsDropsNone() async throws {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../.build/debug/sipbridge").standardized.path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the sipbridge executable first")
+        let binary = try BuiltBridge.require()
         let sipp = try #require(ExternalProcess.which("sipp"), "sipp (Debian sip-tester) is required")
         let agent = try await TestAgent.start()
         let directory = try temporaryDirectory("drain-load")

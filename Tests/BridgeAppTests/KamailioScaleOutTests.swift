@@ -16,8 +16,8 @@ import TestSupport
     static let kamailioPort = 43976
     static let bridges = [(sip: 43977, status: 43996, rtp: "38300-38399"), (sip: 43978, status: 43997, rtp: "38400-38499")]
 
-    private static var root: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized }
-    private static var binary: String { root.appendingPathComponent(".build/debug/sipbridge").path }
+    private static var root: URL { BuiltBridge.root }
+    private static var binary: String { BuiltBridge.binary }
 
     private static func startBridge(_ index: Int, agent: String, in directory: URL) async throws -> ExternalProcess {
         let bridge = bridges[index]

@@ -25,10 +25,7 @@ import TestSupport
         """
     }
 
-    private static var binary: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/sipbridge")
-            .standardized.path
-    }
+    private static var binary: String { BuiltBridge.binary }
 
     private static func openDescriptors(_ pid: Int32) -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1

@@ -33,9 +33,7 @@ import TestSupport
     }
 
     @Test func sighupSwapsRoutesAndKeepsTheOldOnesOnABadFile() async throws {
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../.build/debug/sipbridge").standardized.path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the sipbridge executable first")
+        let binary = try BuiltBridge.require()
         let agent = try await TestAgent.start()
         let directory = try temporaryDirectory("reload")
         let file = directory.appendingPathComponent("bridge.yaml")

@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func foreignRequestURISchemesAreRecognised() {
-        func scheme(_ line: String) -> String? { StatelessResponder.foreignScheme(in: Array((line + "\r\nVia: x\r\n\r\n").utf8)) }
+        let scheme = { (line: String) in StatelessResponder.foreignScheme(in: Array((line + "\r\nVia: x\r\n\r\n").utf8)) }
         #expect(scheme("OPTIONS soap.beep://192.0.2.103:3002 SIP/2.0") == "soap.beep")  // RFC 4475 novelsc
         #expect(scheme("OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0") == "nobodyKnowsThisScheme")
         #expect(scheme("INVITE tel:+15551234 SIP/2.0") == "tel")

@@ -146,6 +146,10 @@ struct UserAgentTortureTests {
                 try await loopback.caller.send(try TestMessages.fixture("\(name).dat"))
             }
             try await loopback.sync()
+            // ... and a normal request afterwards still gets its answer.
+            try await loopback.caller.send(SIPScript(callID: "after-all", fromTag: "a", callerPort: loopback.caller.port).options(branch: "z9hG4bKafterall"))
+            let options = try await loopback.caller.receive { $0.vias.first?.branch == "z9hG4bKafterall" }
+            #expect(options.statusCode == 200)
         }
     }
 }
