@@ -52,7 +52,7 @@ final class UDPCaller: Sendable {
 
     /// Takes the first received SIP message matching `predicate`, waiting up to `timeout`.
     func receive(
-        within timeout: Duration = .seconds(3), sourceLocation: SourceLocation = #_sourceLocation,
+        within timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
         where predicate: @escaping (SIPMessage) -> Bool = { _ in true }
     ) async throws -> SIPMessage {
         let datagram = try await eventually(within: timeout) {
