@@ -19,12 +19,17 @@ public enum StatelessResponder {
     ///   - status: the status code, 400 unless the defect has its own (505 for a foreign
     ///     SIP-Version, RFC 3261 §21.5.6).
     ///   - reason: a short reason phrase describing the defect.
+    ///   - extraHeaders: headers added after the copied ones (`Allow` with a 501).
     public static func badRequest(
-        for bytes: some Collection<UInt8>, status: Int = 400, reason: String = "Bad Request"
+        for bytes: some Collection<UInt8>, status: Int = 400, reason: String = "Bad Request",
+        extraHeaders: [(name: String, value: String)] = []
     ) -> [UInt8]? {
         let head = lines(of: bytes, limit: 400)
         // A request line ends in a SIP-Version (any version: a foreign one is answered 505).
-        guard let startLine = head.first, !startLine.hasPrefix("SIP/"), startLine.contains(" SIP/") else {
+        // An ACK is never answered (RFC 3261 §17.2.1: it has no response).
+        guard let startLine = head.first, !startLine.hasPrefix("SIP/"), startLine.contains(" SIP/"),
+            !startLine.hasPrefix("ACK ")
+        else {
             return nil
         }
         var found: [(String, String)] = []
@@ -44,6 +49,7 @@ public enum StatelessResponder {
         let safeReason = reason.filter { $0.isASCII && !$0.isNewline }
         var response = "SIP/2.0 \(status) \(safeReason)\r\n"
         for (name, value) in found { response += "\(name): \(value)\r\n" }
+        for (name, value) in extraHeaders { response += "\(name): \(value)\r\n" }
         response += "Server: sipbridge\r\nContent-Length: 0\r\n\r\n"
         return Array(response.utf8)
     }
@@ -64,6 +70,36 @@ extension StatelessResponder {
         else { return nil }
         let lowered = scheme.lowercased()
         return lowered == "sip" || lowered == "sips" ? nil : String(scheme)
+    }
+}
+
+extension StatelessResponder {
+    /// The methods the user agent implements or answers by name (405, 481): any other method
+    /// is an extension it does not know (RFC 3261 §8.2.1: `501 Not Implemented`).
+    private static let knownMethods: Set<Substring> = [
+        "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "INFO", "UPDATE", "PRACK", "REGISTER",
+    ]
+
+    /// The request line's method when it is a well-formed extension method the user agent does
+    /// not implement. RFC 3261 §8.2.1 inspects the method before any header, so such a request
+    /// is answered `501` even when libosip2 refused another part of it (RFC 4475 §3.1.1.2
+    /// intmeth: `!interesting-Method0123456789_*+`.%indeed'~` with a quoted NUL in its To).
+    /// Methods are case-sensitive tokens (§7.1, §25.1).
+    public static func extensionMethod(in bytes: some Collection<UInt8>) -> String? {
+        guard let startLine = lines(of: bytes, limit: 1).first, !startLine.hasPrefix("SIP/") else { return nil }
+        let parts = startLine.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[2].hasPrefix("SIP/"), !parts[0].isEmpty,
+            parts[0].unicodeScalars.allSatisfy(isTokenCharacter), !knownMethods.contains(parts[0])
+        else { return nil }
+        return String(parts[0])
+    }
+
+    /// RFC 3261 §25.1 `token`: alphanumerics and `-.!%*_+`'~`.
+    private static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9", "-", ".", "!", "%", "*", "_", "+", "`", "'", "~": true
+        default: false
+        }
     }
 }
 

@@ -148,10 +148,19 @@ final class UserAgentCore {
                 return
             }
             // 400, or 505 for a foreign SIP-Version (RFC 4475 §3.1.2.16 badvers).
+            // An unknown method is answered 501 whatever else is wrong (§8.2.1 looks at it first).
             var status = (error as? SIPIngressError)?.statusCode ?? 400
-            if status == 400, StatelessResponder.foreignScheme(in: bytes.readableBytesView) != nil { status = 416 }
+            var extra: [(name: String, value: String)] = []
+            if status == 400, StatelessResponder.extensionMethod(in: bytes.readableBytesView) != nil {
+                status = 501
+                extra = [(allowHeader.name, allowHeader.value)]
+            } else if status == 400, StatelessResponder.foreignScheme(in: bytes.readableBytesView) != nil {
+                status = 416
+            }
             let reason = MessageFactory.reasonPhrase(status)
-            if let reply = StatelessResponder.badRequest(for: bytes.readableBytesView, status: status, reason: reason) {
+            if let reply = StatelessResponder.badRequest(
+                for: bytes.readableBytesView, status: status, reason: reason, extraHeaders: extra)
+            {
                 sendRaw(reply, to: peer)
             }
             return

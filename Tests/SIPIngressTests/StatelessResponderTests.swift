@@ -107,6 +107,34 @@ import Testing
         #expect(scheme("INVITE soap.beep://x") == nil, "no SIP-Version")
     }
 
+    @Test func extensionMethodsAreRecognised() {
+        let method = { (line: String) in StatelessResponder.extensionMethod(in: Array((line + "\r\nVia: x\r\n\r\n").utf8)) }
+        // RFC 4475 §3.1.1.2 intmeth: every token character is legal in a method.
+        #expect(method("!interesting-Method0123456789_*+`.%indeed'~ sip:a@example.com SIP/2.0") == "!interesting-Method0123456789_*+`.%indeed'~")
+        #expect(method("RE%47IST%45R sip:a@example.com SIP/2.0") == "RE%47IST%45R")  // §3.1.1.5 esc02
+        #expect(method("invite sip:a@example.com SIP/2.0") == "invite", "methods are case-sensitive")
+        #expect(method("INVITE sip:a@example.com SIP/2.0") == nil)
+        #expect(method("REGISTER sip:example.com SIP/2.0") == nil)
+        #expect(method("BYE sip:a@example.com SIP/2.0") == nil)
+        #expect(method("NEW(METHOD) sip:a@example.com SIP/2.0") == nil, "parentheses are separators, not token characters")
+        #expect(method("NEWMETHOD sip:a@example.com") == nil, "no SIP-Version")
+        #expect(method("SIP/2.0 501 Not Implemented") == nil)
+    }
+
+    @Test func aNotImplementedCarriesTheExtraHeaders() {
+        let request = "FOO sip:b@example.com SIP/2.0\r\nVia: x\r\nCSeq: 1 FOO\r\n\r\n"
+        let text = StatelessResponder.badRequest(
+            for: Array(request.utf8), status: 501, reason: "Not Implemented", extraHeaders: [("Allow", "INVITE, BYE")]
+        ).map { String(decoding: $0, as: UTF8.self) }
+        #expect(text == "SIP/2.0 501 Not Implemented\r\nVia: x\r\nCSeq: 1 FOO\r\nAllow: INVITE, BYE\r\nServer: sipbridge\r\nContent-Length: 0\r\n\r\n")
+    }
+
+    @Test func anUnparsableACKIsNeverAnswered() {
+        // RFC 3261 §17.2.1: there is no response to an ACK, not even a 400.
+        #expect(reply("ACK sip:b@example.com SIP/2.0\r\nVia: x\r\nCSeq: 1 ACK\r\n\r\n") == nil)
+        #expect(reply("ACKNOWLEDGE sip:b@example.com SIP/2.0\r\nVia: x\r\nCSeq: 1 ACKNOWLEDGE\r\n\r\n") != nil)
+    }
+
     @Test(arguments: ["", "garbage\r\n\r\n", "INVITE sip:b@example.com\r\nVia: x\r\n\r\n"])
     func garbageWithoutARequestLineIsDropped(text: String) {
         #expect(reply(text) == nil)

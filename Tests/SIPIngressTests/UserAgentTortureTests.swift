@@ -3,8 +3,7 @@ import TestSupport
 @testable import SIPIngress
 
 /// Tier 3: each RFC 4475 / RFC 5118 vector sent as one datagram to a real `UserAgent`, with the
-/// answer INDEX.md expects (or, for a tolerated defect, the tolerated one). Vectors whose
-/// answer differs from INDEX.md (intmeth) are known gaps and are not listed.
+/// answer INDEX.md expects (or, for a tolerated defect, the tolerated one).
 @Suite(.serialized, .enabled(if: NetworkIsolation.onlyLoopback, NetworkIsolation.reason))
 struct UserAgentTortureTests {
     /// What the agent must do with a vector.
@@ -27,6 +26,7 @@ struct UserAgentTortureTests {
 
     static let vectors: [(String, Verdict)] = [
         ("rfc4475/wsinv", .answered(481)),  // To tag but no such dialog (RFC 3261 §12.2.2)
+        ("rfc4475/intmeth", .answered(501)),  // libosip2 refuses it; the stateless answer is 501
         ("rfc4475/esc01", .call),
         ("rfc4475/escnull", .answered(405)),
         ("rfc4475/esc02", .answered(501)),  // RE%47IST%45R is an unknown method
