@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import RTPMedia
 import SIPIngress
+import Transcode
 
 /// The bridge's side of the SDP: what it answered and how to answer again.
 struct LocalSDP {
@@ -18,9 +19,9 @@ struct LocalSDP {
 }
 
 /// Session modification (RFC 3261 §14, RFC 3311, RFC 3264 §8): hold, resume, a moved media
-/// address, and the bridge's own offer for an offerless re-INVITE. The codec stays the one
-/// negotiated at the start: an offer without it is refused with 488 and the call goes on as
-/// before (§14.2).
+/// address, a new codec (Call+CodecChange), and the bridge's own offer for an offerless
+/// re-INVITE. An offer with no codec the route allows is refused with 488 and the call goes on
+/// as before (RFC 3261 §14.2).
 extension Call {
     /// Handles a re-INVITE or UPDATE offer, an offerless re-INVITE, or the ACK's answer.
     func sessionUpdated(_ update: SessionUpdate) {
@@ -30,9 +31,17 @@ extension Call {
         }
         switch update {
         case .offer(let offer):
-            guard let negotiated = try? renegotiate(offer), negotiated.payloadType == media.payloadType else {
-                logger.info("re-offer without the call's codec or SRTP suite refused", metadata: ["codec": "\(media.codec)"])
+            guard let negotiated = try? renegotiate(offer, preferences: renegotiationPreferences) else {
+                logger.info("re-offer without a codec of the route or the call's SRTP suite refused", metadata: ["codec": "\(media.codec)"])
                 return userAgent.rejectUpdate(sessionID, status: 488)
+            }
+            if negotiated.codec != media.codec || negotiated.payloadType != media.payloadType {
+                do {
+                    try changeCodec(to: negotiated)
+                } catch {
+                    logger.info("re-offer's codec cannot feed the stream; refused", metadata: ["error": "\(error)"])
+                    return userAgent.rejectUpdate(sessionID, status: 488)
+                }
             }
             apply(negotiated)
             sdp.version += 1
@@ -56,7 +65,7 @@ extension Call {
                     version: sdp.version))
         case .answer(let answer):
             // `negotiate` mirrors the caller's direction into the bridge's (RFC 3264 §6.1).
-            guard let negotiated = try? renegotiate(answer) else {
+            guard let negotiated = try? renegotiate(answer, preferences: [media.codec]) else {
                 logger.info("the ACK's SDP answer names no usable stream; keeping the session as it was")
                 return
             }
@@ -90,12 +99,15 @@ extension Call {
         stats.packetsOut += 1
     }
 
-    /// Negotiates a new offer (or the ACK's answer) against the call as it is: the same codec,
+    /// Negotiates a new offer (or the ACK's answer) against the call as it is: a codec of
+    /// `preferences` (the ACK's answer can only keep the call's: the bridge offered only that),
     /// and the same transport profile — an SRTP call stays SRTP with the same suite, keeping
     /// the bridge's key; a plain call stays plain (RFC 4568 §7.1.4).
-    private func renegotiate(_ description: SessionDescription) throws(SIPIngressError) -> NegotiatedMedia {
+    private func renegotiate(
+        _ description: SessionDescription, preferences: [AudioCodec]
+    ) throws(SIPIngressError) -> NegotiatedMedia {
         let negotiated = try OfferAnswer.negotiate(
-            offer: description, preferences: [media.codec], srtp: media.srtp == nil ? .refuse : .require,
+            offer: description, preferences: preferences, srtp: media.srtp == nil ? .refuse : .require,
             localKey: media.srtp)
         guard negotiated.srtp?.profile == media.srtp?.profile else { throw .noCommonCodec }
         return negotiated

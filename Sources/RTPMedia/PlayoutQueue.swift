@@ -19,7 +19,7 @@ public struct PlayoutQueue: Sendable {
     private var markers: CircularBuffer<(position: Int, name: String)> = []
     /// Total bytes ever dequeued; marker positions are in this coordinate.
     private var consumed = 0
-    private let maximumBytes: Int
+    private var maximumBytes: Int
     /// Bytes refused because the queue was full (`rtp.max_queued_s`).
     public private(set) var droppedBytes = 0
 
@@ -83,14 +83,62 @@ public struct PlayoutQueue: Sendable {
         if available < size {
             output.writeRepeatingByte(silence, count: size - available)
         }
-        if audio.readerIndex > 65_536 && audio.readerIndex > audio.readableBytes {
-            audio.discardReadBytes()
-        }
+        compact()
         var passed: [String] = []
         while let first = markers.first, first.position <= consumed {
             passed.append(first.name)
             markers.removeFirst()
         }
         return Frame(hasAudio: available > 0, passedMarkers: passed)
+    }
+
+    /// Keeps the storage near what is queued (issue 7's ≤ 64 KiB per call): an emptied queue
+    /// starts again at the front (and gives back storage beyond 16 KiB that a long prompt
+    /// grew), and sent bytes are dropped once they outweigh the queued ones, so the move is
+    /// never longer than what was sent since the last one. Until this, sent audio was kept up
+    /// to 64 KiB, and every talking call's queue grew to 128 KiB.
+    private mutating func compact() {
+        if audio.readableBytes == 0 {
+            if audio.capacity > Self.retainedCapacity {
+                audio = ByteBuffer()
+            } else {
+                audio.clear()
+            }
+        } else if audio.readerIndex >= 4096 && audio.readerIndex > audio.readableBytes {
+            audio.discardReadBytes()
+        }
+    }
+
+    /// Storage an empty queue keeps for the next talk-spurt.
+    static let retainedCapacity = 16 * 1024
+
+    /// The bytes of storage the queue holds (tests).
+    var storageCapacity: Int { audio.capacity }
+
+    /// Re-encodes the queued audio after the call's codec changed (a re-offer, RFC 3264 §8.3.2):
+    /// the audio stays, converted by `convert`, and each checkpoint keeps its place in time —
+    /// its distance from the head of the queue is scaled by `newFrameBytes / oldFrameBytes`.
+    /// - Parameters:
+    ///   - maximumBytes: the new cap (the same duration in the new form).
+    ///   - newFrameBytes: bytes of 20 ms in the new form.
+    ///   - oldFrameBytes: bytes of 20 ms in the old form.
+    ///   - convert: appends the new form of the old bytes.
+    public mutating func reencode(
+        maximumBytes: Int, newFrameBytes: Int, oldFrameBytes: Int,
+        _ convert: (UnsafeRawBufferPointer, inout [UInt8]) -> Void
+    ) {
+        precondition(newFrameBytes > 0 && oldFrameBytes > 0, "a frame has bytes")
+        var converted: [UInt8] = []
+        audio.withUnsafeReadableBytes { convert($0, &converted) }
+        let kept = min(converted.count, maximumBytes)
+        droppedBytes += converted.count - kept
+        let head = consumed
+        markers = CircularBuffer(
+            markers.map { marker in
+                (head + min(kept, (marker.position - head) * newFrameBytes / oldFrameBytes), marker.name)
+            })
+        self.maximumBytes = maximumBytes
+        audio.clear()
+        audio.writeBytes(converted.prefix(kept))
     }
 }

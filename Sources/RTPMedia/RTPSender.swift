@@ -5,8 +5,10 @@ public import NIOCore
 public struct RTPSender: Sendable {
     /// The stream's SSRC.
     public let ssrc: UInt32
-    /// The payload type negotiated for the codec.
-    public let payloadType: UInt8
+    /// The payload type negotiated for the codec. A re-offer may change the codec mid-call;
+    /// the stream keeps its SSRC, sequence and timestamp (RFC 3550 §5.1: a source may change
+    /// its payload type during a session).
+    public var payloadType: UInt8
     /// Timestamp units per frame (160 for 20 ms at 8 kHz).
     public let samplesPerFrame: UInt32
     private var sequenceNumber: UInt16

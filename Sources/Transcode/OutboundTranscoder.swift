@@ -101,4 +101,27 @@ public struct OutboundTranscoder: Sendable {
             encoder.encode(input, into: output.bindMemory(to: UInt8.self))
         }
     }
+
+    /// Appends the queue form of audio that was queued for `codec` (the call's codec before a
+    /// re-offer changed it): G.711 codes go through µ-law 8 kHz, G.722's 16 kHz PCM through
+    /// little-endian L16, each then converted like a `playAudio` payload.
+    /// - Throws: `TranscodeError` when the resampler cannot convert between the rates.
+    public mutating func enqueueForm(
+        ofQueueAudio audio: UnsafeRawBufferPointer, queuedFor codec: AudioCodec, into output: inout [UInt8]
+    ) throws(TranscodeError) {
+        switch codec {
+        case .pcmu:
+            try enqueueForm(of: audio, format: .mulaw8k, into: &output)
+        case .pcma:
+            var muLaw = [UInt8](audio)
+            muLaw.withUnsafeMutableBytes { G711.aLawToMuLaw($0) }
+            let result = muLaw.withUnsafeBytes { bytes in
+                Result { () throws(TranscodeError) in try enqueueForm(of: bytes, format: .mulaw8k, into: &output) }
+            }
+            try result.get()
+        case .g722:
+            var littleEndian = OutboundTranscoder(codec: self.codec, byteOrder: .little)
+            try littleEndian.enqueueForm(of: audio, format: AudioFormat(encoding: .l16, sampleRate: 16_000), into: &output)
+        }
+    }
 }

@@ -5,7 +5,7 @@ import TestSupport
 @testable import BridgeApp
 
 /// In-dialog requests end to end (issue 3): re-INVITE hold and resume change what the bridge
-/// sends, a codec the call does not use is refused without dropping the call, and INFO key
+/// sends, a codec the route does not allow is refused without dropping the call, and INFO key
 /// presses reach the AI server as `dtmf` events.
 @Suite(.serialized) struct SessionModificationTests {
     @Test func holdStopsTheBridgesRTPAndResumeContinuesTheSameStream() async throws {
@@ -52,8 +52,9 @@ import TestSupport
         await harness.stop()
     }
 
-    @Test func reofferWithoutTheCallsCodecIs488AndTheCallGoesOn() async throws {
-        let harness = try await BridgeHarness.start(rtpRangeIndex: 43)
+    @Test func reofferWithoutACodecOfTheRouteIs488AndTheCallGoesOn() async throws {
+        // The route takes PCMU only, so a PCMA re-offer has nothing to move to (CodecChangeTests).
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 43, codecs: "[PCMU]")
         let caller = try await harness.caller()
         #expect(try await caller.invite(payloadType: 0) == 200)
         let refused = try await caller.reinvite(direction: "sendrecv", payloadType: 8)

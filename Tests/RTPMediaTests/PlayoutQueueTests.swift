@@ -239,4 +239,62 @@ import TestSupport
         #expect(ledger.errors.isEmpty, "seed \(seed): \(ledger.errors.prefix(5))")
         #expect(markers > 1000, "the run exercised markers")
     }
+
+    @Test func reencodingKeepsTheAudioAndEachCheckpointsPlaceInTime() {
+        // A re-offer moved the call from G.711 (160 bytes per 20 ms) to G.722's queue form (640).
+        var queue = PlayoutQueue(maximumBytes: 160 * 50)
+        append(&queue, pattern(count: 400))
+        #expect(queue.appendCheckpoint("a") == false)  // after 400 bytes = 50 ms
+        append(&queue, pattern(count: 240, start: 400))
+        #expect(queue.appendCheckpoint("b") == false)  // after 640 bytes = 80 ms
+        _ = take(&queue)  // 20 ms have gone out: "a" is 30 ms ahead, "b" 60 ms
+        queue.reencode(maximumBytes: 640 * 50, newFrameBytes: 640, oldFrameBytes: 160) { old, converted in
+            for byte in old { converted += [byte, byte, byte, byte] }
+        }
+        #expect(queue.queuedBytes == 480 * 4)
+        var output = ByteBuffer()
+        #expect(queue.takeFrame(size: 640, silence: 0, into: &output).passedMarkers == [])
+        #expect(output.bytes == pattern(count: 160, start: 160).flatMap { [$0, $0, $0, $0] })
+        output.clear()
+        #expect(queue.takeFrame(size: 640, silence: 0, into: &output).passedMarkers == ["a"], "30 ms: during the second frame")
+        output.clear()
+        #expect(queue.takeFrame(size: 640, silence: 0, into: &output).passedMarkers == ["b"], "60 ms: the end of the third")
+        #expect(queue.isEmpty)
+    }
+
+    @Test func reencodingIntoASmallerCapDropsAndCountsTheExcess() {
+        var queue = PlayoutQueue(maximumBytes: 1000)
+        append(&queue, pattern(count: 1000))
+        #expect(queue.appendCheckpoint("end") == false)
+        queue.reencode(maximumBytes: 600, newFrameBytes: 160, oldFrameBytes: 160) { old, converted in converted += old }
+        #expect(queue.queuedBytes == 600)
+        #expect(queue.droppedBytes == 400)
+        var output = ByteBuffer()
+        var passed: [String] = []
+        for _ in 0..<4 { passed += queue.takeFrame(size: 160, silence: 0, into: &output).passedMarkers }
+        #expect(passed == ["end"], "a checkpoint beyond the kept audio fires with its last byte")
+    }
+
+    @Test func aLongConversationDoesNotGrowTheStorage() {
+        // 10 minutes of echo-sized AI turns (one 20 ms frame in, one out) and a 5 s prompt:
+        // the storage stays near what is queued at once, and an emptied queue gives back
+        // what the prompt needed.
+        var queue = PlayoutQueue(maximumBytes: 8000 * 60)
+        var output = ByteBuffer()
+        for index in 0..<30_000 {
+            append(&queue, pattern(count: 160, start: index))
+            output.clear()
+            _ = queue.takeFrame(size: 160, silence: 0xFF, into: &output)
+        }
+        #expect(queue.storageCapacity <= 4096 * 2, "\(queue.storageCapacity) bytes after 10 minutes of echo")
+        append(&queue, pattern(count: 8000 * 5))
+        #expect(queue.storageCapacity >= 8000 * 5)
+        for _ in 0..<250 {
+            output.clear()
+            _ = queue.takeFrame(size: 160, silence: 0xFF, into: &output)
+        }
+        #expect(queue.queuedBytes == 0)
+        #expect(queue.storageCapacity <= PlayoutQueue.retainedCapacity)
+    }
 }
+

@@ -119,4 +119,33 @@ import Testing
         }
         #expect(queue == samples.map(MuLaw.encode))
     }
+
+    /// Audio queued before a re-offer changed the codec, converted for the new one.
+    private func requeue(_ audio: [UInt8], from old: AudioCodec, to new: AudioCodec) throws -> [UInt8] {
+        var transcoder = OutboundTranscoder(codec: new, byteOrder: .big)
+        var output: [UInt8] = []
+        try audio.withUnsafeBytes { bytes in try transcoder.enqueueForm(ofQueueAudio: bytes, queuedFor: old, into: &output) }
+        return output
+    }
+
+    @Test func queuedG711IsMappedCodeByCodeWhenTheCodecChanges() throws {
+        let codes = (0...255).map { UInt8($0) }
+        #expect(try requeue(codes, from: .pcmu, to: .pcma) == codes.map(G711.muLawToALaw))
+        #expect(try requeue(codes, from: .pcma, to: .pcmu) == codes.map(G711.aLawToMuLaw))
+        #expect(try requeue(codes, from: .pcmu, to: .pcmu) == codes)
+    }
+
+    @Test func queuedAudioMovesBetweenNarrowbandAndWideband() throws {
+        // 100 ms of a 400 Hz tone in µ-law: into G.722's queue (16 kHz little-endian PCM, whatever
+        // the stream's byte order) and back; the tone survives both resamplings.
+        let tone = (0..<800).map { MuLaw.encode(Int16(8000 * sin(2 * Double.pi * 400 * Double($0) / 8000))) }
+        let wide = try requeue(tone, from: .pcmu, to: .g722)
+        #expect(wide.count == 3200)
+        let samples = (0..<1600).map { Int16(bitPattern: UInt16(wide[2 * $0]) | UInt16(wide[2 * $0 + 1]) << 8) }
+        #expect(samples[400..<1600].map { abs(Int($0)) }.max()! > 6000, "the tone is there, little-endian")
+        let narrow = try requeue(wide, from: .g722, to: .pcmu)
+        #expect(narrow.count == 800)
+        #expect(narrow[400..<800].map { abs(Int(MuLaw.decode($0))) }.max()! > 6000)
+    }
 }
+
