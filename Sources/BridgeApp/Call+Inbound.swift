@@ -74,25 +74,14 @@ extension Call: RTPReceiver {
         bufferOutputs.removeAll(keepingCapacity: true)
         jitterBuffer.push(timestamp: packet.header.timestamp, payload: packet.payload, arrival: now, into: &bufferOutputs)
         forwardBufferOutputs()
-        scheduleInboundTimer()
     }
 
-    /// The reorder buffer's deadline passed: release held audio, declare what is missing.
-    func inboundTimerFired() {
-        inboundTask = nil
-        guard isActive else { return }
+    /// The reorder buffer's deadline passed (seen on a tick of the loop's clock, within 5 ms):
+    /// release held audio, declare what is missing.
+    func inboundDeadlinePassed(now: NIODeadline) {
         bufferOutputs.removeAll(keepingCapacity: true)
-        jitterBuffer.tick(now: .now(), into: &bufferOutputs)
+        jitterBuffer.tick(now: now, into: &bufferOutputs)
         forwardBufferOutputs()
-        scheduleInboundTimer()
-    }
-
-    func scheduleInboundTimer() {
-        guard let deadline = jitterBuffer.nextDeadline else { return }
-        if let scheduled = inboundDeadline, inboundTask != nil, scheduled <= deadline { return }
-        inboundTask?.cancel()
-        inboundDeadline = deadline
-        inboundTask = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.inboundTimerFired() }
     }
 
     /// Turns released and missing audio into 20 ms `media` events.

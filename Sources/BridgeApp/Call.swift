@@ -105,8 +105,6 @@ final class Call {
     var playoutStarved = false
     /// Reused for every packet so the inbound path does not allocate an array per frame.
     var bufferOutputs: [InboundJitterBuffer.Output] = []
-    var inboundTask: Scheduled<Void>?
-    var inboundDeadline: NIODeadline?
     var mediaTimeoutTask: Scheduled<Void>?
     var rtcp: RTCPReporter
     var rtcpTask: Scheduled<Void>?
@@ -114,13 +112,14 @@ final class Call {
     var playout: PlayoutQueue
     var sender: RTPSender
     var pacer: Pacer?
-    private var pacerTask: Scheduled<Void>?
+    /// The loop's 5 ms clock: it runs the pacer and the reorder buffer's deadlines.
+    let clock: MediaClock
     private var timeoutTask: Scheduled<Void>?
     var stats = MediaStats()
 
     init(
         incoming: IncomingCall, route: BridgeConfig.Route, media: NegotiatedMedia, inbound: InboundTranscoder,
-        remoteRTP: SocketAddress, rtpConfig: BridgeConfig.RTP, userAgent: UserAgent, eventLoop: any EventLoop,
+        remoteRTP: SocketAddress, rtpConfig: BridgeConfig.RTP, userAgent: UserAgent, clock: MediaClock,
         records: CallRecordWriter? = nil, metrics: BridgeMetrics? = nil, callbacks: StatusCallbackSender? = nil,
         routeCaptures: [String: String] = [:], logger: Logger, onEnd: @escaping @Sendable (SessionID) -> Void
     ) {
@@ -135,7 +134,8 @@ final class Call {
         self.remoteRTPAddress = remoteRTP
         self.rtpConfig = rtpConfig
         self.userAgent = userAgent
-        self.eventLoop = eventLoop
+        self.eventLoop = clock.eventLoop
+        self.clock = clock
         self.onEnd = onEnd
         self.records = records
         self.metrics = metrics
@@ -230,8 +230,8 @@ final class Call {
         state = .active
         answeredAt = Date()
         let now = NIODeadline.now()
-        pacer = Pacer(start: now)
-        schedulePacer()
+        // Frames fall due on the clock's ticks, so they go out when a tick runs.
+        pacer = Pacer(start: clock.tick(atOrAfter: now))
         timeoutTask = eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(route.stream.streamTimeoutSeconds))) {
             self.end(.streamTimeout)
         }
@@ -239,7 +239,7 @@ final class Call {
         scheduleMediaTimeout()
         // The stream gets a frame every 20 ms from the answer on, RTP or not (spec §3.2).
         jitterBuffer.startClock(at: now)
-        scheduleInboundTimer()
+        clock.add(self)
         scheduleRTCP()
         logger.info(
             "call answered",
@@ -254,9 +254,8 @@ final class Call {
         if case .ended = state { return }
         let wasActive = isActive
         state = .ended(reason)
-        pacerTask?.cancel()
+        clock.remove(self)
         timeoutTask?.cancel()
-        inboundTask?.cancel()
         mediaTimeoutTask?.cancel()
         rtcpTask?.cancel()
         if stream != nil || reason == .streamStopped { statusCallback("StopStream", [("Reason", reason.rawValue)]) }
@@ -319,14 +318,11 @@ final class Call {
 
     // MARK: - Pacer (AI → caller)
 
-    private func schedulePacer() {
-        guard let pacer else { return }
-        pacerTask = eventLoop.assumeIsolated().scheduleTask(deadline: pacer.nextDeadline) { self.pacerFired() }
-    }
-
-    private func pacerFired() {
-        guard isActive, var pacer else { return }
-        let tick = pacer.tick(now: .now())
+    /// Sends the frames due by `now` (the loop's clock ticked); after a stall of more than
+    /// five frames the oldest slots are skipped, not burst (`Pacer.maximumBurst`).
+    func paceFrames(now: NIODeadline) {
+        guard var pacer, now >= pacer.nextDeadline else { return }
+        let tick = pacer.tick(now: now)
         self.pacer = pacer
         if tick.skipped > 0 {
             sender.skip(frames: tick.skipped)
@@ -334,6 +330,14 @@ final class Call {
         }
         for _ in 0..<tick.due { sendFrame() }
         stream?.flush()
-        schedulePacer()
+    }
+}
+
+extension Call: MediaClockClient {
+    /// The loop's clock ticked: missing caller audio is declared and AI audio paced out.
+    func mediaClockTicked(now: NIODeadline) {
+        guard isActive else { return }
+        if let deadline = jitterBuffer.nextDeadline, now >= deadline { inboundDeadlinePassed(now: now) }
+        if isActive { paceFrames(now: now) }
     }
 }

@@ -36,6 +36,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
 
     /// The loops calls are spread over (round robin); SIP has a loop of its own.
     private let callLoops: [any EventLoop]
+    /// One media clock per call loop (the pacers and reorder buffers of its calls).
+    private let clocks: [MediaClock]
     private let config: BridgeConfig
     private let portPool: RTPPortPool
     private let logger: Logger
@@ -56,6 +58,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         self.metrics = metrics
         self.callbacks = StatusCallbackSender(metrics: metrics, logger: logger)
         self.callLoops = callLoops
+        self.clocks = callLoops.map { MediaClock(eventLoop: $0) }
         self.advertisedAddress = advertisedAddress
         self.config = config
         self.portPool = RTPPortPool(range: config.rtp.portRange)
@@ -152,10 +155,11 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             return reject(488, nil, [SIPHeader("Warning", "305 sipbridge \"Incompatible media format\"")])
         }
         if route.answer == .ringing { userAgent.provisional(call.id, status: 180) }
-        let loop = state.withLockedValue { state -> any EventLoop in
+        let clock = state.withLockedValue { state -> MediaClock in
             state.nextLoop &+= 1
-            return callLoops[state.nextLoop % callLoops.count]
+            return clocks[state.nextLoop % clocks.count]
         }
+        let loop = clock.eventLoop
         let options = StreamConnectOptions(
             timeout: .milliseconds(Int64(route.stream.connectTimeoutMilliseconds)), headers: route.stream.extraHeaders,
             tlsContext: route.stream.tlsContext,
@@ -175,7 +179,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             }
             let bridged = Call(
                 incoming: call, route: route, media: media, inbound: inbound, remoteRTP: remote, rtpConfig: rtpConfig,
-                userAgent: userAgent, eventLoop: loop, records: self.records, metrics: self.metrics,
+                userAgent: userAgent, clock: clock, records: self.records, metrics: self.metrics,
                 callbacks: self.callbacks, routeCaptures: routeMatch.captures, logger: self.logger
             ) { [weak self] id in self?.remove(id) }
             bridged.srtp = srtp

@@ -51,7 +51,11 @@ public final class RTPTransport {
             guard remaining > 0, let port = pool.acquire(skipping: failed) else {
                 return promise.fail(RTPMediaError.noPortAvailable)
             }
+            // One datagram per wake-up (issue 7): a call's socket carries one packet per 20 ms,
+            // and reading on until EAGAIN cost a second recvmsg per packet. NIO's epoll is
+            // level-triggered, so a second queued packet wakes the loop again.
             let rtp = DatagramBootstrap(group: eventLoop)
+                .channelOption(.maxMessagesPerRead, value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(RTPInboundHandler(receiver: receiverBox.value))
@@ -60,6 +64,7 @@ public final class RTPTransport {
                 .bind(host: host, port: port)
             let rtcp = rtp.flatMap { _ in
                 DatagramBootstrap(group: eventLoop)
+                    .channelOption(.maxMessagesPerRead, value: 1)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
