@@ -85,7 +85,11 @@ final class AgentHandler: ChannelInboundHandler {
 
     private func media(_ text: String, context: ChannelHandlerContext) {
         let now = LoadClock.now
-        guard let payload = Self.field("payload", in: text), let stamp = Stamp(Self.decodePrefix(payload)), stamp.kind == .caller
+        // A frame without a caller stamp at its start is concealment (or audio re-framed off
+        // the stamp grid); so is a "stamp" of another call or one that jumps more than a minute
+        // ahead: random bytes pass the check byte once in 256.
+        guard let payload = Self.field("payload", in: text), let stamp = Stamp(Self.decodePrefix(payload)), stamp.kind == .caller,
+            call == nil || stamp.call == call, lastSequence.map({ stamp.sequence &- $0 < 3000 || stamp.sequence <= $0 }) ?? true
         else { return measurements.count { $0.concealedFramesReceived += 1 } }
         measurements.record(.callerToAgent, nanoseconds: now &- stamp.time)
         // A gap in the caller's frame numbers: frames the bridge concealed (lost or late).

@@ -33,6 +33,8 @@ struct LoadCommand: AsyncParsableCommand {
     var json: String?
     @Option(help: "Also relay the same number of calls through this rtpengine (userspace, --table=-1) and compare CPU.")
     var rtpengine: String?
+    @Flag(help: "Exit 1 unless every call was answered and no caller frame was lost (the CI smoke run).")
+    var requireClean = false
 
     func run() async throws {
         raiseDescriptorLimit()
@@ -66,6 +68,8 @@ struct LoadCommand: AsyncParsableCommand {
         try await Task.sleep(for: .seconds(2))
         let before = (bridge: process.cpuSeconds, own: Self.ownCPUSeconds(), time: ContinuousClock.now, counters: measurements.counters)
         let underrunsBefore = await process.metric("sipbridge_playout_underruns_total")
+        let lateBefore = await process.metric("sipbridge_rtp_late_total")
+        let lostBefore = await process.metric("sipbridge_rtp_lost_total")
         var samples: [ResourceSample] = []
         let steadyEnd = ContinuousClock.now + .seconds(duration)
         while ContinuousClock.now < steadyEnd {
@@ -80,6 +84,8 @@ struct LoadCommand: AsyncParsableCommand {
         }
         let after = (bridge: process.cpuSeconds, own: Self.ownCPUSeconds(), time: ContinuousClock.now, counters: measurements.counters)
         let underruns = await process.metric("sipbridge_playout_underruns_total") - underrunsBefore
+        let bridgeLate = await process.metric("sipbridge_rtp_late_total") - lateBefore
+        let bridgeLost = await process.metric("sipbridge_rtp_lost_total") - lostBefore
         let rss = process.residentMiB
         let descriptors = process.openDescriptors
         let wsFailures = await process.metric("sipbridge_ws_failures_total")
@@ -101,6 +107,7 @@ struct LoadCommand: AsyncParsableCommand {
             calls: calls, answered: answered, failed: measurements.counters.callsFailed, seconds: seconds,
             bridgeCPUSeconds: after.bridge - before.bridge, loadGeneratorCPUSeconds: after.own - before.own,
             bridgeRSSMiB: rss, bridgeIdleRSSMiB: idleRSS, bridgeDescriptors: descriptors, underruns: Int(underruns),
+            bridgeLate: Int(bridgeLate), bridgeLost: Int(bridgeLost),
             wsFailures: Int(wsFailures), counters: measurements.counters, steadyCallerFrames: after.counters.callerFramesSent - before.counters.callerFramesSent,
             steadyAgentFrames: after.counters.agentFramesReceived - before.counters.agentFramesReceived,
             steadyEchoSent: after.counters.echoFramesSent - before.counters.echoFramesSent,
@@ -112,6 +119,10 @@ struct LoadCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+        if requireClean, let problem = report.uncleanReason {
+            print("NOT CLEAN: \(problem)")
+            throw ExitCode(1)
         }
     }
 

@@ -13,6 +13,10 @@ struct LoadReport: Codable {
     var bridgeIdleRSSMiB: Double
     var bridgeDescriptors: Int
     var underruns: Int
+    /// The bridge's `sipbridge_rtp_late_total` and `sipbridge_rtp_lost_total` over the steady
+    /// state: caller packets it received too late to use, and sequence gaps it saw.
+    var bridgeLate: Int
+    var bridgeLost: Int
     var wsFailures: Int
     var counters: Measurements.Counters
     var steadyCallerFrames: Int
@@ -34,6 +38,18 @@ struct LoadReport: Codable {
         return packets > 0 ? bridgeCPUSeconds * 1e6 / packets : 0
     }
 
+    /// Why the run was not clean (`--require-clean`), or `nil`: every call answered, no
+    /// caller frame lost or concealed on its way to the agent, no WebSocket failure, every
+    /// caller's echo came back.
+    var uncleanReason: String? {
+        if answered != calls || failed > 0 { return "\(answered) of \(calls) calls answered, \(failed) failed" }
+        if counters.callerFramesLost > 0 { return "\(counters.callerFramesLost) caller frames lost" }
+        if bridgeLate > 0 || bridgeLost > 0 { return "the bridge counted \(bridgeLate) late and \(bridgeLost) lost caller packets" }
+        if wsFailures > 0 { return "\(wsFailures) WebSocket failures" }
+        if steadyEchoReceived == 0 || steadyAgentFrames == 0 { return "no audio flowed" }
+        return nil
+    }
+
     var markdown: String {
         func ms(_ microseconds: UInt64) -> String { String(format: "%.2f", Double(microseconds) / 1000) }
         var lines = [
@@ -53,6 +69,7 @@ struct LoadReport: Codable {
             "| concealed frames the agent received (whole run) | \(counters.concealedFramesReceived) |",
             "| echo frames sent / received by callers (steady) | \(steadyEchoSent) / \(steadyEchoReceived) |",
             "| playout underruns (bridge metric, steady) | \(underruns) |",
+            "| caller packets late / lost (bridge metrics, steady) | \(bridgeLate) / \(bridgeLost) |",
             "| WebSocket failures (bridge metric) | \(wsFailures) |",
             "| checkpoints sent / playedStream received | \(counters.checkpointsSent) / \(counters.playedStreamEvents) |",
             "| clearAudio sent / clearedAudio received | \(counters.clearsSent) / \(counters.clearedAudioEvents) |",
