@@ -109,6 +109,7 @@ struct LoadCommand: AsyncParsableCommand {
             bridgeRSSMiB: rss, bridgeIdleRSSMiB: idleRSS, bridgeDescriptors: descriptors, underruns: Int(underruns),
             bridgeLate: Int(bridgeLate), bridgeLost: Int(bridgeLost),
             wsFailures: Int(wsFailures), counters: measurements.counters, steadyCallerFrames: after.counters.callerFramesSent - before.counters.callerFramesSent,
+            steadyCallerFramesLost: after.counters.callerFramesLost - before.counters.callerFramesLost,
             steadyAgentFrames: after.counters.agentFramesReceived - before.counters.agentFramesReceived,
             steadyEchoSent: after.counters.echoFramesSent - before.counters.echoFramesSent,
             steadyEchoReceived: after.counters.echoFramesReceived - before.counters.echoFramesReceived,

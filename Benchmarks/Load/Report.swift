@@ -20,6 +20,8 @@ struct LoadReport: Codable {
     var wsFailures: Int
     var counters: Measurements.Counters
     var steadyCallerFrames: Int
+    /// Gaps in the caller's frame numbers at the agent while every call was up.
+    var steadyCallerFramesLost: Int
     var steadyAgentFrames: Int
     var steadyEchoSent: Int
     var steadyEchoReceived: Int
@@ -38,12 +40,14 @@ struct LoadReport: Codable {
         return packets > 0 ? bridgeCPUSeconds * 1e6 / packets : 0
     }
 
-    /// Why the run was not clean (`--require-clean`), or `nil`: every call answered, no
-    /// caller frame lost or concealed on its way to the agent, no WebSocket failure, every
-    /// caller's echo came back.
+    /// Why the run was not clean (`--require-clean`), or `nil`: every call answered, no caller
+    /// frame lost on its way to the agent in the whole run, no late or lost packet in the
+    /// bridge's counters over the steady state, no WebSocket failure, audio flowing both ways.
     var uncleanReason: String? {
         if answered != calls || failed > 0 { return "\(answered) of \(calls) calls answered, \(failed) failed" }
-        if counters.callerFramesLost > 0 { return "\(counters.callerFramesLost) caller frames lost" }
+        if counters.callerFramesLost > 0 {
+            return "\(counters.callerFramesLost) caller frames lost (\(steadyCallerFramesLost) in the steady state)"
+        }
         if bridgeLate > 0 || bridgeLost > 0 { return "the bridge counted \(bridgeLate) late and \(bridgeLost) lost caller packets" }
         if wsFailures > 0 { return "\(wsFailures) WebSocket failures" }
         if steadyEchoReceived == 0 || steadyAgentFrames == 0 { return "no audio flowed" }
@@ -65,7 +69,7 @@ struct LoadReport: Codable {
             "| bridge RSS idle → loaded | \(String(format: "%.0f", bridgeIdleRSSMiB)) → \(String(format: "%.0f", bridgeRSSMiB)) MiB |",
             "| bridge open file descriptors | \(bridgeDescriptors) |",
             "| caller frames sent / seen by the agent (steady) | \(steadyCallerFrames) / \(steadyAgentFrames) |",
-            "| caller frames lost (sequence gaps at the agent, whole run) | \(counters.callerFramesLost) |",
+            "| caller frames lost (sequence gaps at the agent, steady / whole run) | \(steadyCallerFramesLost) / \(counters.callerFramesLost) |",
             "| concealed frames the agent received (whole run) | \(counters.concealedFramesReceived) |",
             "| echo frames sent / received by callers (steady) | \(steadyEchoSent) / \(steadyEchoReceived) |",
             "| playout underruns (bridge metric, steady) | \(underruns) |",
