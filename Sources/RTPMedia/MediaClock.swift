@@ -27,7 +27,7 @@ public final class MediaClock: @unchecked Sendable {
     private let epoch: NIODeadline
     private var clients: [any MediaClockClient] = []
     private var task: Scheduled<Void>?
-    /// Ticks run since the clock was created (for tests and the status page).
+    /// Ticks run since the clock was created.
     public private(set) var ticks = 0
 
     /// Creates a stopped clock.

@@ -61,10 +61,8 @@ extension StatelessResponder {
     /// refuses some such URIs outright (`soap.beep://…`, RFC 4475 §3.3.3 novelsc); the answer is
     /// still `416 Unsupported URI Scheme` (§8.2.2.1), not 400.
     public static func foreignScheme(in bytes: some Collection<UInt8>) -> String? {
-        guard let startLine = lines(of: bytes, limit: 1).first, !startLine.hasPrefix("SIP/") else { return nil }
-        let parts = startLine.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[2].hasPrefix("SIP/"), let colon = parts[1].firstIndex(of: ":") else { return nil }
-        let scheme = parts[1][..<colon]
+        guard let (_, uri) = requestLine(of: bytes), let colon = uri.firstIndex(of: ":") else { return nil }
+        let scheme = uri[..<colon]
         guard let first = scheme.first, first.isASCII, first.isLetter,
             scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
         else { return nil }
@@ -86,12 +84,10 @@ extension StatelessResponder {
     /// intmeth: `!interesting-Method0123456789_*+`.%indeed'~` with a quoted NUL in its To).
     /// Methods are case-sensitive tokens (§7.1, §25.1).
     public static func extensionMethod(in bytes: some Collection<UInt8>) -> String? {
-        guard let startLine = lines(of: bytes, limit: 1).first, !startLine.hasPrefix("SIP/") else { return nil }
-        let parts = startLine.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[2].hasPrefix("SIP/"), !parts[0].isEmpty,
-            parts[0].unicodeScalars.allSatisfy(isTokenCharacter), !knownMethods.contains(parts[0])
+        guard let (method, _) = requestLine(of: bytes), !method.isEmpty,
+            method.unicodeScalars.allSatisfy(isTokenCharacter), !knownMethods.contains(method)
         else { return nil }
-        return String(parts[0])
+        return String(method)
     }
 
     /// RFC 3261 §25.1 `token`: alphanumerics and `-.!%*_+`'~`.
@@ -101,6 +97,15 @@ extension StatelessResponder {
         default: false
         }
     }
+}
+
+/// The method and Request-URI of a request line `Method SP Request-URI SP SIP-Version`
+/// (RFC 3261 §7.1), or `nil` for a status line or anything else.
+private func requestLine(of bytes: some Collection<UInt8>) -> (method: Substring, uri: Substring)? {
+    guard let startLine = lines(of: bytes, limit: 1).first, !startLine.hasPrefix("SIP/") else { return nil }
+    let parts = startLine.split(separator: " ", omittingEmptySubsequences: false)
+    guard parts.count == 3, parts[2].hasPrefix("SIP/") else { return nil }
+    return (parts[0], parts[1])
 }
 
 /// At most `limit` lines of `bytes`, split on LF with a trailing CR removed (RFC 3261 §7.5
