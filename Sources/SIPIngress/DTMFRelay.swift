@@ -54,13 +54,3 @@ public enum DTMFRelay {
         return character
     }
 }
-
-extension StringProtocol {
-    /// The text without leading and trailing white space and line ends.
-    func trimmingSpaces() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first.isWhitespace { slice.removeFirst() }
-        while let last = slice.last, last.isWhitespace { slice.removeLast() }
-        return String(slice)
-    }
-}

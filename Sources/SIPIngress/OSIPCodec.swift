@@ -43,7 +43,7 @@ enum OSIPCodec {
 
     private static func convert(_ m: osip_message_t) throws(SIPIngressError) -> SIPMessage {
         // RFC 3261 §7.1, §21.5.6: only SIP/2.0 is spoken (RFC 4475 §3.1.2.16 badvers: 505).
-        guard string(m.sip_version)?.uppercased() == "SIP/2.0" else { throw .versionNotSupported }
+        guard string(m.sip_version)?.equalsIgnoringASCIICase("SIP/2.0") == true else { throw .versionNotSupported }
         let startLine: SIPMessage.StartLine
         if m.status_code == 0 {
             guard let method = string(m.sip_method), let uri = m.req_uri.flatMap(convertURI) else {
@@ -57,7 +57,8 @@ enum OSIPCodec {
             startLine = .response(status: Int(m.status_code), reason: string(m.reason_phrase) ?? "")
         }
         var m = m
-        let vias = list(&m.vias, as: osip_via_t.self).compactMap(convertVia)
+        var vias: [Via] = []
+        forEach(&m.vias, as: osip_via_t.self) { if let via = convertVia($0) { vias.append(via) } }
         guard !vias.isEmpty else { throw .missingHeader("Via") }
         guard let from = m.from.flatMap(convertNameAddress) else { throw .missingHeader("From") }
         guard let to = m.to.flatMap(convertNameAddress) else { throw .missingHeader("To") }
@@ -73,21 +74,29 @@ enum OSIPCodec {
         }
         var maxForwards: Int?
         var others: [SIPHeader] = []
-        for header in list(&m.headers, as: osip_header_t.self) {
-            guard let raw = string(header.pointee.hname) else { continue }
+        others.reserveCapacity(Int(m.headers.nb_elt) + 2)
+        var badMaxForwards = false
+        forEach(&m.headers, as: osip_header_t.self) { header in
+            guard var name = string(header.pointee.hname) else { return }
             // libosip2 expands only the compact forms it types; k and s are RFC 3261 §7.3.3's too.
-            let name = ["k": "Supported", "s": "Subject"][raw.lowercased()] ?? raw
+            if name.equalsIgnoringASCIICase("k") {
+                name = "Supported"
+            } else if name.equalsIgnoringASCIICase("s") {
+                name = "Subject"
+            }
             let value = string(header.pointee.hvalue) ?? ""
-            if name.lowercased() == "max-forwards" {
+            if name.equalsIgnoringASCIICase("Max-Forwards") {
                 guard maxForwards == nil, let hops = Int(value), (0...255).contains(hops) else {
-                    throw .missingHeader("Max-Forwards")
+                    badMaxForwards = true
+                    return
                 }
                 maxForwards = hops
             } else {
                 others.append(SIPHeader(name, value))
             }
         }
-        others += typedHeaders(&m)
+        if badMaxForwards { throw .missingHeader("Max-Forwards") }
+        typedHeaders(&m, into: &others)
         var contentType = m.content_type.flatMap { toString($0, osip_content_type_to_str) }
         var body: [UInt8] = []
         let bodies = list(&m.bodies, as: osip_body_t.self)
@@ -104,9 +113,8 @@ enum OSIPCodec {
         return SIPMessage(
             startLine: startLine, vias: vias, from: from, to: to, callID: callID,
             cseq: CSeq(number: number, method: SIPMethod(rawValue: cseqMethod)),
-            contacts: list(&m.contacts, as: osip_contact_t.self).compactMap(convertNameAddress),
-            recordRoutes: list(&m.record_routes, as: osip_record_route_t.self).compactMap(convertNameAddress),
-            routes: list(&m.routes, as: osip_route_t.self).compactMap(convertNameAddress),
+            contacts: nameAddresses(&m.contacts), recordRoutes: nameAddresses(&m.record_routes),
+            routes: nameAddresses(&m.routes),
             maxForwards: maxForwards, contentType: contentType, otherHeaders: others, body: body)
     }
 
@@ -125,36 +133,58 @@ enum OSIPCodec {
         guard let transport = string(via.pointee.protocol), let host = string(via.pointee.host) else {
             return nil
         }
-        let parameters = list(&via.pointee.via_params, as: osip_generic_param_t.self).compactMap {
-            param -> (name: String, value: String?)? in
-            guard let name = string(param.pointee.gname) else { return nil }
-            return (name, string(param.pointee.gvalue))
+        var parameters: [(name: String, value: String?)] = []
+        parameters.reserveCapacity(Int(via.pointee.via_params.nb_elt))
+        forEach(&via.pointee.via_params, as: osip_generic_param_t.self) { param in
+            if let name = string(param.pointee.gname) { parameters.append((name, string(param.pointee.gvalue))) }
         }
         let port = string(via.pointee.port).flatMap { Int($0) }
         return Via(transport: transport.uppercased(), host: host, port: port, parameters: parameters)
     }
 
+    private static func nameAddresses(_ items: inout osip_list_t) -> [NameAddress] {
+        var result: [NameAddress] = []
+        forEach(&items, as: osip_from_t.self) { if let value = convertNameAddress($0) { result.append(value) } }
+        return result
+    }
+
+    /// A name-addr with its wire text rendered as `osip_from_to_str` does (`display-name <uri>`
+    /// or `<uri>`, then `;name[=value]` per parameter, RFC 3261 §25.1), from the URI text
+    /// already rendered once.
     private static func convertNameAddress(_ header: UnsafeMutablePointer<osip_from_t>) -> NameAddress? {
-        guard let urlPointer = header.pointee.url, let uri = convertURI(urlPointer),
-            let text = toString(header, osip_from_to_str)
-        else { return nil }
+        guard let urlPointer = header.pointee.url, let uri = convertURI(urlPointer) else { return nil }
+        var text = ""
+        text.reserveCapacity(uri.text.utf8.count + 48)
+        if let displayName = string(header.pointee.displayname) {
+            text += displayName
+            text += " "
+        }
+        text += "<"
+        text += uri.text
+        text += ">"
         var tag: String?
-        for param in list(&header.pointee.gen_params, as: osip_generic_param_t.self)
-        where string(param.pointee.gname)?.lowercased() == "tag" {
-            tag = string(param.pointee.gvalue)
+        forEach(&header.pointee.gen_params, as: osip_generic_param_t.self) { param in
+            let name = string(param.pointee.gname) ?? "(null)"
+            let value = string(param.pointee.gvalue)
+            text += ";"
+            text += name
+            if let value {
+                text += "="
+                text += value
+            }
+            if name.equalsIgnoringASCIICase("tag") { tag = value }
         }
         return NameAddress(text: text, uri: uri, tag: tag)
     }
 
     /// The header fields libosip2 moves out of its generic list into typed lists (Accept,
     /// Allow, Authorization, ...), rendered back so that `otherHeaders` holds every field.
-    private static func typedHeaders(_ m: inout osip_message_t) -> [SIPHeader] {
-        var result: [SIPHeader] = []
+    private static func typedHeaders(_ m: inout osip_message_t, into result: inout [SIPHeader]) {
         func add<T>(
             _ name: String, _ items: inout osip_list_t,
             _ render: (UnsafePointer<T>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
         ) {
-            for item in list(&items, as: T.self) {
+            forEach(&items, as: T.self) { item in
                 if let value = toString(item, render) { result.append(SIPHeader(name, value)) }
             }
         }
@@ -175,7 +205,6 @@ enum OSIPCodec {
         if let version = m.mime_version, let value = toString(version, osip_content_length_to_str) {
             result.append(SIPHeader("MIME-Version", value))
         }
-        return result
     }
 
     private static func isSDP(_ type: UnsafeMutablePointer<osip_content_type_t>?) -> Bool {
@@ -206,6 +235,18 @@ enum OSIPCodec {
         guard render(value, &out) == 0, let out else { return nil }
         defer { cosip_free(out) }
         return string(out)
+    }
+
+    /// Calls `body` with each element of an osip list, walking its nodes once (indexing an osip
+    /// list walks it from the head every time).
+    static func forEach<T>(_ list: inout osip_list_t, as type: T.Type, _ body: (UnsafeMutablePointer<T>) -> Void) {
+        var node = list.node
+        var remaining = list.nb_elt
+        while remaining > 0, let current = node {
+            if let element = current.pointee.element { body(element.assumingMemoryBound(to: T.self)) }
+            node = current.pointee.next
+            remaining -= 1
+        }
     }
 
     /// The elements of an osip list, typed.
@@ -288,13 +329,14 @@ extension OSIPCodec {
 
     /// Applies one media-level attribute (RFC 4566 §6, RFC 3264 §5.1).
     private static func apply(field: String, value: String?, to description: inout MediaDescription) {
-        switch field.lowercased() {
+        let field = field.lowercased()
+        switch field {
         case "rtpmap", "fmtp":
             guard let value, let space = value.firstIndex(of: " "),
                 let payloadType = Int(value[..<space]), (0...127).contains(payloadType)
             else { return }
             let rest = value[value.index(after: space)...]
-            if field.lowercased() == "rtpmap" {
+            if field == "rtpmap" {
                 description.rtpMaps[payloadType] = RTPMap(rest)
             } else {
                 description.formatParameters[payloadType] = String(rest)
@@ -302,7 +344,7 @@ extension OSIPCodec {
         case "ptime":
             description.packetTime = value.flatMap { Int($0) }
         case "sendrecv", "sendonly", "recvonly", "inactive":
-            description.direction = MediaDirection(rawValue: field.lowercased()) ?? .sendrecv
+            description.direction = MediaDirection(rawValue: field) ?? .sendrecv
         case "crypto":
             if let value, let crypto = CryptoAttribute(value) { description.crypto.append(crypto) }
         default:

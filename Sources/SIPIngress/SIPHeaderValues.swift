@@ -1,3 +1,5 @@
+public import NIOCore
+
 /// A SIP or SIPS URI (RFC 3261 §19.1), reduced to the parts the bridge routes and replies on.
 public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     /// The URI exactly as it should be written back on the wire.
@@ -44,8 +46,7 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
 
     /// The value of parameter `name` (case-insensitive, RFC 3261 §7.3.1); `.some(nil)` for a flag.
     public func parameter(_ name: String) -> String?? {
-        let lower = name.lowercased()
-        for p in parameters where p.name.lowercased() == lower { return .some(p.value) }
+        for p in parameters where p.name.equalsIgnoringASCIICase(name) { return .some(p.value) }
         return .none
     }
 
@@ -57,8 +58,7 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
 
     /// Sets (or adds) a parameter, keeping the position of an existing one.
     public mutating func setParameter(_ name: String, _ value: String?) {
-        let lower = name.lowercased()
-        if let index = parameters.firstIndex(where: { $0.name.lowercased() == lower }) {
+        if let index = parameters.firstIndex(where: { $0.name.equalsIgnoringASCIICase(name) }) {
             parameters[index].value = value
         } else {
             parameters.append((name, value))
@@ -66,13 +66,35 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "SIP/2.0/\(transport) \(host.contains(":") ? "[\(host)]" : host)"
-        if let port { text += ":\(port)" }
-        for p in parameters {
-            text += ";\(p.name)"
-            if let value = p.value { text += "=\(value)" }
+        var buffer = ByteBuffer()
+        write(into: &buffer)
+        return String(buffer: buffer)
+    }
+
+    /// Writes the value in wire format (`SIP/2.0/UDP host:port;params`, RFC 3261 §20.42).
+    public func write(into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("SIP/2.0/")
+        buffer.writeString(transport)
+        buffer.writeStaticString(" ")
+        if host.utf8.contains(UInt8(ascii: ":")) {
+            buffer.writeStaticString("[")
+            buffer.writeString(host)
+            buffer.writeStaticString("]")
+        } else {
+            buffer.writeString(host)
         }
-        return text
+        if let port {
+            buffer.writeStaticString(":")
+            buffer.writeDecimal(port)
+        }
+        for p in parameters {
+            buffer.writeStaticString(";")
+            buffer.writeString(p.name)
+            if let value = p.value {
+                buffer.writeStaticString("=")
+                buffer.writeString(value)
+            }
+        }
     }
 
     public static func == (lhs: Via, rhs: Via) -> Bool { lhs.description == rhs.description }

@@ -59,11 +59,11 @@ public struct RTPMap: Sendable, Hashable {
 
     /// Parses the value after `a=rtpmap:<pt> `, e.g. `PCMU/8000` or `opus/48000/2`.
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: "/")
-        guard parts.count >= 2, let rate = Int(parts[1]) else { return nil }
-        let channels = parts.count > 2 ? Int(parts[2]) : 1
+        let parts = Substring(text).utf8.split(separator: UInt8(ascii: "/"))
+        guard parts.count >= 2, let rate = Int(Substring(parts[1])) else { return nil }
+        let channels = parts.count > 2 ? Int(Substring(parts[2])) : 1
         guard let channels else { return nil }
-        self.init(encodingName: String(parts[0]), clockRate: rate, channels: channels)
+        self.init(encodingName: String(Substring(parts[0])), clockRate: rate, channels: channels)
     }
 }
 

@@ -52,8 +52,8 @@ public enum SessionTimerNegotiation: Sendable, Hashable {
         if let asked, asked < settings.minimumSessionExpires {
             return .tooSmall(minimum: max(settings.minimumSessionExpires, callerMinimum))
         }
-        let supportsTimer = request.headerValues("Supported", compact: "k").contains { $0.lowercased() == "timer" }
-        let allowsUpdate = request.headerValues("Allow").contains { $0.uppercased() == "UPDATE" }
+        let supportsTimer = request.header("Supported", compact: "k", lists: "timer")
+        let allowsUpdate = request.header("Allow", lists: "UPDATE")
         guard asked != nil || supportsTimer else { return .none }
         // §9: the UAS may lower the interval, never below either side's Min-SE.
         let interval = max(min(asked ?? settings.sessionExpires, settings.sessionExpires), minimum)
@@ -87,23 +87,5 @@ public enum SessionTimerNegotiation: Sendable, Hashable {
     public var deadline: Int? {
         guard case .active(let interval, let refresher) = self else { return nil }
         return refresher == .uas ? interval / 2 : interval - min(32, interval / 3)
-    }
-}
-
-extension SIPMessage {
-    /// Every value of a header (by full or compact name), comma-separated lists split.
-    func headerValues(_ name: String, compact: String? = nil) -> [String] {
-        // Compared byte by byte, ASCII case folded: this runs for every INVITE (no lowercased
-        // copies of every header name).
-        otherHeaders.filter { $0.name.equalsIgnoringASCIICase(name) || compact.map($0.name.equalsIgnoringASCIICase) == true }
-            .flatMap { $0.value.split(separator: ",").map { $0.trimmingSpaces() } }
-    }
-}
-
-extension String {
-    /// Equality with ASCII letters compared case-insensitively (header names, RFC 3261 §7.3.1).
-    func equalsIgnoringASCIICase(_ other: String) -> Bool {
-        guard utf8.count == other.utf8.count else { return false }
-        return zip(utf8, other.utf8).allSatisfy { a, b in a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) }
     }
 }

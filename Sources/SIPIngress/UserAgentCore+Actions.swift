@@ -58,10 +58,12 @@ extension UserAgentCore {
 
     /// Carries out a server transaction's actions.
     func run(_ actions: [TransactionAction], serverKey key: TransactionKey) {
+        guard !actions.isEmpty else { return }
+        let peer = serverPeer(key)
         for action in actions {
             switch action {
             case .send(let message):
-                if let peer = serverPeer(key) { send(message, peer) }
+                if let peer { send(message, peer) }
             case .schedule(let timer, let delay):
                 schedule(.server(key, timer), after: delay)
             case .cancel(let timer):
@@ -70,7 +72,7 @@ extension UserAgentCore {
                 break  // server transactions deliver nothing; a Timer H timeout needs no TU action
             case .terminated:
                 removeServerTransaction(key)
-                for timer in SIPTimer.allCases { cancelTimer(.server(key, timer)) }
+                cancelTimers(of: .server(key))
             }
         }
     }
@@ -98,39 +100,8 @@ extension UserAgentCore {
                 runSession(id) { $0.byeCompleted() }
             case .terminated:
                 removeClientTransaction(branch)
-                for timer in SIPTimer.allCases { cancelTimer(.client(branch, timer)) }
+                cancelTimers(of: .client(branch))
             }
-        }
-    }
-
-    // MARK: - Timers
-
-    func schedule(_ key: TimerKey, after delay: TimeAmount) {
-        timers[key]?.cancel()
-        timers[key] = eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
-            self?.timerFired(key)
-        }
-    }
-
-    func cancelTimer(_ key: TimerKey) {
-        timers.removeValue(forKey: key)?.cancel()
-    }
-
-    private func timerFired(_ key: TimerKey) {
-        timers.removeValue(forKey: key)
-        switch key {
-        case .server(let transactionKey, let timer):
-            fireServerTimer(transactionKey, timer)
-        case .client(let branch, let timer):
-            fireClientTimer(branch, timer)
-        case .session(let id, let timer):
-            runSession(id) { $0.timerFired(timer, branch: Self.branch()) }
-        case .update(let id, let timer):
-            updateTimerFired(id, timer)
-        case .sessionTimer(let id):
-            sessionTimerFired(id)
-        case .registration(let index):
-            sendRegister(index)
         }
     }
 

@@ -5,11 +5,16 @@ import NIOCore
 extension UserAgentCore {
     var sessionIDs: Dictionary<SessionID, SessionEntry>.Keys { sessions.keys }
 
+    /// Runs `event` on a session in place (no copy of the entry leaves the table).
     func mutateSession(_ id: SessionID, _ event: (inout InviteSession) -> [SessionAction]) -> [SessionAction]? {
-        guard var entry = sessions[id] else { return nil }
-        let actions = event(&entry.session)
-        sessions[id] = entry
-        return actions
+        guard let index = sessions.index(forKey: id) else { return nil }
+        return event(&sessions.values[index].session)
+    }
+
+    /// Runs `body` on a server transaction's entry in place.
+    func mutateServerEntry<Result>(_ key: TransactionKey, _ body: (inout ServerEntry) -> Result) -> Result? {
+        guard let index = serverTransactions.index(forKey: key) else { return nil }
+        return body(&serverTransactions.values[index])
     }
 
     func inviteKey(of id: SessionID) -> TransactionKey? { sessions[id]?.inviteKey }
@@ -23,19 +28,23 @@ extension UserAgentCore {
     func removeClientTransaction(_ branch: String) { clientTransactions.removeValue(forKey: branch) }
 
     func respondThroughServerTransaction(_ key: TransactionKey, _ response: SIPMessage) {
-        guard var entry = serverTransactions[key], case .nonInvite(var transaction) = entry.transaction else { return }
-        let actions = transaction.send(response)
-        entry.transaction = .nonInvite(transaction)
-        serverTransactions[key] = entry
-        run(actions, serverKey: key)
+        let actions = mutateServerEntry(key) { entry -> [TransactionAction] in
+            guard case .nonInvite(var transaction) = entry.transaction else { return [] }
+            let actions = transaction.send(response)
+            entry.transaction = .nonInvite(transaction)
+            return actions
+        }
+        run(actions ?? [], serverKey: key)
     }
 
     func respondThroughInviteTransaction(_ key: TransactionKey, _ response: SIPMessage) {
-        guard var entry = serverTransactions[key], case .invite(var transaction) = entry.transaction else { return }
-        let actions = transaction.send(response)
-        entry.transaction = .invite(transaction)
-        serverTransactions[key] = entry
-        run(actions, serverKey: key)
+        let actions = mutateServerEntry(key) { entry -> [TransactionAction] in
+            guard case .invite(var transaction) = entry.transaction else { return [] }
+            let actions = transaction.send(response)
+            entry.transaction = .invite(transaction)
+            return actions
+        }
+        run(actions ?? [], serverKey: key)
     }
 
     func startClientTransaction(
@@ -53,29 +62,29 @@ extension UserAgentCore {
         abandonUpdate(id)
         guard let entry = sessions.removeValue(forKey: id) else { return }
         dialogs.removeValue(forKey: DialogKey(callID: entry.session.invite.callID, localTag: entry.session.localTag))
-        for timer in SIPTimer.allCases { cancelTimer(.session(id, timer)) }
+        cancelTimers(of: .session(id))
         cancelTimer(.sessionTimer(id))
     }
 
     func fireServerTimer(_ key: TransactionKey, _ timer: SIPTimer) {
-        guard var entry = serverTransactions[key] else { return }
-        let actions: [TransactionAction]
-        switch entry.transaction {
-        case .invite(var transaction):
-            actions = transaction.timerFired(timer)
-            entry.transaction = .invite(transaction)
-        case .nonInvite(var transaction):
-            actions = transaction.timerFired(timer)
-            entry.transaction = .nonInvite(transaction)
+        let actions = mutateServerEntry(key) { entry -> [TransactionAction] in
+            switch entry.transaction {
+            case .invite(var transaction):
+                let actions = transaction.timerFired(timer)
+                entry.transaction = .invite(transaction)
+                return actions
+            case .nonInvite(var transaction):
+                let actions = transaction.timerFired(timer)
+                entry.transaction = .nonInvite(transaction)
+                return actions
+            }
         }
-        serverTransactions[key] = entry
-        run(actions, serverKey: key)
+        if let actions { run(actions, serverKey: key) }
     }
 
     func fireClientTimer(_ branch: String, _ timer: SIPTimer) {
-        guard var entry = clientTransactions[branch] else { return }
-        let actions = entry.transaction.timerFired(timer)
-        clientTransactions[branch] = entry
+        guard let index = clientTransactions.index(forKey: branch) else { return }
+        let actions = clientTransactions.values[index].transaction.timerFired(timer)
         run(actions, clientBranch: branch)
     }
 }

@@ -76,6 +76,17 @@ final class UserAgentCore {
         case registration(Int)
     }
 
+    /// Whose timer it is: the timer table is keyed by owner, so that ending a transaction or a
+    /// session cancels its timers with one lookup.
+    enum TimerOwner: Hashable {
+        case server(TransactionKey)
+        case client(String)
+        case session(SessionID)
+        case update(SessionID)
+        case sessionTimer(SessionID)
+        case registration(Int)
+    }
+
     let eventLoop: any EventLoop
     let local: LocalEndpoint
     let timerValues: SIPTimerValues
@@ -98,7 +109,8 @@ final class UserAgentCore {
     var draining = false
     /// At `sip.max_calls` (out-of-dialog OPTIONS get 503 + Retry-After: 5).
     var full = false
-    var timers: [TimerKey: Scheduled<Void>] = [:]
+    /// Scheduled timers by owner, each with its RFC 3261 timer name (`nil` for the owner's only one).
+    var timers: [TimerOwner: [(timer: SIPTimer?, task: Scheduled<Void>)]] = [:]
     /// `sip.trusted_sources`, `sip.rate_limit`.
     let admission: AdmissionPolicy
     /// `sip.session_timer`.
@@ -239,7 +251,7 @@ final class UserAgentCore {
     }
 
     private func receivedInvite(_ invite: SIPMessage, key: TransactionKey, peer: SIPPeer) {
-        let accepted = invite.otherHeaders.filter { $0.name.lowercased() == "accept" }.map { $0.value.lowercased() }
+        let accepted = invite.otherHeaders.filter { $0.name.equalsIgnoringASCIICase("Accept") }.map { $0.value.lowercased() }
         let takesSDP = accepted.contains { ["application/sdp", "application/*", "*/*"].contains(where: $0.contains) }
         if !accepted.isEmpty && !takesSDP {
             // The 2xx must carry the SDP answer, which the caller says it cannot take

@@ -226,3 +226,45 @@ import Testing
         #expect(throws: SIPIngressError.self) { try TestMessages.parse([UInt8]()) }
     }
 }
+
+/// The name-addr text the bridge renders itself (as `osip_from_to_str` would) and the
+/// allocation-free header list scans.
+@Suite struct NameAddressTextTests {
+    private let message = [
+        "OPTIONS sip:b@example.com SIP/2.0",
+        "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx",
+        "From: Bob <sip:bob@example.com;user=phone>;tag=77;lr",
+        "To: sip:b@example.com",
+        "Call-ID: c1",
+        "CSeq: 1 OPTIONS",
+        "Contact: \"A B\" <sip:ab@192.0.2.1:5070;transport=tcp>;expires=60",
+        "Supported: Timer , 100rel",
+        "k: path",
+        "Allow: INVITE,update",
+        "Content-Length: 0",
+        "", "",
+    ].joined(separator: "\r\n")
+
+    @Test("display name, <uri>, then flag and valued parameters in order")
+    func rendering() throws {
+        let parsed = try TestMessages.parse(Array(message.utf8))
+        #expect(parsed.from.text == "Bob <sip:bob@example.com;user=phone>;tag=77;lr")
+        #expect(parsed.from.tag == "77")
+        #expect(parsed.to.text == "<sip:b@example.com>")
+        #expect(parsed.to.tag == nil)
+        #expect(parsed.contacts.map(\.text) == ["\"A B\" <sip:ab@192.0.2.1:5070;transport=tcp>;expires=60"])
+    }
+
+    @Test("list headers are matched by full or compact name, element by element, case folded")
+    func listScans() throws {
+        let parsed = try TestMessages.parse(Array(message.utf8))
+        #expect(parsed.header("Supported", compact: "k", lists: "timer"))
+        #expect(parsed.header("Supported", compact: "k", lists: "PATH"))
+        #expect(parsed.header("supported", lists: "100rel"))
+        #expect(!parsed.header("Supported", compact: "k", lists: "tim"))
+        #expect(parsed.header("Allow", lists: "UPDATE"))
+        #expect(!parsed.header("Require", lists: "timer"))
+        #expect(parsed.headerValues("Supported", compact: "k") == ["Timer", "100rel", "path"])
+        #expect("  a b\t\r\n".trimmingSpaces() == "a b")
+    }
+}

@@ -154,3 +154,24 @@ import Testing
         #expect(dialog.remoteSequence == 314_159)
     }
 }
+
+@Suite("Wire writing helpers")
+struct WireWritingHelperTests {
+    @Test("decimal numbers are written digit by digit, without a string")
+    func decimals() {
+        for value in [0, 7, 10, 99, 100, 5060, 65_535, 4_294_967_295, Int.max, -1] {
+            var buffer = ByteBuffer()
+            buffer.writeDecimal(value)
+            #expect(String(buffer: buffer) == String(value))
+        }
+    }
+
+    @Test("Via values write brackets around IPv6 hosts, the port and flag parameters")
+    func viaWriting() {
+        let via = Via(
+            transport: "UDP", host: "2001:db8::9", port: 5070,
+            parameters: [("branch", "z9hG4bK1"), ("rport", nil), ("received", "2001:db8::9")])
+        #expect(via.description == "SIP/2.0/UDP [2001:db8::9]:5070;branch=z9hG4bK1;rport;received=2001:db8::9")
+        #expect(Via(transport: "TCP", host: "h.example", port: nil, parameters: []).description == "SIP/2.0/TCP h.example")
+    }
+}
