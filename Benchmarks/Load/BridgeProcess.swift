@@ -11,7 +11,10 @@ final class BridgeProcess {
     let statusPort: Int
     private let log: URL
 
-    init(binary: String, agentURL: String, calls: Int, sipPort: Int, statusPort: Int, rtpBase: Int, directory: URL) throws {
+    init(
+        binary: String, agentURL: String, calls: Int, sipPort: Int, statusPort: Int, rtpBase: Int, rtpSockets: String,
+        directory: URL
+    ) throws {
         self.sipPort = sipPort
         self.statusPort = statusPort
         let config = directory.appendingPathComponent("bridge.yaml")
@@ -19,7 +22,7 @@ final class BridgeProcess {
         let rtpTop = rtpBase + calls * 2 + 200
         try """
             sip: { listen: "udp://127.0.0.1:\(sipPort)", max_calls: \(calls + 100) }
-            rtp: { address: 127.0.0.1, port_range: "\(rtpBase)-\(rtpTop)" }
+            rtp: { address: 127.0.0.1, port_range: "\(rtpBase)-\(rtpTop)", sockets: \(rtpSockets) }
             status: { listen: "127.0.0.1:\(statusPort)" }
             records: { enabled: false }
             routes:

@@ -27,6 +27,8 @@ struct LoadCommand: AsyncParsableCommand {
     var statusPort = 45080
     @Option(help: "First port of the bridge's RTP range (two per call).")
     var rtpBase = 46000
+    @Option(help: "The bridge's rtp.sockets: per_call (a port pair per call) or per_loop (one shared pair per event loop).")
+    var rtpSockets = "per_call"
     @Option(help: "Sample the bridge's RSS, descriptors and CPU every N seconds of the steady state (soak runs).")
     var sampleEvery = 10
     @Option(help: "Write the results as JSON to this file.")
@@ -45,7 +47,7 @@ struct LoadCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let process = try BridgeProcess(
             binary: bridge, agentURL: "ws://127.0.0.1:\(agentPort)/ws", calls: calls, sipPort: sipPort, statusPort: statusPort,
-            rtpBase: rtpBase, directory: directory)
+            rtpBase: rtpBase, rtpSockets: rtpSockets, directory: directory)
         defer { process.stop() }
         try await process.waitUntilRunning()
         let idleRSS = process.residentMiB
@@ -104,7 +106,7 @@ struct LoadCommand: AsyncParsableCommand {
         try await group.shutdownGracefully()
         let answered = measurements.counters.callsAnswered
         let report = LoadReport(
-            calls: calls, answered: answered, failed: measurements.counters.callsFailed, seconds: seconds,
+            calls: calls, rtpSockets: rtpSockets, answered: answered, failed: measurements.counters.callsFailed, seconds: seconds,
             bridgeCPUSeconds: after.bridge - before.bridge, loadGeneratorCPUSeconds: after.own - before.own,
             bridgeRSSMiB: rss, bridgeIdleRSSMiB: idleRSS, bridgeDescriptors: descriptors, underruns: Int(underruns),
             bridgeLate: Int(bridgeLate), bridgeLost: Int(bridgeLost),

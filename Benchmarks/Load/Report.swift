@@ -3,6 +3,8 @@ import Foundation
 /// One run's results: what the markdown table and the JSON file say.
 struct LoadReport: Codable {
     var calls: Int
+    /// The bridge's `rtp.sockets`.
+    var rtpSockets: String
     var answered: Int
     var failed: Int
     /// Length of the measured steady state.
@@ -57,7 +59,7 @@ struct LoadReport: Codable {
     var markdown: String {
         func ms(_ microseconds: UInt64) -> String { String(format: "%.2f", Double(microseconds) / 1000) }
         var lines = [
-            "## sipbridge load: \(calls) calls, \(String(format: "%.0f", seconds)) s steady state",
+            "## sipbridge load: \(calls) calls, \(String(format: "%.0f", seconds)) s steady state, rtp.sockets: \(rtpSockets)",
             "",
             "| figure | value |",
             "|---|---|",

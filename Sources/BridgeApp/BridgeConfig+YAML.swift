@@ -26,7 +26,7 @@ extension BridgeConfig {
             config.sip.parse(sip, reader)
         }
         if let rtp = reader.mapping(
-            top["rtp"], "rtp", allowed: ["address", "port_range", "codecs", "max_queued_s", "reorder_ms", "timeout_s", "silence_when_idle", "rtcp_interval_s", "srtp",
+            top["rtp"], "rtp", allowed: ["address", "port_range", "codecs", "max_queued_s", "reorder_ms", "timeout_s", "silence_when_idle", "rtcp_interval_s", "srtp", "sockets",
             ])
         {
             config.rtp.parse(rtp, reader)
@@ -213,6 +213,11 @@ extension BridgeConfig.RTP {
         if let value = reader.bool(rtp["silence_when_idle"], "rtp.silence_when_idle") { silenceWhenIdle = value }
         if let value = reader.int(rtp["rtcp_interval_s"], "rtp.rtcp_interval_s", in: 0...60) { rtcpIntervalSeconds = value }
         srtp.parse(rtp["srtp"], reader)
+        switch reader.string(rtp["sockets"], "rtp.sockets") {
+        case nil, "per_call": sharedSockets = false
+        case "per_loop": sharedSockets = true
+        case let other?: reader.report("rtp.sockets", "expected per_call or per_loop, got \"\(other)\"")
+        }
     }
 }
 

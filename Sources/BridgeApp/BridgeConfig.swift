@@ -67,6 +67,9 @@ struct BridgeConfig: Sendable {
         var rtcpIntervalSeconds = 5
         /// `rtp.srtp`: SRTP with SDES keys (RFC 4568).
         var srtp = SRTP()
+        /// `rtp.sockets`: `per_call` (a port pair per call) or `per_loop` (one pair per event
+        /// loop shared by its calls, demultiplexed by the caller's address; fewer system calls).
+        var sharedSockets = false
     }
 
     /// `status.*`.

@@ -134,7 +134,7 @@ extension Call: StreamConnectionDelegate {
             return
         }
         if let eventType = media.telephoneEventPayloadType, let event = dtmfOut.nextSlot(timestamp: sender.nextTimestamp) {
-            var packet = rtp.channel.allocator.buffer(capacity: RTPHeader.fixedSize + 4)
+            var packet = rtp.allocator.buffer(capacity: RTPHeader.fixedSize + 4)
             sender.writeHeader(payloadType: eventType, timestamp: event.timestamp, marker: event.marker, into: &packet)
             packet.writeBytes(event.payload)
             sender.skip(frames: 1)
@@ -156,7 +156,7 @@ extension Call: StreamConnectionDelegate {
             streamOutboundTrack(payload: nil)
             return
         }
-        var packet = rtp.channel.allocator.buffer(capacity: RTPHeader.fixedSize + frameSize)
+        var packet = rtp.allocator.buffer(capacity: RTPHeader.fixedSize + frameSize)
         sender.writeNextHeader(into: &packet)
         let frame: PlayoutQueue.Frame
         if media.codec.isG711 {

@@ -38,7 +38,7 @@ extension Call {
         let info = RTCPReporter.SenderInfo(
             ntpTimestamp: ntp, rtpTimestamp: sender.nextTimestamp, packetCount: UInt32(truncatingIfNeeded: sender.packetCount),
             octetCount: UInt32(truncatingIfNeeded: sender.packetCount &* UInt64(media.codec.bytesPer20ms)))
-        var buffer = rtp.channel.allocator.buffer(capacity: 128)
+        var buffer = rtp.allocator.buffer(capacity: 128)
         rtcp.writeReport(sender: info, caller: ssrc.map { ($0, reception) }, now: .now(), into: &buffer)
         if let srtp {
             guard (try? srtp.protectRTCP(&buffer)) != nil else { return }

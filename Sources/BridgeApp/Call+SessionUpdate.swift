@@ -134,6 +134,7 @@ extension Call {
             // The media moved (a transfer, a new media server): send there, latch afresh.
             remoteRTPAddress = address
             latchedSource = nil
+            rtp?.remoteMoved(to: address)
         }
         let held = isHeld
         if held != wasHeld || moved {

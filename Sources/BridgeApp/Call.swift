@@ -186,8 +186,9 @@ final class Call {
     // MARK: - Setup
 
     /// Binds the RTP port pair, opens the stream and sends `start` (spec §2: at once, without
-    /// waiting for the server). Succeeds with the local RTP port for the SDP answer.
-    func connect(portPool: RTPPortPool, connectOptions: StreamConnectOptions) -> EventLoopFuture<Int> {
+    /// waiting for the server). Succeeds with the local RTP port for the SDP answer. With a
+    /// `shared` socket (`rtp.sockets: per_loop`) the call takes a lane of it instead of a pair.
+    func connect(portPool: RTPPortPool, shared: SharedRTPSocket?, connectOptions: StreamConnectOptions) -> EventLoopFuture<Int> {
         self.connectOptions = connectOptions
         let url: WebSocketURL
         do {
@@ -195,8 +196,11 @@ final class Call {
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
-        return RTPTransport.bind(host: rtpConfig.address, pool: portPool, eventLoop: eventLoop, receiver: self)
-            .assumeIsolated()
+        let transport =
+            shared.map {
+                RTPTransport.open(shared: $0, remote: remoteRTPAddress, host: rtpConfig.address, pool: portPool, receiver: self)
+            } ?? RTPTransport.bind(host: rtpConfig.address, pool: portPool, eventLoop: eventLoop, receiver: self)
+        return transport.assumeIsolated()
             .flatMap { transport in
                 self.rtp = transport
                 return StreamConnection.connect(to: url, options: connectOptions, eventLoop: self.eventLoop, delegate: self)

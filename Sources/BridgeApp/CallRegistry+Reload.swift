@@ -31,7 +31,9 @@ extension CallRegistry {
         if old.sip.sessionTimer != config.sip.sessionTimer { needRestart.append("sip.session_timer") }
         if old.drainTimeoutSeconds != config.drainTimeoutSeconds { needRestart.append("shutdown.drain_timeout_s") }
         if old.cdrPath != config.cdrPath || old.recordsEnabled != config.recordsEnabled { needRestart.append("records") }
-        if old.rtp.address != config.rtp.address || old.rtp.portRange != config.rtp.portRange {
+        if old.rtp.address != config.rtp.address || old.rtp.portRange != config.rtp.portRange
+            || old.rtp.sharedSockets != config.rtp.sharedSockets
+        {
             needRestart.append("rtp.address/port_range")
         }
         if old.status.host != config.status.host || old.status.port != config.status.port || old.status.token != config.status.token {

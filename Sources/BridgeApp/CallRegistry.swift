@@ -38,6 +38,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     private let callLoops: [any EventLoop]
     /// One media clock per call loop (the pacers and reorder buffers of its calls).
     private let clocks: [MediaClock]
+    /// With `rtp.sockets: per_loop`, one shared RTP/RTCP pair per call loop (bound on first use).
+    private let sharedRTP: [SharedRTPSocket]?
     private let config: BridgeConfig
     private let portPool: RTPPortPool
     private let logger: Logger
@@ -61,7 +63,11 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         self.clocks = callLoops.map { MediaClock(eventLoop: $0) }
         self.advertisedAddress = advertisedAddress
         self.config = config
-        self.portPool = RTPPortPool(range: config.rtp.portRange)
+        let portPool = RTPPortPool(range: config.rtp.portRange)
+        self.portPool = portPool
+        self.sharedRTP =
+            config.rtp.sharedSockets
+            ? callLoops.map { SharedRTPSocket(host: config.rtp.address, pool: portPool, eventLoop: $0) } : nil
         self.state = NIOLockedValueBox(State(live: config))
         self.logger = logger
     }
@@ -104,8 +110,8 @@ final class CallRegistry: UserAgentDelegate, Sendable {
     var handles: [Handle] { state.withLockedValue { Array($0.calls.values) } }
     /// Calls offered since start, and how many were rejected before answer.
     var totals: (offered: Int, rejected: Int) { state.withLockedValue { ($0.totalCalls, $0.rejectedCalls) } }
-    /// The RTP port pairs in use.
-    var portsInUse: Int { portPool.inUseCount }
+    /// The RTP port pairs held by calls (a loop's shared pair, `rtp.sockets: per_loop`, is not one).
+    var portsInUse: Int { portPool.dedicatedCount }
 
     // MARK: - UserAgentDelegate (called on the SIP loop)
 
@@ -155,9 +161,9 @@ final class CallRegistry: UserAgentDelegate, Sendable {
             return reject(488, nil, [SIPHeader("Warning", "305 sipbridge \"Incompatible media format\"")])
         }
         if route.answer == .ringing { userAgent.provisional(call.id, status: 180) }
-        let clock = state.withLockedValue { state -> MediaClock in
+        let (clock, shared) = state.withLockedValue { state -> (MediaClock, SharedRTPSocket?) in
             state.nextLoop &+= 1
-            return clocks[state.nextLoop % clocks.count]
+            return (clocks[state.nextLoop % clocks.count], sharedRTP?[state.nextLoop % clocks.count])
         }
         let loop = clock.eventLoop
         let options = StreamConnectOptions(
@@ -187,7 +193,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
                 $0.calls[call.id] = Handle(eventLoop: loop, call: NIOLoopBound(bridged, eventLoop: loop), callID: bridged.id, route: route.name)
             }
             self.signalCapacity()
-            bridged.connect(portPool: self.portPool, connectOptions: options).assumeIsolated().whenComplete { result in
+            bridged.connect(portPool: self.portPool, shared: shared, connectOptions: options).assumeIsolated().whenComplete { result in
                 switch result {
                 case .success(let port):
                     guard !bridged.isEnded else { return }
@@ -298,6 +304,9 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         let handles = state.withLockedValue { Array($0.calls.values) }
         for handle in handles {
             try? await handle.eventLoop.submit { handle.call.value.end(.shutdown) }.get()
+        }
+        for socket in sharedRTP ?? [] {
+            try? await socket.eventLoop.submit { socket.close() }.get()
         }
     }
 }

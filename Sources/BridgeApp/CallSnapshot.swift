@@ -18,6 +18,8 @@ struct CallSnapshot: Sendable, Codable {
     var startedAt: Date
     var durationSeconds: Double
     var localRTPPort: Int?
+    /// `per_loop` when the call shares its event loop's RTP port (`rtp.sockets`), else `per_call`.
+    var rtpSocket: String
     var remoteRTP: String
     var media: MediaStats
     /// Peak level of the caller's audio as streamed, dBFS (-96 = silence).
@@ -33,6 +35,7 @@ struct CallSnapshot: Sendable, Codable {
         case startedAt = "started_at"
         case durationSeconds = "duration_s"
         case localRTPPort = "local_rtp_port"
+        case rtpSocket = "rtp_socket"
         case remoteRTP = "remote_rtp"
         case media
         case levelInDBFS = "level_in_dbfs"
@@ -49,6 +52,7 @@ extension Call {
             from: incoming.fromUser ?? incoming.invite.from.uri.text, to: incoming.toUser ?? incoming.requestUser ?? "",
             route: route.name, codec: media.codec.rawValue, state: isActive ? "active" : "connecting",
             startedAt: startedAt, durationSeconds: Date().timeIntervalSince(startedAt), localRTPPort: rtp?.port,
+            rtpSocket: rtp?.isShared == true ? "per_loop" : "per_call",
             remoteRTP: "\(remoteRTPAddress.ipAddress ?? "?"):\(remoteRTPAddress.port ?? 0)", media: stats,
             levelInDBFS: Self.rounded(levelIn.decibelsFullScale), levelOutDBFS: Self.rounded(levelOut.decibelsFullScale))
     }

@@ -7,6 +7,8 @@ public final class RTPPortPool: Sendable {
     private struct State {
         var pairs: [Int]
         var inUse: Set<Int> = []
+        /// The pairs of shared sockets (`SharedRTPSocket`), among `inUse`.
+        var shared: Set<Int> = []
         var cursor = 0
     }
 
@@ -32,11 +34,19 @@ public final class RTPPortPool: Sendable {
     /// Number of pairs currently handed out.
     public var inUseCount: Int { state.withLockedValue { $0.inUse.count } }
 
+    /// Number of pairs handed out to shared sockets (held for their life, not for a call).
+    public var sharedCount: Int { state.withLockedValue { $0.shared.count } }
+
+    /// Number of pairs handed out to single calls (`inUseCount − sharedCount`, read at once).
+    public var dedicatedCount: Int { state.withLockedValue { $0.inUse.count - $0.shared.count } }
+
     /// Takes the next free even port, rotating through the range so that a port just released
     /// is not reused at once (late packets of the old call must not reach a new one).
-    /// - Parameter skipping: ports to pass over (e.g. ones that just failed to bind).
+    /// - Parameters:
+    ///   - skipping: ports to pass over (e.g. ones that just failed to bind).
+    ///   - shared: the pair is for a shared socket (counted in `sharedCount`).
     /// - Returns: the RTP port (RTCP is the returned port + 1), or `nil` when none is free.
-    public func acquire(skipping: Set<Int> = []) -> Int? {
+    public func acquire(skipping: Set<Int> = [], shared: Bool = false) -> Int? {
         state.withLockedValue { state in
             let count = state.pairs.count
             guard count > 0 else { return nil }
@@ -44,6 +54,7 @@ public final class RTPPortPool: Sendable {
                 let port = state.pairs[(state.cursor + step) % count]
                 if state.inUse.contains(port) || skipping.contains(port) { continue }
                 state.inUse.insert(port)
+                if shared { state.shared.insert(port) }
                 state.cursor = (state.cursor + step + 1) % count
                 return port
             }
@@ -53,6 +64,9 @@ public final class RTPPortPool: Sendable {
 
     /// Returns a port taken with `acquire`.
     public func release(_ port: Int) {
-        _ = state.withLockedValue { $0.inUse.remove(port) }
+        state.withLockedValue { state in
+            state.inUse.remove(port)
+            state.shared.remove(port)
+        }
     }
 }

@@ -14,21 +14,52 @@ extension RTPReceiver {
     public func receivedRTCP(_ datagram: ByteBuffer, from source: SocketAddress) {}
 }
 
-/// One call's RTP/RTCP port pair (RFC 3550 §11), bound on the call's event loop.
+/// One call's RTP/RTCP transport (RFC 3550 §11): a port pair of its own, bound on the call's
+/// event loop, or a lane of the loop's `SharedRTPSocket` (`rtp.sockets: per_loop`).
 public final class RTPTransport {
-    /// The RTP channel.
-    public let channel: any Channel
-    private let rtcpChannel: any Channel
-    /// The bound RTP port.
+    private enum Backing {
+        case dedicated(rtp: any Channel, rtcp: any Channel, pool: RTPPortPool)
+        case shared(SharedRTPSocket, SharedRTPSocket.Lane)
+    }
+
+    private let backing: Backing
+    /// The bound RTP port (the SDP answer's `m=` port).
     public let port: Int
-    private let pool: RTPPortPool
+    /// The allocator for outbound datagrams.
+    public let allocator: ByteBufferAllocator
     private var released = false
 
-    private init(channel: any Channel, rtcpChannel: any Channel, port: Int, pool: RTPPortPool) {
-        self.channel = channel
-        self.rtcpChannel = rtcpChannel
+    private init(backing: Backing, port: Int, allocator: ByteBufferAllocator) {
+        self.backing = backing
         self.port = port
-        self.pool = pool
+        self.allocator = allocator
+    }
+
+    /// Whether the call shares its loop's socket.
+    public var isShared: Bool {
+        if case .shared = backing { return true }
+        return false
+    }
+
+    /// A lane of `shared` for a call whose media comes from `remote`, or a port pair of its own
+    /// when the call cannot share (no usable remote address, another call from the same address
+    /// and port) or the shared pair cannot be bound. Must be called on `shared.eventLoop`.
+    public static func open(
+        shared: SharedRTPSocket, remote: SocketAddress, host: String, pool: RTPPortPool, receiver: any RTPReceiver
+    ) -> EventLoopFuture<RTPTransport> {
+        let eventLoop = shared.eventLoop
+        guard shared.canRoute(remote) else { return bind(host: host, pool: pool, eventLoop: eventLoop, receiver: receiver) }
+        let promise = eventLoop.makePromise(of: RTPTransport.self)
+        shared.open(remote: remote, receiver: receiver).assumeIsolated().whenComplete { result in
+            if case .success(let lane?) = result, let port = shared.port {
+                promise.assumeIsolated().succeed(
+                    RTPTransport(backing: .shared(shared, lane), port: port, allocator: shared.allocator))
+            } else {
+                bind(host: host, pool: pool, eventLoop: eventLoop, receiver: receiver).assumeIsolated()
+                    .whenComplete { promise.assumeIsolated().completeWith($0) }
+            }
+        }
+        return promise.futureResult
     }
 
     /// Binds a free port pair from `pool` on `eventLoop`, skipping ports another process holds.
@@ -77,7 +108,9 @@ public final class RTPTransport {
                 switch result {
                 case .success(let (rtpChannel, rtcpChannel)):
                     promise.assumeIsolated().succeed(
-                        RTPTransport(channel: rtpChannel, rtcpChannel: rtcpChannel, port: port, pool: pool))
+                        RTPTransport(
+                            backing: .dedicated(rtp: rtpChannel, rtcp: rtcpChannel, pool: pool), port: port,
+                            allocator: rtpChannel.allocator))
                 case .failure:
                     // Another process holds the port (or its partner): release and try the next.
                     rtp.whenSuccess { $0.close(promise: nil) }
@@ -91,23 +124,45 @@ public final class RTPTransport {
         return promise.futureResult
     }
 
-    /// Sends one datagram.
+    /// Sends one datagram (on a shared socket: queued, and flushed with the loop's other
+    /// datagrams at the end of its turn).
     public func send(_ datagram: ByteBuffer, to destination: SocketAddress) {
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: datagram), promise: nil)
+        switch backing {
+        case .dedicated(let rtp, _, _):
+            rtp.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: datagram), promise: nil)
+        case .shared(let socket, _):
+            socket.send(datagram, to: destination, rtcp: false)
+        }
     }
 
     /// Sends one RTCP datagram from the odd port.
     public func sendRTCP(_ datagram: ByteBuffer, to destination: SocketAddress) {
-        rtcpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: datagram), promise: nil)
+        switch backing {
+        case .dedicated(_, let rtcp, _):
+            rtcp.writeAndFlush(AddressedEnvelope(remoteAddress: destination, data: datagram), promise: nil)
+        case .shared(let socket, _):
+            socket.send(datagram, to: destination, rtcp: true)
+        }
     }
 
-    /// Closes both sockets and returns the port pair to the pool once they are closed.
+    /// The caller's media moved to `remote` (a re-INVITE or UPDATE with a new address): a
+    /// shared socket routes its packets to this call from now on.
+    public func remoteMoved(to remote: SocketAddress) {
+        if case .shared(let socket, let lane) = backing { socket.move(lane, to: remote) }
+    }
+
+    /// Closes both sockets and returns the port pair to the pool once they are closed (a
+    /// shared socket only drops the call's lane).
     public func close() {
         guard !released else { return }
         released = true
-        let pool = pool
-        let port = port
-        channel.close().and(rtcpChannel.close()).whenComplete { _ in pool.release(port) }
+        switch backing {
+        case .dedicated(let rtp, let rtcp, let pool):
+            let port = port
+            rtp.close().and(rtcp.close()).whenComplete { _ in pool.release(port) }
+        case .shared(let socket, let lane):
+            socket.close(lane)
+        }
     }
 }
 

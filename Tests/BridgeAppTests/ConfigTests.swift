@@ -20,6 +20,7 @@ struct ConfigTests {
         #expect(config.sip.listenPort == 5060)
         #expect(config.sip.maxCalls == 1000)
         #expect(config.rtp.portRange == 20000...29999)
+        #expect(!config.rtp.sharedSockets, "a port pair per call unless rtp.sockets says otherwise")
         #expect(config.rtp.codecs == [.pcmu, .pcma])
         #expect(config.rtp.srtp == BridgeConfig.SRTP(mode: .accept, requireTLS: true))
         #expect(config.status.host == "127.0.0.1")
@@ -42,6 +43,7 @@ struct ConfigTests {
               port_range: "30000-30099"
               codecs: [pcma, g722]
               max_queued_s: 30
+              sockets: per_loop
             status:
               listen: "0.0.0.0:9090"
             routes:
@@ -66,6 +68,7 @@ struct ConfigTests {
         #expect(config.rtp.portRange == 30000...30099)
         #expect(config.rtp.codecs == [.pcma, .g722])
         #expect(config.rtp.maxQueuedSeconds == 30)
+        #expect(config.rtp.sharedSockets)
         #expect(config.status.host == "0.0.0.0" && config.status.port == 9090)
         let stream = config.routes[0].stream
         #expect(config.routes[0].toUser?.matches("+918012345") == true)
@@ -93,6 +96,7 @@ struct ConfigTests {
         ("rtp: { codecs: [G729] }", "rtp.codecs[0]"),
         ("rtp: { codecs: [PCMU, PCMU] }", "rtp.codecs[1]"),
         ("rtp: { codecs: [] }", "rtp.codecs"),
+        ("rtp: { sockets: shared }", "rtp.sockets"),
         ("rtp: { srtp: { mode: always } }", "rtp.srtp.mode"),
         ("rtp: { srtp: { require_tls: maybe } }", "rtp.srtp.require_tls"),
         ("rtp: { srtp: { dtls: true } }", "rtp.srtp.dtls"),

@@ -30,7 +30,7 @@ struct SippCallTests {
     static func runCall(
         scenario: String, audio: String = "", pauseMilliseconds: Int = 0, mediaPort: Int, returnPayloadType: UInt8,
         rtpRangeIndex: Int, codecs: String = "[PCMU, PCMA]", streamExtra: String = "", play: AgentPlay = AgentPlay(),
-        transport: String = "u1",
+        transport: String = "u1", rtpExtra: String = "reorder_ms: 60",
         duringCall: @escaping @Sendable (BridgeHarness) async throws -> Void = { _ in }
     ) async throws -> CallRecord {
         let sipp = try #require(ExternalProcess.which("sipp"), "sipp (Debian sip-tester) is required")
@@ -41,7 +41,7 @@ struct SippCallTests {
         // a loaded 2-core machine strays past the 20 ms default now and then (the window itself
         // is tested on a manual clock in RTPMediaTests).
         let harness = try await BridgeHarness.start(
-            rtpRangeIndex: rtpRangeIndex, codecs: codecs, rtpExtra: "reorder_ms: 60", streamExtra: streamExtra
+            rtpRangeIndex: rtpRangeIndex, codecs: codecs, rtpExtra: rtpExtra, streamExtra: streamExtra
         ) {
             connection in
             Task {
@@ -127,6 +127,28 @@ struct SippCallTests {
         let record = try await Self.runCall(
             scenario: "uac_pcmu_rtp_stream.xml", audio: audioFile.path, pauseMilliseconds: 3000, mediaPort: 43600,
             returnPayloadType: 0, rtpRangeIndex: 46, transport: "t1")
+        try assertStart(record.connection, encoding: "audio/x-mulaw")
+        let media = try assertMediaEvents(record.connection)
+        assertCallerAudio(media.payload, equals: sent, thenSilence: 0xFF)
+        try assertReturnPath(record, expected: record.agentAudio, silence: 0xFF)
+    }
+
+    /// The same call with `rtp.sockets: per_loop`: the call's RTP arrives on, and leaves from,
+    /// its loop's shared port, demultiplexed by sipp's media address; byte for byte both ways.
+    @Test func pcmuCallOnASharedLoopSocket() async throws {
+        let directory = try temporaryDirectory("pcmu-shared")
+        let sent = pattern(16_000, seed: 7)
+        let audioFile = directory.appendingPathComponent("caller.ulaw")
+        try Data(sent).write(to: audioFile)
+        let record = try await Self.runCall(
+            scenario: "uac_pcmu_rtp_stream.xml", audio: audioFile.path, pauseMilliseconds: 3000, mediaPort: 41500,
+            returnPayloadType: 0, rtpRangeIndex: 79, rtpExtra: "reorder_ms: 60\n  sockets: per_loop"
+        ) { harness in
+            let socket = try await poll(timeout: .seconds(10), what: "the call in /status") {
+                (try await harness.status()["calls"] as? [[String: Any]])?.first?["rtp_socket"] as? String
+            }
+            #expect(socket == "per_loop")
+        }
         try assertStart(record.connection, encoding: "audio/x-mulaw")
         let media = try assertMediaEvents(record.connection)
         assertCallerAudio(media.payload, equals: sent, thenSilence: 0xFF)
