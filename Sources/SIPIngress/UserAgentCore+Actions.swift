@@ -39,7 +39,7 @@ extension UserAgentCore {
             switch action {
             case .respond(let response):
                 guard let key = inviteKey(of: id) else { continue }
-                respondThroughInviteTransaction(key, response)
+                respondThroughTransaction(key, response)
             case .retransmit(let response):
                 if let peer = peer(of: id) { send(response, peer) }
             case .sendRequest(let request):

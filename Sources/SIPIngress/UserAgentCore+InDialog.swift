@@ -84,9 +84,8 @@ extension UserAgentCore {
             }
         }
         sessions[id]?.update = nil
-        guard request.method == .invite else { return respondThroughServerTransaction(key, response) }
-        respondThroughInviteTransaction(key, response)
-        guard (200..<300).contains(status) else { return }
+        respondThroughTransaction(key, response)
+        guard request.method == .invite, (200..<300).contains(status) else { return }
         // §13.3.1.4 applies to every 2xx to an INVITE: the core retransmits it until the ACK.
         sessions[id]?.update = .awaitingAck(response: response, cseq: request.cseq.number, interval: timerValues.t1, offerless: offerless)
         schedule(.update(id, .G), after: timerValues.t1)
@@ -139,11 +138,7 @@ extension UserAgentCore {
         let source = peer.addressAndPort
         let response = MessageFactory.response(
             to: request, status: 487, toTag: entry.session.localTag, sourceHost: source.host, sourcePort: source.port)
-        if request.method == .invite {
-            respondThroughInviteTransaction(key, response)
-        } else {
-            respondThroughServerTransaction(key, response)
-        }
+        respondThroughTransaction(key, response)
     }
 
     private func receivedInfo(_ request: SIPMessage, session id: SessionID, key: TransactionKey, peer: SIPPeer) {

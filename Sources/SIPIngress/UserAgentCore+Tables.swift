@@ -27,22 +27,20 @@ extension UserAgentCore {
     func removeServerTransaction(_ key: TransactionKey) { serverTransactions.removeValue(forKey: key) }
     func removeClientTransaction(_ branch: String) { clientTransactions.removeValue(forKey: branch) }
 
-    func respondThroughServerTransaction(_ key: TransactionKey, _ response: SIPMessage) {
+    /// Sends the TU's response through the server transaction `key` names, INVITE (RFC 3261
+    /// §17.2.1) or non-INVITE (§17.2.2); a transaction that has ended sends nothing.
+    func respondThroughTransaction(_ key: TransactionKey, _ response: SIPMessage) {
         let actions = mutateServerEntry(key) { entry -> [TransactionAction] in
-            guard case .nonInvite(var transaction) = entry.transaction else { return [] }
-            let actions = transaction.send(response)
-            entry.transaction = .nonInvite(transaction)
-            return actions
-        }
-        run(actions ?? [], serverKey: key)
-    }
-
-    func respondThroughInviteTransaction(_ key: TransactionKey, _ response: SIPMessage) {
-        let actions = mutateServerEntry(key) { entry -> [TransactionAction] in
-            guard case .invite(var transaction) = entry.transaction else { return [] }
-            let actions = transaction.send(response)
-            entry.transaction = .invite(transaction)
-            return actions
+            switch entry.transaction {
+            case .invite(var transaction):
+                let actions = transaction.send(response)
+                entry.transaction = .invite(transaction)
+                return actions
+            case .nonInvite(var transaction):
+                let actions = transaction.send(response)
+                entry.transaction = .nonInvite(transaction)
+                return actions
+            }
         }
         run(actions ?? [], serverKey: key)
     }
