@@ -64,6 +64,13 @@ public struct AudioFormat: Sendable, Hashable, CustomStringConvertible {
     ///   - defaultRate: the rate to assume when no `rate` parameter is present.
     /// - Returns: the format, or `nil` when the encoding or rate is not one the protocol defines.
     public init?(contentType: some StringProtocol, defaultRate: Int? = nil) {
+        // Fast path: a bare encoding as written (every `playAudio` carries one, 50 times a
+        // second per call), without splitting and lower-casing copies.
+        for encoding in Encoding.allCases where contentType.utf8.elementsEqual(encoding.rawValue.utf8) {
+            guard let rate = defaultRate, AudioFormat.supportedRates(for: encoding).contains(rate) else { return nil }
+            self.init(encoding: encoding, sampleRate: rate)
+            return
+        }
         let parts = contentType.split(separator: ";", omittingEmptySubsequences: false)
         guard let first = parts.first,
             let encoding = Encoding(rawValue: first.trimmingSpaces().lowercased())
