@@ -86,6 +86,10 @@ extension Call: RTPReceiver {
 
     /// Turns released and missing audio into 20 ms `media` events.
     private func forwardBufferOutputs() {
+        // Outputs are slices of the datagram's receive buffer: keeping them until the next
+        // packet would stop the socket from reusing that buffer (and, on a shared socket
+        // read with recvmmsg, pin a whole 32-datagram slab per call).
+        defer { bufferOutputs.removeAll(keepingCapacity: true) }
         stats.late = jitterBuffer.late
         stats.lost = reception.lost
         stats.duplicates = reception.duplicates

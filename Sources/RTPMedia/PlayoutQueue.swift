@@ -93,7 +93,7 @@ public struct PlayoutQueue: Sendable {
     }
 
     /// Keeps the storage near what is queued (issue 7's ≤ 64 KiB per call): an emptied queue
-    /// starts again at the front (and gives back storage beyond 16 KiB that a long prompt
+    /// starts again at the front (and gives back storage beyond 4 KiB that a long prompt
     /// grew), and sent bytes are dropped once they outweigh the queued ones, so the move is
     /// never longer than what was sent since the last one. Until this, sent audio was kept up
     /// to 64 KiB, and every talking call's queue grew to 128 KiB.
@@ -110,7 +110,8 @@ public struct PlayoutQueue: Sendable {
     }
 
     /// Storage an empty queue keeps for the next talk-spurt.
-    static let retainedCapacity = 16 * 1024
+    /// 4 KiB: half a second of µ-law; a longer prompt regrows it once per talk-spurt.
+    static let retainedCapacity = 4 * 1024
 
     /// The bytes of storage the queue holds (tests).
     var storageCapacity: Int { audio.capacity }

@@ -99,13 +99,11 @@ public final class StreamConnection: Sendable {
     /// The upgraded channel.
     public let channel: any Channel
     private let closing: NIOLoopBoundBox<Bool>
-    private let maskingKeys: NIOLoopBoundBox<MaskingKeyPool>
     private let backlog: NIOLoopBoundBox<MediaBacklog>
 
     init(channel: any Channel, mediaBacklogFrames: Int = 100) {
         self.channel = channel
         self.closing = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
-        self.maskingKeys = NIOLoopBoundBox(MaskingKeyPool(), eventLoop: channel.eventLoop)
         self.backlog = NIOLoopBoundBox(MediaBacklog(capacity: mediaBacklogFrames), eventLoop: channel.eventLoop)
     }
 
@@ -216,14 +214,14 @@ public final class StreamConnection: Sendable {
     /// Sends one JSON message as a masked text frame (RFC 6455 §5.3, §5.6) and flushes.
     public func send(text: ByteBuffer) {
         guard !closing.value else { return }
-        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: maskingKeys.value.key(), data: text)
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: MaskingKeyPool.current.key(), data: text)
         channel.writeAndFlush(frame, promise: nil)
     }
 
     /// Writes a frame without flushing (the caller flushes once per batch).
     public func write(text: ByteBuffer) {
         guard !closing.value else { return }
-        channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: maskingKeys.value.key(), data: text), promise: nil)
+        channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: MaskingKeyPool.current.key(), data: text), promise: nil)
     }
 
     /// Flushes written frames.
@@ -235,7 +233,7 @@ public final class StreamConnection: Sendable {
         closing.value = true
         var data = channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
-        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: maskingKeys.value.key(), data: data)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: MaskingKeyPool.current.key(), data: data)
         let channel = channel
         channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
         // Do not wait forever for the server's Close reply.

@@ -7,7 +7,7 @@ import Testing
 /// generator 4 KiB at a time (not a `getrandom` call per frame).
 struct MaskingKeyTests {
     @Test func everyFrameGetsAFreshKeyAcrossRefills() {
-        var pool = MaskingKeyPool()
+        let pool = MaskingKeyPool()
         // 3000 keys: three refills of the 4 KiB pool.
         let keys = (0..<3000).map { _ in Array(pool.key()) }
         #expect(Set(keys).count >= 2995, "32-bit keys: a handful of collisions at most")
