@@ -56,7 +56,11 @@ struct LoadCommand: AsyncParsableCommand {
 
         // Ramp.
         let rampStart = ContinuousClock.now
+        var halfRSS = idleRSS
         for index in 0..<calls {
+            // The first calls also warm up per-loop pools, caches and malloc arenas, so the
+            // growth per call is measured from half the calls to all of them.
+            if index == calls / 2 { halfRSS = process.residentMiB }
             try await fleet.place(UInt32(index))
             let due = rampStart + .nanoseconds(Int64(index + 1) * 1_000_000_000 / Int64(rate))
             if due > .now { try await Task.sleep(until: due) }
@@ -108,7 +112,7 @@ struct LoadCommand: AsyncParsableCommand {
         let report = LoadReport(
             calls: calls, rtpSockets: rtpSockets, answered: answered, failed: measurements.counters.callsFailed, seconds: seconds,
             bridgeCPUSeconds: after.bridge - before.bridge, loadGeneratorCPUSeconds: after.own - before.own,
-            bridgeRSSMiB: rss, bridgeIdleRSSMiB: idleRSS, bridgeDescriptors: descriptors, underruns: Int(underruns),
+            bridgeRSSMiB: rss, bridgeIdleRSSMiB: idleRSS, bridgeHalfRSSMiB: halfRSS, bridgeDescriptors: descriptors, underruns: Int(underruns),
             bridgeLate: Int(bridgeLate), bridgeLost: Int(bridgeLost),
             wsFailures: Int(wsFailures), counters: measurements.counters, steadyCallerFrames: after.counters.callerFramesSent - before.counters.callerFramesSent,
             steadyCallerFramesLost: after.counters.callerFramesLost - before.counters.callerFramesLost,

@@ -13,6 +13,8 @@ struct LoadReport: Codable {
     var loadGeneratorCPUSeconds: Double
     var bridgeRSSMiB: Double
     var bridgeIdleRSSMiB: Double
+    /// RSS when half the calls had been placed.
+    var bridgeHalfRSSMiB: Double
     var bridgeDescriptors: Int
     var underruns: Int
     /// The bridge's `sipbridge_rtp_late_total` and `sipbridge_rtp_lost_total` over the steady
@@ -30,6 +32,11 @@ struct LoadReport: Codable {
     var latencies: [String: Measurements.Summary]
     var rtpengine: RelayReport?
     var samples: [ResourceSample]
+
+    /// RSS growth per call from `start` to the loaded figure, KiB.
+    func rssPerCallKiB(from start: Double, calls: Int) -> Double {
+        calls > 0 ? (bridgeRSSMiB - start) * 1024 / Double(calls) : 0
+    }
 
     /// Bridge CPU per call-second of bidirectional audio, milliseconds.
     var bridgeCPUMillisecondsPerCallSecond: Double {
@@ -68,7 +75,8 @@ struct LoadReport: Codable {
             "| bridge CPU per RTP packet (in + out) | \(String(format: "%.1f", bridgeCPUMicrosecondsPerPacket)) µs |",
             "| bridge CPU (of one core) | \(String(format: "%.0f", bridgeCPUSeconds / seconds * 100)) % |",
             "| load generator CPU (of one core) | \(String(format: "%.0f", loadGeneratorCPUSeconds / seconds * 100)) % |",
-            "| bridge RSS idle → loaded | \(String(format: "%.0f", bridgeIdleRSSMiB)) → \(String(format: "%.0f", bridgeRSSMiB)) MiB |",
+            "| bridge RSS idle → half the calls → loaded | \(String(format: "%.0f", bridgeIdleRSSMiB)) → \(String(format: "%.1f", bridgeHalfRSSMiB)) → \(String(format: "%.1f", bridgeRSSMiB)) MiB |",
+            "| bridge RSS per call: idle → loaded / half → loaded | \(String(format: "%.0f", rssPerCallKiB(from: bridgeIdleRSSMiB, calls: answered))) / \(String(format: "%.0f", rssPerCallKiB(from: bridgeHalfRSSMiB, calls: answered - calls / 2))) KiB |",
             "| bridge open file descriptors | \(bridgeDescriptors) |",
             "| caller frames sent / seen by the agent (steady) | \(steadyCallerFrames) / \(steadyAgentFrames) |",
             "| caller frames lost (sequence gaps at the agent, steady / whole run) | \(steadyCallerFramesLost) / \(counters.callerFramesLost) |",
