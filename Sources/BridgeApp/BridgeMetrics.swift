@@ -21,6 +21,7 @@ final class BridgeMetrics: Sendable {
     private let wsFailures: [String: Counter]
     private let callbacks: [CallbackResult: Counter]
     private let jitter: ValueHistogram
+    private let unmatchedRTP: Counter
     private let mos: ValueHistogram
 
     /// The SIP statuses the bridge rejects calls with (`sipbridge_calls_rejected_total{status}`).
@@ -79,6 +80,10 @@ final class BridgeMetrics: Sendable {
         callbacks = Dictionary(uniqueKeysWithValues: CallbackResult.allCases.map {
             ($0, registry.makeCounter(descriptor: callbackName, labels: [("result", $0.rawValue)]))
         })
+        unmatchedRTP = registry.makeCounter(
+            descriptor: name(
+                "rtp_unmatched", "total",
+                "Datagrams on a shared RTP/RTCP port (rtp.sockets: per_loop) from a source no call expects, dropped"))
         jitter = registry.makeValueHistogram(
             descriptor: name("call_jitter", "ms", "Interarrival jitter of the caller's RTP at call end (RFC 3550 A.8)"),
             buckets: [1, 2, 5, 10, 20, 40, 80, 160])
@@ -88,6 +93,8 @@ final class BridgeMetrics: Sendable {
     }
 
     func callOffered() { offered.increment() }
+    /// A shared RTP socket dropped a datagram from an unknown source.
+    func rtpUnmatched() { unmatchedRTP.increment() }
 
     func callRejected(status: Int) { rejected[status]?.increment() }
 

@@ -67,7 +67,9 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         self.portPool = portPool
         self.sharedRTP =
             config.rtp.sharedSockets
-            ? callLoops.map { SharedRTPSocket(host: config.rtp.address, pool: portPool, eventLoop: $0) } : nil
+            ? callLoops.map {
+                SharedRTPSocket(host: config.rtp.address, pool: portPool, eventLoop: $0) { metrics.rtpUnmatched() }
+            } : nil
         self.state = NIOLockedValueBox(State(live: config))
         self.logger = logger
     }

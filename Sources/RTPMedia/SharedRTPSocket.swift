@@ -55,6 +55,7 @@ public final class SharedRTPSocket: @unchecked Sendable {
     private var flushTask: (() -> Void)?
     /// Datagrams from a source no lane expects (dropped).
     public private(set) var unmatchedDatagrams = 0
+    private let onUnmatched: @Sendable () -> Void
 
     /// Creates an unbound socket; the first `open` binds it.
     /// - Parameters:
@@ -62,7 +63,12 @@ public final class SharedRTPSocket: @unchecked Sendable {
     ///   - pool: where its port pair comes from (held for the socket's life).
     ///   - eventLoop: the loop whose calls share it.
     ///   - vectorCount: datagrams read per `recvmmsg`.
-    public init(host: String, pool: RTPPortPool, eventLoop: any EventLoop, vectorCount: Int = 32) {
+    ///   - onUnmatched: called for each datagram dropped because no call expects its source.
+    public init(
+        host: String, pool: RTPPortPool, eventLoop: any EventLoop, vectorCount: Int = 32,
+        onUnmatched: @escaping @Sendable () -> Void = {}
+    ) {
+        self.onUnmatched = onUnmatched
         self.host = host
         self.pool = pool
         self.eventLoop = eventLoop
@@ -155,6 +161,7 @@ public final class SharedRTPSocket: @unchecked Sendable {
         // NAT: the caller's packets come from another port of the host its SDP named.
         guard let lane = awaiting.first(where: { Self.sameHost($0.remote, source) }) else {
             unmatchedDatagrams += 1
+            onUnmatched()
             return
         }
         if lanes[lane.remote] === lane { lanes[lane.remote] = nil }
@@ -169,6 +176,7 @@ public final class SharedRTPSocket: @unchecked Sendable {
             let lane = lanes[rtpSource]
         else {
             unmatchedDatagrams += 1
+            onUnmatched()
             return
         }
         lane.receiver.receivedRTCP(datagram, from: source)

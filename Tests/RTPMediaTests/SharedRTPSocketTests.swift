@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import RTPMedia
@@ -14,7 +15,8 @@ import Testing
     @Test func callsShareOnePortAndGetOnlyTheirCallersPackets() async throws {
         try await withLoop { loop in
             let pool = pool()
-            let shared = SharedRTPSocket(host: "127.0.0.1", pool: pool, eventLoop: loop)
+            let dropped = Tally()
+            let shared = SharedRTPSocket(host: "127.0.0.1", pool: pool, eventLoop: loop) { dropped.add() }
             let alice = try await PeerSocket.bind(on: loop)
             let bob = try await PeerSocket.bind(on: loop)
             let stranger = try await PeerSocket.bind(on: loop)
@@ -52,6 +54,7 @@ import Testing
             #expect(try await eventually { try await b.rtp().count >= 2 })
             #expect(try await a.rtp().count == 2, "a closed lane gets nothing")
             #expect(try await loop.submit { shared.unmatchedDatagrams }.get() == 2)
+            #expect(dropped.count == 2, "each dropped datagram is reported (sipbridge_rtp_unmatched_total)")
             try await b.close()
             #expect(try await loop.submit { shared.laneCount }.get() == 0)
             try await loop.submit { shared.close() }.get()
@@ -137,6 +140,13 @@ import Testing
             try await peer.close()
         }
     }
+}
+
+/// Counts reports from any thread.
+private final class Tally: Sendable {
+    private let value = Mutex(0)
+    func add() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
 }
 
 /// Records RTP and RTCP with their sources; confined to the loop.
