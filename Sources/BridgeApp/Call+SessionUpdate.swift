@@ -82,11 +82,11 @@ extension Call {
     /// Whether the bridge sends RTP: the direction it answered allows it and the caller gave a
     /// real address (RFC 3264 §5.1, §8.4: `0.0.0.0` is the RFC 2543 way to hold).
     var sendsMedia: Bool {
-        (media.direction == .sendrecv || media.direction == .sendonly) && remoteRTPAddress.ipAddress != "0.0.0.0"
+        (media.direction == .sendrecv || media.direction == .sendonly) && !remoteRTPUnspecified
     }
 
     /// Whether either side has stopped sending (hold in any of its forms).
-    var isHeld: Bool { media.direction != .sendrecv || remoteRTPAddress.ipAddress == "0.0.0.0" }
+    var isHeld: Bool { media.direction != .sendrecv || remoteRTPUnspecified }
 
     /// Sends one RTP packet to the caller unless the call is on hold.
     func transmit(_ packet: ByteBuffer, on rtp: RTPTransport) {

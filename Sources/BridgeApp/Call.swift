@@ -72,7 +72,12 @@ final class Call {
     }
     var stream: StreamConnection?
     /// Where RTP goes: the SDP address until the caller's first packet latches its source.
-    var remoteRTPAddress: SocketAddress
+    var remoteRTPAddress: SocketAddress {
+        didSet { remoteRTPUnspecified = remoteRTPAddress.ipAddress == "0.0.0.0" }
+    }
+    /// `remoteRTPAddress` is `0.0.0.0` (RFC 2543 hold). Kept beside the address: its text
+    /// (`inet_ntop`, which formats with `sprintf`) cost a string per frame in `sendsMedia`.
+    var remoteRTPUnspecified: Bool
     var latchedSource: SocketAddress?
     var ssrc: UInt32?
     var lastRTPArrival = NIODeadline.now()
@@ -132,6 +137,7 @@ final class Call {
         self.route = route
         self.media = media
         self.remoteRTPAddress = remoteRTP
+        self.remoteRTPUnspecified = remoteRTP.ipAddress == "0.0.0.0"
         self.rtpConfig = rtpConfig
         self.userAgent = userAgent
         self.eventLoop = clock.eventLoop

@@ -26,6 +26,7 @@ public struct InboundTranscoder: Sendable {
         self.codec = codec
         self.format = format
         self.byteOrder = byteOrder
+        isPassthrough = codec == .pcmu && format == .mulaw8k
         if codec.sampleRate != format.sampleRate {
             resampler = try Resampler(from: codec.sampleRate, to: format.sampleRate)
         }
@@ -36,8 +37,9 @@ public struct InboundTranscoder: Sendable {
         resampled.reserveCapacity(format.sampleRate / 25)
     }
 
-    /// Whether payload bytes pass to the stream unchanged (PCMU → µ-law at 8 kHz).
-    public var isPassthrough: Bool { codec == .pcmu && format == .mulaw8k }
+    /// Whether payload bytes pass to the stream unchanged (PCMU → µ-law at 8 kHz). Stored, so
+    /// that the call's per-frame check reads a field instead of copying the transcoder.
+    public let isPassthrough: Bool
 
     /// Records a received payload on the pass-through path, whose bytes go to the stream as
     /// they are (without a copy); only concealment needs to see them.
