@@ -167,7 +167,7 @@ public final class RTPTransport {
 }
 
 /// Forwards RTP or RTCP datagrams to the receiver (the handler only translates, STYLE.md rule 6).
-private final class RTPInboundHandler: ChannelInboundHandler {
+final class RTPInboundHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private let receiver: any RTPReceiver
@@ -188,6 +188,6 @@ private final class RTPInboundHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // ICMP errors from a peer that went away must not close the call's socket.
+        // ICMP errors from a peer that went away must not close the socket (a call's, or a loop's shared one).
     }
 }

@@ -20,7 +20,7 @@ import NIOPosix
 /// (RFC 3550 §11).
 ///
 /// Confined to its event loop: every method must be called there.
-public final class SharedRTPSocket: @unchecked Sendable {
+public final class SharedRTPSocket: RTPReceiver, @unchecked Sendable {
     /// A call's share of the socket.
     final class Lane {
         let receiver: any RTPReceiver
@@ -152,7 +152,8 @@ public final class SharedRTPSocket: @unchecked Sendable {
 
     // MARK: - Demultiplexing
 
-    fileprivate func receivedRTP(_ datagram: ByteBuffer, from source: SocketAddress) {
+    /// Demultiplexes one RTP datagram (the socket is its channel's `RTPReceiver`).
+    public func receivedRTP(_ datagram: ByteBuffer, from source: SocketAddress) {
         if let lane = lanes[source] {
             if !lane.latched { latch(lane) }
             lane.receiver.receivedRTP(datagram, from: source)
@@ -171,7 +172,8 @@ public final class SharedRTPSocket: @unchecked Sendable {
         lane.receiver.receivedRTP(datagram, from: source)
     }
 
-    fileprivate func receivedRTCP(_ datagram: ByteBuffer, from source: SocketAddress) {
+    /// Demultiplexes one RTCP datagram from the odd port.
+    public func receivedRTCP(_ datagram: ByteBuffer, from source: SocketAddress) {
         guard let port = source.port, port > 1, let rtpSource = Self.replacingPort(of: source, with: port - 1),
             let lane = lanes[rtpSource]
         else {
@@ -226,7 +228,7 @@ public final class SharedRTPSocket: @unchecked Sendable {
             .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(SharedInboundHandler(socket: socket.value, rtcp: rtcp))
+                    try channel.pipeline.syncOperations.addHandler(RTPInboundHandler(receiver: socket.value, rtcp: rtcp))
                 }
             }
     }
@@ -248,31 +250,5 @@ public final class SharedRTPSocket: @unchecked Sendable {
     static func replacingPort(of address: SocketAddress, with port: Int) -> SocketAddress? {
         guard let ip = address.ipAddress else { return nil }
         return try? SocketAddress(ipAddress: ip, port: port)
-    }
-}
-
-/// Hands the shared socket's datagrams to its demultiplexer.
-private final class SharedInboundHandler: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-
-    private let socket: SharedRTPSocket
-    private let rtcp: Bool
-
-    init(socket: SharedRTPSocket, rtcp: Bool) {
-        self.socket = socket
-        self.rtcp = rtcp
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        if rtcp {
-            socket.receivedRTCP(envelope.data, from: envelope.remoteAddress)
-        } else {
-            socket.receivedRTP(envelope.data, from: envelope.remoteAddress)
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // ICMP errors from one caller that went away must not close everyone's socket.
     }
 }

@@ -30,18 +30,7 @@ extension UserAgentCore {
     /// Sends the TU's response through the server transaction `key` names, INVITE (RFC 3261
     /// §17.2.1) or non-INVITE (§17.2.2); a transaction that has ended sends nothing.
     func respondThroughTransaction(_ key: TransactionKey, _ response: SIPMessage) {
-        let actions = mutateServerEntry(key) { entry -> [TransactionAction] in
-            switch entry.transaction {
-            case .invite(var transaction):
-                let actions = transaction.send(response)
-                entry.transaction = .invite(transaction)
-                return actions
-            case .nonInvite(var transaction):
-                let actions = transaction.send(response)
-                entry.transaction = .nonInvite(transaction)
-                return actions
-            }
-        }
+        let actions = mutateServerEntry(key) { $0.transaction.send(response) }
         run(actions ?? [], serverKey: key)
     }
 
@@ -65,18 +54,7 @@ extension UserAgentCore {
     }
 
     func fireServerTimer(_ key: TransactionKey, _ timer: SIPTimer) {
-        let actions = mutateServerEntry(key) { entry -> [TransactionAction] in
-            switch entry.transaction {
-            case .invite(var transaction):
-                let actions = transaction.timerFired(timer)
-                entry.transaction = .invite(transaction)
-                return actions
-            case .nonInvite(var transaction):
-                let actions = transaction.timerFired(timer)
-                entry.transaction = .nonInvite(transaction)
-                return actions
-            }
-        }
+        let actions = mutateServerEntry(key) { $0.transaction.timerFired(timer) }
         if let actions { run(actions, serverKey: key) }
     }
 
@@ -84,5 +62,40 @@ extension UserAgentCore {
         guard let index = clientTransactions.index(forKey: branch) else { return }
         let actions = clientTransactions.values[index].transaction.timerFired(timer)
         run(actions, clientBranch: branch)
+    }
+}
+
+/// The events every server transaction takes, whichever kind it is (RFC 3261 §17.2.1 INVITE,
+/// §17.2.2 non-INVITE): the core dispatches without caring which.
+extension UserAgentCore.ServerTransaction {
+    /// The TU's response.
+    mutating func send(_ response: SIPMessage) -> [TransactionAction] {
+        apply(invite: { $0.send(response) }, nonInvite: { $0.send(response) })
+    }
+
+    /// A retransmission of the request.
+    mutating func receivedRequest() -> [TransactionAction] {
+        apply(invite: { $0.receivedRequest() }, nonInvite: { $0.receivedRequest() })
+    }
+
+    /// A timer of the transaction fired.
+    mutating func timerFired(_ timer: SIPTimer) -> [TransactionAction] {
+        apply(invite: { $0.timerFired(timer) }, nonInvite: { $0.timerFired(timer) })
+    }
+
+    private mutating func apply(
+        invite: (inout InviteServerTransaction) -> [TransactionAction],
+        nonInvite: (inout NonInviteServerTransaction) -> [TransactionAction]
+    ) -> [TransactionAction] {
+        switch self {
+        case .invite(var transaction):
+            let actions = invite(&transaction)
+            self = .invite(transaction)
+            return actions
+        case .nonInvite(var transaction):
+            let actions = nonInvite(&transaction)
+            self = .nonInvite(transaction)
+            return actions
+        }
     }
 }

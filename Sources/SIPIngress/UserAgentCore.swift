@@ -328,15 +328,7 @@ final class UserAgentCore {
 
     private func retransmission(of key: TransactionKey, _ entry: ServerEntry) {
         var entry = entry
-        let actions: [TransactionAction]
-        switch entry.transaction {
-        case .invite(var transaction):
-            actions = transaction.receivedRequest()
-            entry.transaction = .invite(transaction)
-        case .nonInvite(var transaction):
-            actions = transaction.receivedRequest()
-            entry.transaction = .nonInvite(transaction)
-        }
+        let actions = entry.transaction.receivedRequest()
         serverTransactions[key] = entry
         run(actions, serverKey: key)
     }
