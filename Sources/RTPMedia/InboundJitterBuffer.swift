@@ -165,6 +165,12 @@ public struct InboundJitterBuffer: Sendable {
         let units = Int64(packet.payload.readableBytes)
         if packet.timestamp + units <= expected {
             late += 1
+            // Its slot was declared missing: the sender (or the path) is now later than the
+            // timeline the clock ran on, by a delay step or a stall. Expect `next` when this
+            // packet's own rhythm brings it, or the clock, running on by itself, would stay
+            // ahead of every later packet too and drop them all as late (a latch).
+            let due = packet.arrival + duration(units: Int(expected - packet.timestamp))
+            nextDue = max(nextDue ?? due, due)
             return
         }
         let skip = Int(expected - packet.timestamp)

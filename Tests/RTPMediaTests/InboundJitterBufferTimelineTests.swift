@@ -78,4 +78,33 @@ extension InboundJitterBufferTests {
         #expect(driver.buffer.resyncs == 0)
         #expect(driver.buffer.late == 0)
     }
+
+    // MARK: - Delay steps
+
+    /// The path's delay grows by `step` ms at once (a route change, a carrier's media server
+    /// stalling) and stays: the frames sent during the step were declared missing while they
+    /// were on their way, so they come late and are dropped, but the timeline then follows the
+    /// later arrivals and every frame after them plays. (The clock used to keep running ahead
+    /// of the sender and drop every later packet as late, for the rest of the call.)
+    @Test(arguments: [60.0, 100, 250])
+    func delayStepResynchronises(step: Double) {
+        var driver = Driver()
+        var released: [Released] = []
+        var playedAfterStep: [UInt32] = []
+        for frame in 0..<120 {
+            let timestamp = UInt32(frame * 160)
+            let arrival = Double(frame * 20) + (frame > 10 ? step : 0)
+            released += driver.runTicks(until: arrival, inclusive: false).flatMap { $0 }
+            let out = driver.push(timestamp, at: arrival)
+            released += out
+            if frame > 10, out == [audio(timestamp)] { playedAfterStep.append(timestamp) }
+        }
+        let lateBound = Int(step / 20) + 2
+        #expect(driver.buffer.late <= lateBound, "frames in flight during the step, no more")
+        #expect(playedAfterStep.count >= 109 - lateBound)
+        #expect(playedAfterStep.last.map(Int.init) == 119 * 160, "the timeline follows the sender")
+        // The stream stays contiguous: every slot came out once, as audio or concealment.
+        #expect(released.reduce(0) { $0 + $1.units } == 120 * 160)
+    }
 }
+
