@@ -59,7 +59,7 @@ final class AgentHandler: ChannelInboundHandler {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text, .binary:
-            handle(String(buffer: frame.unmaskedData), context: context)
+            frame.unmaskedData.withUnsafeReadableBytes { handle($0, context: context) }
         case .ping:
             send(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData), context: context)
         case .connectionClose:
@@ -69,51 +69,58 @@ final class AgentHandler: ChannelInboundHandler {
         }
     }
 
-    private func handle(_ text: String, context: ChannelHandlerContext) {
-        guard let event = Self.field("event", in: text) else {
+    private static let eventKey = WireText.key("event")
+    private static let streamIDKey = WireText.key("streamId")
+    private static let payloadKey = WireText.key("payload")
+    private static let events = (
+        media: Array("media".utf8), start: Array("start".utf8), playedStream: Array("playedStream".utf8),
+        clearedAudio: Array("clearedAudio".utf8))
+
+    private func handle(_ text: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
+        guard let event = WireText.field(Self.eventKey, in: text) else {
             measurements.count { $0.malformedMessages += 1 }
             return
         }
-        switch event {
-        case "media": media(text, context: context)
-        case "start": streamID = Self.field("streamId", in: text) ?? ""
-        case "playedStream": measurements.count { $0.playedStreamEvents += 1 }
-        case "clearedAudio": measurements.count { $0.clearedAudioEvents += 1 }
-        default: break
+        if WireText.equals(text, event, Self.events.media) {
+            media(text, context: context)
+        } else if WireText.equals(text, event, Self.events.start) {
+            streamID = WireText.field(Self.streamIDKey, in: text).map { String(decoding: UnsafeRawBufferPointer(rebasing: text[$0]), as: UTF8.self) } ?? ""
+        } else if WireText.equals(text, event, Self.events.playedStream) {
+            measurements.count { $0.playedStreamEvents += 1 }
+        } else if WireText.equals(text, event, Self.events.clearedAudio) {
+            measurements.count { $0.clearedAudioEvents += 1 }
         }
     }
 
-    private func media(_ text: String, context: ChannelHandlerContext) {
+    private func media(_ text: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
         let now = LoadClock.now
         // A frame without a caller stamp at its start is concealment (or audio re-framed off
         // the stamp grid); so is a "stamp" of another call or one that jumps more than a minute
         // ahead: random bytes pass the check byte once in 256.
-        guard let payload = Self.field("payload", in: text), let stamp = Stamp(Self.decodePrefix(payload)), stamp.kind == .caller,
-            call == nil || stamp.call == call, lastSequence.map({ stamp.sequence &- $0 < 3000 || stamp.sequence <= $0 }) ?? true
+        guard let payload = WireText.field(Self.payloadKey, in: text),
+            let stamp = Stamp(WireText.decodeBase64(text, payload.lowerBound..<min(payload.upperBound, payload.lowerBound + Stamp.base64Prefix))),
+            stamp.kind == .caller, call == nil || stamp.call == call,
+            lastSequence.map({ stamp.sequence &- $0 < 3000 || stamp.sequence <= $0 }) ?? true
         else { return measurements.count { $0.concealedFramesReceived += 1 } }
-        measurements.record(.callerToAgent, nanoseconds: now &- stamp.time)
         // A gap in the caller's frame numbers: frames the bridge concealed (lost or late).
         let lost = lastSequence.map { stamp.sequence > $0 &+ 1 ? Int(stamp.sequence &- $0 &- 1) : 0 } ?? 0
-        measurements.count {
-            $0.agentFramesReceived += 1
-            $0.callerFramesLost += lost
-        }
         lastSequence = max(lastSequence ?? 0, stamp.sequence)
         call = stamp.call
         framesSeen += 1
         let phase = (framesSeen + Int(stamp.call) * 37) % Self.cycle
+        let echoes = phase != Self.clearAt && !Self.idle.contains(phase) && !Self.quietAfterClear.contains(phase)
+        measurements.agentReceived(latency: now &- stamp.time, lost: lost, echoed: echoes)
         if phase == Self.clearAt {
             queueAndClear(call: stamp.call, context: context)
             return
         }
-        if Self.idle.contains(phase) || Self.quietAfterClear.contains(phase) {
+        guard echoes else {
             silentBefore = true
             return
         }
         let kind: Stamp.Kind = silentBefore ? .firstAfterIdle : .echo
         silentBefore = false
         play(Stamp(kind: kind, call: stamp.call, sequence: stamp.sequence, time: LoadClock.now).frame(), context: context)
-        measurements.count { $0.echoFramesSent += 1 }
         echoed += 1
         if echoed % 50 == 0 {
             send(text: #"{"event":"checkpoint","streamId":"\#(streamID)","name":"e\#(echoed)"}"#, context: context)
@@ -144,10 +151,13 @@ final class AgentHandler: ChannelInboundHandler {
     }
 
     private func play(_ audio: [UInt8], context: ChannelHandlerContext) {
-        let payload = Data(audio).base64EncodedString()
-        send(
-            text: #"{"event":"playAudio","streamId":"\#(streamID)","media":{"contentType":"audio/x-mulaw","sampleRate":8000,"payload":"\#(payload)"}}"#,
-            context: context)
+        var buffer = context.channel.allocator.buffer(capacity: 120 + streamID.utf8.count + (audio.count + 2) / 3 * 4)
+        buffer.writeStaticString(#"{"event":"playAudio","streamId":""#)
+        buffer.writeString(streamID)
+        buffer.writeStaticString(#"","media":{"contentType":"audio/x-mulaw","sampleRate":8000,"payload":""#)
+        WireText.writeBase64(audio, into: &buffer)
+        buffer.writeStaticString(#""}}"#)
+        send(WebSocketFrame(fin: true, opcode: .text, data: buffer), context: context)
     }
 
     private func send(text: String, context: ChannelHandlerContext) {
@@ -156,18 +166,5 @@ final class AgentHandler: ChannelInboundHandler {
 
     private func send(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
-    }
-
-    /// The string value of `"name":"…"` (the bridge writes compact JSON without escapes in
-    /// these fields).
-    static func field(_ name: String, in text: String) -> String? {
-        guard let key = text.range(of: "\"\(name)\":\"") else { return nil }
-        guard let end = text[key.upperBound...].firstIndex(of: "\"") else { return nil }
-        return String(text[key.upperBound..<end])
-    }
-
-    /// The bytes of the first `Stamp.base64Prefix` characters of a base64 payload.
-    static func decodePrefix(_ payload: String) -> [UInt8] {
-        Data(base64Encoded: String(payload.prefix(Stamp.base64Prefix))).map { Array($0) } ?? []
     }
 }

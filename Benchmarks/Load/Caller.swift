@@ -32,7 +32,7 @@ final class CallerFleet: Sendable {
             }
             .bind(host: "127.0.0.1", port: 0).get()
         var pacers: [ObjectIdentifier: Pacer] = [:]
-        for loop in group.makeIterator() { pacers[ObjectIdentifier(loop)] = Pacer(eventLoop: loop) }
+        for loop in group.makeIterator() { pacers[ObjectIdentifier(loop)] = Pacer(eventLoop: loop, measurements: measurements) }
         let fleet = CallerFleet(group: group, measurements: measurements, bridge: bridge, sip: sip, pacers: pacers)
         inbox.fleet.withLockedValue { $0 = fleet }
         return fleet
@@ -214,10 +214,14 @@ protocol PacedSender: AnyObject {
 /// the cadence does not drift with the work done per tick).
 final class Pacer: @unchecked Sendable {
     private let eventLoop: any EventLoop
+    private let measurements: Measurements
     private var senders: [ObjectIdentifier: any PacedSender] = [:]
     private var next: NIODeadline?
 
-    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+    init(eventLoop: any EventLoop, measurements: Measurements) {
+        self.eventLoop = eventLoop
+        self.measurements = measurements
+    }
 
     func add(_ sender: any PacedSender) {
         senders[ObjectIdentifier(sender)] = sender
@@ -231,9 +235,12 @@ final class Pacer: @unchecked Sendable {
 
     private func tick() {
         guard let deadline = next else { return }
+        let start = NIODeadline.now()
         for sender in senders.values { sender.sendFrame() }
         var following = deadline + .milliseconds(20)
         let now = NIODeadline.now()
+        // How late the tick began and how long its sends took: the caller side's own lateness.
+        measurements.pacerTicked(lag: start - deadline, work: now - start)
         if following < now { following = now }  // after a stall, do not burst
         next = following
         eventLoop.assumeIsolated().scheduleTask(deadline: following) { self.tick() }

@@ -79,13 +79,29 @@ struct LoadCommand: AsyncParsableCommand {
         var samples: [ResourceSample] = []
         let steadyEnd = ContinuousClock.now + .seconds(duration)
         while ContinuousClock.now < steadyEnd {
-            samples.append(ResourceSample(
+            let counters = measurements.counters
+            let pacer = measurements.takePacerWindow()
+            let sample = ResourceSample(
                 seconds: Self.seconds(ContinuousClock.now - before.time), rssMiB: process.residentMiB,
-                descriptors: process.openDescriptors, cpuSeconds: process.cpuSeconds - before.bridge))
-            if samples.count > 1 || sampleEvery < duration {
-                print("t=\(Int(samples.last!.seconds)) s  RSS \(String(format: "%.1f", samples.last!.rssMiB)) MiB  fds \(samples.last!.descriptors)")
+                descriptors: process.openDescriptors, cpuSeconds: process.cpuSeconds - before.bridge,
+                generatorCPUSeconds: Self.ownCPUSeconds() - before.own,
+                bridgeLate: await process.metric("sipbridge_rtp_late_total") - lateBefore,
+                concealedFrames: counters.concealedFramesReceived - before.counters.concealedFramesReceived,
+                pacerTicksLate: counters.pacerTicksLate - before.counters.pacerTicksLate,
+                pacerMaximumLag: pacer.maximumLag, pacerMaximumWork: pacer.maximumWork)
+            if let previous = samples.last, sample.seconds > previous.seconds {
+                let window = sample.seconds - previous.seconds
+                print(
+                    "t=\(Int(sample.seconds)) s  RSS \(String(format: "%.1f", sample.rssMiB)) MiB  fds \(sample.descriptors)"
+                        + "  bridge \(Int((sample.cpuSeconds - previous.cpuSeconds) * 100 / window)) %"
+                        + "  generator \(Int((sample.generatorCPUSeconds - previous.generatorCPUSeconds) * 100 / window)) %"
+                        + "  late +\(Int(sample.bridgeLate - previous.bridgeLate))"
+                        + "  concealed +\(sample.concealedFrames - previous.concealedFrames)"
+                        + "  pacer late ticks +\(sample.pacerTicksLate - previous.pacerTicksLate)"
+                        + " max lag \(sample.pacerMaximumLag) µs max work \(sample.pacerMaximumWork) µs")
                 fflush(nil)  // progress shows up in a log file as it happens
             }
+            samples.append(sample)
             try await Task.sleep(until: min(steadyEnd, ContinuousClock.now + .seconds(sampleEvery)))
         }
         let after = (bridge: process.cpuSeconds, own: Self.ownCPUSeconds(), time: ContinuousClock.now, counters: measurements.counters)

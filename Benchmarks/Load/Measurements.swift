@@ -1,4 +1,5 @@
 import Histogram
+import NIOCore
 import NIOConcurrencyHelpers
 
 /// Everything the run measures, shared by the caller side and the agent side (event-loop
@@ -40,6 +41,14 @@ final class Measurements: Sendable {
         var malformedMessages = 0
         var relayFramesSent = 0
         var relayFramesReceived = 0
+        /// Caller pacer ticks that began more than 10 ms after their deadline.
+        var pacerTicksLate = 0
+    }
+
+    /// The caller pacers' worst lag and work per tick since the last `takePacerWindow`, µs.
+    struct PacerWindow {
+        var maximumLag: Int64 = 0
+        var maximumWork: Int64 = 0
     }
 
     private struct State {
@@ -49,6 +58,7 @@ final class Measurements: Sendable {
         /// Per call and clear number: when the clear was sent, and the last cleared frame's arrival.
         var clearSent: [UInt64: UInt64] = [:]
         var lastClearedFrame: [UInt64: UInt64] = [:]
+        var pacer = PacerWindow()
     }
 
     private let state = NIOLockedValueBox(State())
@@ -62,6 +72,32 @@ final class Measurements: Sendable {
     }
 
     var counters: Counters { state.withLockedValue { $0.counters } }
+
+    /// A stamped caller frame reached the agent (one lock for its three figures).
+    func agentReceived(latency nanoseconds: UInt64, lost: Int, echoed: Bool) {
+        state.withLockedValue { state in
+            _ = state.histograms[.callerToAgent]?.record(nanoseconds / 1000)
+            state.counters.agentFramesReceived += 1
+            state.counters.callerFramesLost += lost
+            if echoed { state.counters.echoFramesSent += 1 }
+        }
+    }
+
+    func pacerTicked(lag: TimeAmount, work: TimeAmount) {
+        state.withLockedValue { state in
+            if lag > .milliseconds(10) { state.counters.pacerTicksLate += 1 }
+            state.pacer.maximumLag = max(state.pacer.maximumLag, lag.nanoseconds / 1000)
+            state.pacer.maximumWork = max(state.pacer.maximumWork, work.nanoseconds / 1000)
+        }
+    }
+
+    /// The pacer figures since the previous call (a sample's window).
+    func takePacerWindow() -> PacerWindow {
+        state.withLockedValue { state in
+            defer { state.pacer = PacerWindow() }
+            return state.pacer
+        }
+    }
 
     func clearSent(call: UInt32, number: UInt32, at time: UInt64) {
         state.withLockedValue { $0.clearSent[UInt64(call) << 32 | UInt64(number)] = time }

@@ -196,7 +196,7 @@ final class RelayFleet: Sendable {
 
     static func start(calls: Int, group: any EventLoopGroup, engine: RTPEngineProcess, measurements: Measurements) async throws -> RelayFleet {
         var pacers: [ObjectIdentifier: Pacer] = [:]
-        for loop in group.makeIterator() { pacers[ObjectIdentifier(loop)] = Pacer(eventLoop: loop) }
+        for loop in group.makeIterator() { pacers[ObjectIdentifier(loop)] = Pacer(eventLoop: loop, measurements: measurements) }
         var relays: [RelayCall] = []
         for index in 0..<calls {
             let loop = group.next()

@@ -144,4 +144,15 @@ struct ResourceSample: Codable {
     var descriptors: Int
     /// CPU time used since the steady state began.
     var cpuSeconds: Double
+    /// The load generator's CPU time since the steady state began.
+    var generatorCPUSeconds: Double = 0
+    /// The bridge's `sipbridge_rtp_late_total` since the steady state began.
+    var bridgeLate: Double = 0
+    /// Frames the bridge concealed, as seen by the agent, since the steady state began.
+    var concealedFrames: Int = 0
+    /// Caller pacer ticks more than 10 ms late since the steady state began.
+    var pacerTicksLate: Int = 0
+    /// The worst caller pacer lag and work per tick in the window before this sample, µs.
+    var pacerMaximumLag: Int64 = 0
+    var pacerMaximumWork: Int64 = 0
 }
