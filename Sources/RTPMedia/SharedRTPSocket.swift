@@ -225,7 +225,11 @@ public final class SharedRTPSocket: RTPReceiver, @unchecked Sendable {
             .channelOption(.socketOption(.so_sndbuf), value: size)
             .channelOption(.datagramVectorReadMessageCount, value: vectorCount)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: vectorCount * 2048))
-            .channelOption(.maxMessagesPerRead, value: 1)
+            // Up to 8 batches per wake-up: the loop's media clock runs after the reads, so a
+            // backlog left in the socket (after the thread was descheduled, more than 32 calls'
+            // packets are waiting) would have its slots declared missing before they are read.
+            // The cost is one `recvmmsg` returning EAGAIN when a wake-up's batch was partial.
+            .channelOption(.maxMessagesPerRead, value: 8)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RTPInboundHandler(receiver: socket.value, rtcp: rtcp))

@@ -1,4 +1,6 @@
+import Dispatch
 import NIOCore
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -118,6 +120,49 @@ import Testing
         }
     }
 
+    /// A backlog larger than one `recvmmsg` batch (the loop's thread was descheduled while a
+    /// loop's worth of calls sent their packets) is read in one wake-up, before the loop runs
+    /// its timers: the media clock must not declare missing the slots of packets still
+    /// waiting in the socket (they would all count as late).
+    @Test func aBacklogIsReadBeforeTheLoopRunsItsTimers() async throws {
+        try await withLoop { loop in
+            let senders = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let pool = pool()
+            let shared = SharedRTPSocket(host: "127.0.0.1", pool: pool, eventLoop: loop, vectorCount: 32)
+            let caller = try await PeerSocket.bind(on: senders.next())
+            let lane = try await SharedLane.open(shared, remote: caller.address, pool: pool)
+            let blocked = DispatchSemaphore(value: 0)
+            let sent = DispatchSemaphore(value: 0)
+            let seenByTimer = loop.makePromise(of: Int.self)
+            // The first datagram stalls the loop in the middle of its read (as a descheduled
+            // thread would), with a timer already due; the backlog builds meanwhile.
+            try await loop.submit {
+                let receiver = lane.receiver.value
+                receiver.onRTP = {
+                    receiver.onRTP = nil
+                    loop.assumeIsolated().scheduleTask(deadline: .now()) { seenByTimer.succeed(receiver.rtp.count) }
+                    blocked.signal()
+                    _ = sent.wait(timeout: .now() + 5)  // bounded: the test signals once its sends are done
+                }
+            }.get()
+            try await caller.send([0x80, 0, 0, 0], toPort: lane.port)
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    _ = blocked.wait(timeout: .now() + 5)
+                    continuation.resume()
+                }
+            }
+            for index in 1...100 { try await caller.send([0x80, 0, 0, UInt8(index)], toPort: lane.port) }
+            sent.signal()
+            let seen = try await value(of: seenByTimer.futureResult)
+            #expect(seen == 101, "the whole backlog is read before the timer runs")
+            try await lane.close()
+            try await loop.submit { shared.close() }.get()
+            try await caller.close()
+            try await senders.shutdownGracefully()
+        }
+    }
+
     /// Two calls whose media come from one address and port cannot be told apart on one port:
     /// the second gets a pair of its own. So does a call on hold (`0.0.0.0`).
     @Test func callsThatCannotShareGetAPairOfTheirOwn() async throws {
@@ -153,9 +198,12 @@ private final class Tally: Sendable {
 private final class LaneReceiver: RTPReceiver {
     var rtp: [Received] = []
     var rtcp: [Received] = []
+    /// Called after each RTP datagram is recorded.
+    var onRTP: (() -> Void)?
 
     func receivedRTP(_ datagram: ByteBuffer, from source: SocketAddress) {
         rtp.append(Received(bytes: Array(datagram.readableBytesView), source: source))
+        onRTP?()
     }
 
     func receivedRTCP(_ datagram: ByteBuffer, from source: SocketAddress) {
