@@ -104,6 +104,7 @@ final class LoadCall: PacedSender, @unchecked Sendable {
     var sequence: UInt16 = 0
     var timestamp: UInt32 = 0
     var framesSent: UInt32 = 0
+    var lastSent: UInt64 = 0
     let ssrc = UInt32.random(in: 1...UInt32.max)
 
     init(index: UInt32, fleet: CallerFleet, measurements: Measurements) {
@@ -152,11 +153,20 @@ final class LoadCall: PacedSender, @unchecked Sendable {
         buffer.writeInteger(timestamp)
         buffer.writeInteger(ssrc)
         framesSent += 1
-        buffer.writeBytes(Stamp(kind: .caller, call: index, sequence: framesSent, time: LoadClock.now).frame())
+        let now = LoadClock.now
+        buffer.writeBytes(Stamp(kind: .caller, call: index, sequence: framesSent, time: now).frame())
         sequence &+= 1
         timestamp &+= 160
         rtp.writeAndFlush(AddressedEnvelope(remoteAddress: remoteRTP, data: buffer), promise: nil)
-        measurements.count { $0.callerFramesSent += 1 }
+        // More than 40 ms after the previous frame (a frame plus the bridge's default
+        // reorder_ms): the bridge declares this frame missing before it can arrive, through
+        // no fault of its own: the generator stalled.
+        let stalled = lastSent != 0 && now &- lastSent > 40_000_000
+        lastSent = now
+        measurements.count {
+            $0.callerFramesSent += 1
+            if stalled { $0.callerFramesSentStalled += 1 }
+        }
     }
 
     /// An RTP packet from the bridge.

@@ -88,6 +88,7 @@ struct LoadCommand: AsyncParsableCommand {
                 bridgeLate: await process.metric("sipbridge_rtp_late_total") - lateBefore,
                 concealedFrames: counters.concealedFramesReceived - before.counters.concealedFramesReceived,
                 pacerTicksLate: counters.pacerTicksLate - before.counters.pacerTicksLate,
+                stalledFrames: counters.callerFramesSentStalled - before.counters.callerFramesSentStalled,
                 pacerMaximumLag: pacer.maximumLag, pacerMaximumWork: pacer.maximumWork)
             if let previous = samples.last, sample.seconds > previous.seconds {
                 let window = sample.seconds - previous.seconds
@@ -97,6 +98,7 @@ struct LoadCommand: AsyncParsableCommand {
                         + "  generator \(Int((sample.generatorCPUSeconds - previous.generatorCPUSeconds) * 100 / window)) %"
                         + "  late +\(Int(sample.bridgeLate - previous.bridgeLate))"
                         + "  concealed +\(sample.concealedFrames - previous.concealedFrames)"
+                        + "  stalled frames +\(sample.stalledFrames - previous.stalledFrames)"
                         + "  pacer late ticks +\(sample.pacerTicksLate - previous.pacerTicksLate)"
                         + " max lag \(sample.pacerMaximumLag) µs max work \(sample.pacerMaximumWork) µs")
                 fflush(nil)  // progress shows up in a log file as it happens
@@ -132,6 +134,7 @@ struct LoadCommand: AsyncParsableCommand {
             bridgeLate: Int(bridgeLate), bridgeLost: Int(bridgeLost),
             wsFailures: Int(wsFailures), counters: measurements.counters, steadyCallerFrames: after.counters.callerFramesSent - before.counters.callerFramesSent,
             steadyCallerFramesLost: after.counters.callerFramesLost - before.counters.callerFramesLost,
+            steadyCallerFramesStalled: after.counters.callerFramesSentStalled - before.counters.callerFramesSentStalled,
             steadyAgentFrames: after.counters.agentFramesReceived - before.counters.agentFramesReceived,
             steadyEchoSent: after.counters.echoFramesSent - before.counters.echoFramesSent,
             steadyEchoReceived: after.counters.echoFramesReceived - before.counters.echoFramesReceived,

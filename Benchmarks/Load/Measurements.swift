@@ -25,6 +25,8 @@ final class Measurements: Sendable {
         var callsAnswered = 0
         var callsFailed = 0
         var callerFramesSent = 0
+        /// Caller frames sent more than 40 ms after their call's previous frame (generator stalls).
+        var callerFramesSentStalled = 0
         /// Caller frames the agent received (stamped).
         var agentFramesReceived = 0
         /// Frames the bridge made up for missing caller audio (no stamp).

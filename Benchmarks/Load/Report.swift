@@ -26,6 +26,8 @@ struct LoadReport: Codable {
     var steadyCallerFrames: Int
     /// Gaps in the caller's frame numbers at the agent while every call was up.
     var steadyCallerFramesLost: Int
+    /// Caller frames the generator itself sent more than 40 ms after the call's previous one.
+    var steadyCallerFramesStalled: Int
     var steadyAgentFrames: Int
     var steadyEchoSent: Int
     var steadyEchoReceived: Int
@@ -80,6 +82,7 @@ struct LoadReport: Codable {
             "| bridge open file descriptors | \(bridgeDescriptors) |",
             "| caller frames sent / seen by the agent (steady) | \(steadyCallerFrames) / \(steadyAgentFrames) |",
             "| caller frames lost (sequence gaps at the agent, steady / whole run) | \(steadyCallerFramesLost) / \(counters.callerFramesLost) |",
+            "| caller frames the generator sent > 40 ms after the call's previous one (its own stalls, steady) | \(steadyCallerFramesStalled) |",
             "| concealed frames the agent received (whole run) | \(counters.concealedFramesReceived) |",
             "| echo frames sent / received by callers (steady) | \(steadyEchoSent) / \(steadyEchoReceived) |",
             "| playout underruns (bridge metric, steady) | \(underruns) |",
@@ -152,6 +155,8 @@ struct ResourceSample: Codable {
     var concealedFrames: Int = 0
     /// Caller pacer ticks more than 10 ms late since the steady state began.
     var pacerTicksLate: Int = 0
+    /// Caller frames sent more than 40 ms after their call's previous one, since the steady state began.
+    var stalledFrames: Int = 0
     /// The worst caller pacer lag and work per tick in the window before this sample, µs.
     var pacerMaximumLag: Int64 = 0
     var pacerMaximumWork: Int64 = 0
