@@ -43,11 +43,27 @@ public struct SIPPeer: Hashable, Sendable, CustomStringConvertible {
     public let address: SocketAddress
     /// The transport the message came on (or goes on).
     public let transport: SIPTransport
+    /// Where to open a new connection when the peer has closed this one (stream transports,
+    /// RFC 3261 §18.2.2): the address the request came from, at the port its top `Via` names
+    /// (5060 for TCP, 5061 for TLS when it names none). Learned from the peer's requests.
+    public private(set) var reopenAddress: SocketAddress?
 
     /// Creates a peer.
     public init(address: SocketAddress, transport: SIPTransport = .udp) {
         self.address = address
         self.transport = transport
+    }
+
+    /// This peer with `reopenAddress` taken from a request it sent on a stream connection:
+    /// the source IP (the `received` address, not the `Via` host, which could name anyone)
+    /// and the `Via` sent-by port, or the transport's default port (§18.2.2, §19.1.2).
+    func learningReopenAddress(from request: SIPMessage) -> SIPPeer {
+        guard transport.isReliable, reopenAddress == nil, let ip = address.ipAddress else { return self }
+        let defaultPort = transport.isSecure ? 5061 : 5060
+        let port = request.vias.first?.port ?? defaultPort
+        var peer = self
+        peer.reopenAddress = try? SocketAddress(ipAddress: ip, port: (1...65535).contains(port) ? port : defaultPort)
+        return peer
     }
 
     /// The remote IP address as text.

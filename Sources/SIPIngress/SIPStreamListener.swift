@@ -11,12 +11,22 @@ public struct SIPStreamListener: Sendable {
     public var port: Int
     /// The server TLS context for `tls://` (RFC 3261 §26.2.1); `nil` for plain TCP.
     public var tls: NIOSSLContext?
+    /// The client TLS context for connections the bridge reopens to `tls://` peers (§18.2.2);
+    /// without it a closed TLS connection is not reopened.
+    public var clientTLS: NIOSSLContext?
 
     /// Creates a listener description.
-    public init(host: String, port: Int, tls: NIOSSLContext? = nil) {
+    public init(host: String, port: Int, tls: NIOSSLContext? = nil, clientTLS: NIOSSLContext? = nil) {
         self.host = host
         self.port = port
         self.tls = tls
+        self.clientTLS = clientTLS
+    }
+
+    /// How connections of this transport are reopened (`nil`: a TLS listener without a client context).
+    var connector: SIPStreamConnector? {
+        guard tls != nil else { return SIPStreamConnector() }
+        return clientTLS.map { SIPStreamConnector(tls: $0) }
     }
 
     /// Binds the listener; every connection is served on `core`'s event loop.
@@ -46,14 +56,22 @@ final class SIPStreamHandler: ChannelInboundHandler {
     private let core: UserAgentCore
     private let secure: Bool
     private var connection: Int?
+    /// The number a reopened connection takes over (`nil`: an accepted one gets a new number).
+    private let replacing: Int?
 
-    init(core: UserAgentCore, secure: Bool) {
+    init(core: UserAgentCore, secure: Bool, connection replacing: Int? = nil) {
         self.core = core
         self.secure = secure
+        self.replacing = replacing
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        connection = core.register(context.channel)
+        if let replacing {
+            core.reattach(context.channel, as: replacing)
+            connection = replacing
+        } else {
+            connection = core.register(context.channel)
+        }
         context.fireChannelActive()
     }
 
@@ -64,7 +82,7 @@ final class SIPStreamHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let connection { core.unregister(connection) }
+        if let connection { core.unregister(connection, channel: context.channel) }
         connection = nil
         context.fireChannelInactive()
     }

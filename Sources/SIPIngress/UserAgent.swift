@@ -101,7 +101,11 @@ public final class UserAgent: Sendable {
                 streamChannels.append(server)
                 let token = listener.tls == nil ? "TCP" : "TLS"
                 let endpoint = LocalEndpoint(host: host, port: server.localAddress?.port ?? listener.port, transport: token)
-                try await eventLoop.submit { core.value.streamLocals[token] = endpoint }.get()
+                let connector = listener.connector
+                try await eventLoop.submit {
+                    core.value.streamLocals[token] = endpoint
+                    core.value.streamConnectors[token] = connector
+                }.get()
                 logger.info("SIP listening", metadata: ["address": "\(server.localAddress!)", "contact": "\(endpoint.contact)"])
             }
         } catch {
@@ -181,6 +185,11 @@ public final class UserAgent: Sendable {
     /// Requests refused by the admission rules (untrusted source, rate limit) since start.
     public func rejectedRequests() async throws -> Int {
         try await eventLoop.submit { self.core.value.rejectedRequests }.get()
+    }
+
+    /// The TCP and TLS connections open now (accepted and reopened).
+    public func openConnections() async throws -> Int {
+        try await eventLoop.submit { self.core.value.connections.count }.get()
     }
 
     /// The state of each `sip.registrations` binding.

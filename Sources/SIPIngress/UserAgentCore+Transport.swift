@@ -2,20 +2,19 @@ import Logging
 import NIOCore
 
 /// Sending through the right transport (RFC 3261 §18.2.2): datagrams to the peer's address,
-/// stream messages on the peer's connection.
+/// stream messages on the peer's connection — reopened when the peer has closed it.
 extension UserAgentCore {
     /// Writes a message to a peer.
     func send(_ message: SIPMessage, _ peer: SIPPeer) {
-        guard let channel = channel(for: peer) else { return }
-        var buffer = channel.allocator.buffer(capacity: 1024)
+        let allocator = datagramChannel?.allocator ?? ByteBufferAllocator()
+        var buffer = allocator.buffer(capacity: 1024)
         message.write(into: &buffer)
-        write(buffer, on: channel, to: peer)
+        deliver(buffer, to: peer)
     }
 
     /// Writes bytes that are not a `SIPMessage` (the stateless 400, a keepalive pong).
     func sendRaw(_ bytes: [UInt8], to peer: SIPPeer) {
-        guard let channel = channel(for: peer) else { return }
-        write(channel.allocator.buffer(bytes: bytes), on: channel, to: peer)
+        deliver(ByteBuffer(bytes: bytes), to: peer)
     }
 
     /// The Via and Contact identity for messages to `peer`: the listener of its transport.
@@ -31,27 +30,27 @@ extension UserAgentCore {
         return id
     }
 
-    /// Forgets a closed connection.
-    func unregister(_ id: Int) {
+    /// A reopened connection takes the number of the one it replaces, so the sessions and
+    /// transactions that name that number use it.
+    func reattach(_ channel: any Channel, as id: Int) {
+        connections[id] = channel
+    }
+
+    /// Forgets a closed connection (unless another one has taken its number since).
+    func unregister(_ id: Int, channel: any Channel) {
+        if let current = connections[id], current !== channel { return }
         connections.removeValue(forKey: id)
     }
 
-    private func channel(for peer: SIPPeer) -> (any Channel)? {
-        guard let id = peer.transport.connection else { return datagramChannel }
-        guard let channel = connections[id] else {
-            // The caller closed the connection; a new one to its address is future work, the
-            // transaction's timer ends whatever waited for an answer.
-            logger.info("SIP connection closed; message not sent", metadata: ["peer": "\(peer)"])
-            return nil
+    private func deliver(_ buffer: ByteBuffer, to peer: SIPPeer) {
+        guard let id = peer.transport.connection else {
+            datagramChannel?.writeAndFlush(AddressedEnvelope(remoteAddress: peer.address, data: buffer), promise: nil)
+            return
         }
-        return channel
-    }
-
-    private func write(_ buffer: ByteBuffer, on channel: any Channel, to peer: SIPPeer) {
-        if peer.transport == .udp {
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer.address, data: buffer), promise: nil)
-        } else {
+        if let channel = connections[id] {
             channel.writeAndFlush(buffer, promise: nil)
+        } else {
+            reopen(id, for: peer, sending: buffer)
         }
     }
 }

@@ -100,6 +100,10 @@ final class UserAgentCore {
     var nextConnection = 1
     /// Via/Contact identities of the stream listeners, by transport token (`TCP`, `TLS`).
     var streamLocals: [String: LocalEndpoint] = [:]
+    /// How to reopen a closed connection, by transport token (`TCP`, `TLS`).
+    var streamConnectors: [String: SIPStreamConnector] = [:]
+    /// Messages waiting for a connection being reopened, by connection number.
+    var reopening: [Int: [ByteBuffer]] = [:]
 
     var serverTransactions: [TransactionKey: ServerEntry] = [:]
     var clientTransactions: [String: ClientEntry] = [:]
@@ -193,8 +197,9 @@ final class UserAgentCore {
         run(actions, clientBranch: branch)
     }
 
-    private func receivedRequest(_ request: SIPMessage, from peer: SIPPeer) {
+    private func receivedRequest(_ request: SIPMessage, from source: SIPPeer) {
         guard let method = request.method else { return }
+        let peer = source.learningReopenAddress(from: request)
         let key = TransactionKey(request)
         guard admits(request, method: method, key: key, peer: peer) else { return }
         if method != .ack && method != .cancel && request.cseq.method != method {

@@ -72,27 +72,30 @@ public final class StreamSIPClient: Sendable {
             let buffer = unwrapInboundIn(data)
             inbox.withLockedValue { state in
                 state.bytes += buffer.readableBytesView
-                while let message = Self.split(&state.bytes) { state.messages.append(message) }
+                while let message = SIPStreamSplitter.split(&state.bytes) { state.messages.append(message) }
             }
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
             context.close(promise: nil)
         }
+    }
+}
 
-        /// Takes one whole message off the front of `bytes`, skipping keepalive CRLFs.
-        static func split(_ bytes: inout [UInt8]) -> SIPText? {
-            while bytes.first == 0x0D || bytes.first == 0x0A { bytes.removeFirst() }
-            let separator: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A]
-            guard let range = bytes.firstRange(of: separator) else { return nil }
-            let head = String(decoding: bytes[..<range.lowerBound], as: UTF8.self)
-            let length = head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-            guard bytes.count >= range.upperBound + length else { return nil }
-            let message = SIPText(String(decoding: bytes[..<(range.upperBound + length)], as: UTF8.self))
-            bytes.removeFirst(range.upperBound + length)
-            return message
-        }
+/// Splits a SIP byte stream into messages by `Content-Length` (RFC 3261 §18.3).
+enum SIPStreamSplitter {
+    /// Takes one whole message off the front of `bytes`, skipping keepalive CRLFs.
+    static func split(_ bytes: inout [UInt8]) -> SIPText? {
+        while bytes.first == 0x0D || bytes.first == 0x0A { bytes.removeFirst() }
+        let separator: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A]
+        guard let range = bytes.firstRange(of: separator) else { return nil }
+        let head = String(decoding: bytes[..<range.lowerBound], as: UTF8.self)
+        let length = head.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+        guard bytes.count >= range.upperBound + length else { return nil }
+        let message = SIPText(String(decoding: bytes[..<(range.upperBound + length)], as: UTF8.self))
+        bytes.removeFirst(range.upperBound + length)
+        return message
     }
 }
 
