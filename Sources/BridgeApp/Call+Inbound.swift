@@ -76,8 +76,9 @@ extension Call: RTPReceiver {
         forwardBufferOutputs()
     }
 
-    /// The reorder buffer's deadline passed (seen on a tick of the loop's clock, within 5 ms):
-    /// release held audio, declare what is missing.
+    /// The reorder buffer's deadline passed (seen on a tick of the loop's clock, within 5 ms,
+    /// and settled after the loop's next pass over its sockets): release held audio, declare
+    /// what is missing.
     func inboundDeadlinePassed(now: NIODeadline) {
         bufferOutputs.removeAll(keepingCapacity: true)
         jitterBuffer.tick(now: now, into: &bufferOutputs)

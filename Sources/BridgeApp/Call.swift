@@ -344,10 +344,18 @@ final class Call {
 }
 
 extension Call: MediaClockClient {
-    /// The loop's clock ticked: missing caller audio is declared and AI audio paced out.
-    func mediaClockTicked(now: NIODeadline) {
-        guard isActive else { return }
-        if let deadline = jitterBuffer.nextDeadline, now >= deadline { inboundDeadlinePassed(now: now) }
-        if isActive { paceFrames(now: now) }
+    /// The loop's clock ticked: AI audio is paced out; a passed reorder deadline waits for
+    /// the loop to read its sockets (the caller's packet may be waiting there).
+    func mediaClockTicked(now: NIODeadline) -> Bool {
+        guard isActive else { return false }
+        paceFrames(now: now)
+        guard isActive, let deadline = jitterBuffer.nextDeadline else { return false }
+        return now >= deadline
+    }
+
+    /// The loop has read its sockets since the tick: missing caller audio is declared.
+    func mediaClockSettled(now: NIODeadline) {
+        guard isActive, let deadline = jitterBuffer.nextDeadline, now >= deadline else { return }
+        inboundDeadlinePassed(now: now)
     }
 }

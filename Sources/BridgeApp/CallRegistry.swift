@@ -60,7 +60,7 @@ final class CallRegistry: UserAgentDelegate, Sendable {
         self.metrics = metrics
         self.callbacks = StatusCallbackSender(metrics: metrics, logger: logger)
         self.callLoops = callLoops
-        self.clocks = callLoops.map { MediaClock(eventLoop: $0) }
+        self.clocks = callLoops.map { MediaClock(eventLoop: $0, settlesAfterSocketPass: true) }
         self.advertisedAddress = advertisedAddress
         self.config = config
         let portPool = RTPPortPool(range: config.rtp.portRange)

@@ -2,8 +2,13 @@ public import NIOCore
 
 /// What a `MediaClock` ticks: one call's pacer and reorder buffer.
 public protocol MediaClockClient: AnyObject {
-    /// The clock ticked; `now` is the time of the tick (on the clock's event loop).
-    func mediaClockTicked(now: NIODeadline)
+    /// The clock ticked; `now` is the time of the tick (on the clock's event loop). Work that
+    /// cannot wait (pacing frames out) is done here. Returns whether a deadline of received
+    /// media has passed: those are settled once the loop has read its sockets.
+    func mediaClockTicked(now: NIODeadline) -> Bool
+    /// The loop has read its sockets since a tick at which this or another client had a media
+    /// deadline pass: declare what is still missing as of `now`, the time of that read.
+    func mediaClockSettled(now: NIODeadline)
 }
 
 /// One 5 ms clock per event loop that drives the timed media work of every call on the loop
@@ -27,6 +32,8 @@ public final class MediaClock: @unchecked Sendable {
     private let epoch: NIODeadline
     private var clients: [any MediaClockClient] = []
     private var task: Scheduled<Void>?
+    /// Runs the settling after the loop's next socket pass (`nil`: at once, after the tick).
+    private var wakeup: LoopWakeup?
     /// Ticks run since the clock was created.
     public private(set) var ticks = 0
 
@@ -35,11 +42,20 @@ public final class MediaClock: @unchecked Sendable {
     ///   - eventLoop: the loop whose calls it drives.
     ///   - resolution: the tick interval (5 ms: 20 ms frames fall on every fourth tick).
     ///   - epoch: where the grid starts (default: the loop's now).
-    public init(eventLoop: any EventLoop, resolution: TimeAmount = .milliseconds(5), epoch: NIODeadline? = nil) {
+    ///   - settlesAfterSocketPass: settle media deadlines only after the loop's next pass
+    ///     over its sockets (`LoopWakeup`: a loopback socket of its own); off, they settle
+    ///     right after the tick (an `EmbeddedEventLoop` has no socket pass).
+    public init(
+        eventLoop: any EventLoop, resolution: TimeAmount = .milliseconds(5), epoch: NIODeadline? = nil,
+        settlesAfterSocketPass: Bool = false
+    ) {
         precondition(resolution > .zero, "a clock must advance")
         self.eventLoop = eventLoop
         self.resolution = resolution
         self.epoch = epoch ?? eventLoop.now
+        if settlesAfterSocketPass {
+            wakeup = LoopWakeup(eventLoop: eventLoop) { [weak self] pass in self?.settle(asOf: pass) }
+        }
     }
 
     /// The number of clients being ticked.
@@ -85,7 +101,17 @@ public final class MediaClock: @unchecked Sendable {
         // A client that ends during its tick removes itself; the copy keeps this tick's list.
         // One added during the tick has already scheduled the next (`task` is set again).
         let current = clients
-        for client in current { client.mediaClockTicked(now: now) }
+        var unsettled = false
+        for client in current {
+            if client.mediaClockTicked(now: now) { unsettled = true }
+        }
         if task == nil, !clients.isEmpty { schedule(after: now) }
+        guard unsettled else { return }
+        if let wakeup { wakeup.request() } else { settle(asOf: now) }
+    }
+
+    /// `time`: when the loop last read its sockets (what is judged missing is judged as of then).
+    private func settle(asOf time: NIODeadline) {
+        for client in clients { client.mediaClockSettled(now: time) }
     }
 }

@@ -11,10 +11,15 @@ import Testing
     final class Recorder: MediaClockClient {
         var ticks: [NIODeadline] = []
         var onTick: (NIODeadline) -> Void = { _ in }
-        func mediaClockTicked(now: NIODeadline) {
+        var settles: [NIODeadline] = []
+        /// What the next ticks return (a passed media deadline).
+        var unsettled = false
+        func mediaClockTicked(now: NIODeadline) -> Bool {
             ticks.append(now)
             onTick(now)
+            return unsettled
         }
+        func mediaClockSettled(now: NIODeadline) { settles.append(now) }
     }
 
     private func ms(_ value: Int64) -> NIODeadline { .uptimeNanoseconds(UInt64(value) * 1_000_000) }
@@ -82,5 +87,22 @@ import Testing
         loop.advanceTime(to: ms(10))
         #expect(leaving.ticks.count == 1 && staying.ticks == [ms(5), ms(10)] && joining.ticks == [ms(10)])
         #expect(clock.ticks == 2, "one scheduled tick at a time")
+    }
+
+    /// A passed media deadline at a tick is settled after it (at once on an embedded loop);
+    /// a tick where none passed settles nothing.
+    @Test func passedMediaDeadlinesAreSettledAfterTheTick() {
+        let loop = EmbeddedEventLoop()
+        let clock = MediaClock(eventLoop: loop, epoch: ms(0))
+        let quiet = Recorder()
+        let waiting = Recorder()
+        clock.add(quiet)
+        clock.add(waiting)
+        loop.advanceTime(to: ms(5))
+        #expect(quiet.settles.isEmpty && waiting.settles.isEmpty)
+        waiting.unsettled = true
+        loop.advanceTime(to: ms(10))
+        #expect(waiting.settles == [ms(10)])
+        #expect(quiet.settles == [ms(10)], "every client settles: each checks its own deadlines")
     }
 }

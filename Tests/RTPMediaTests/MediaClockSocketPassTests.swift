@@ -1,0 +1,85 @@
+import Dispatch
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import RTPMedia
+
+/// Tier 3: the media clock on a real event loop settles media deadlines only after the loop's
+/// next pass over its sockets (`LoopWakeup`), so a packet that arrived while the loop was
+/// stalled is read before its slot can be declared missing.
+@Suite(.timeLimit(.minutes(1))) struct MediaClockSocketPassTests {
+    /// A call stand-in: its deadline has passed at every tick; at settling it notes how many
+    /// datagrams its socket had delivered by then. Confined to the loop.
+    private final class Client: MediaClockClient, @unchecked Sendable {
+        var received = 0
+        /// When the caller's packet was surely in the socket (set when the stall ends): the
+        /// first settling as of a later time is the one under test.
+        var packetInSocketBy: NIODeadline?
+        var onSettle: (Int) -> Void = { _ in }
+        func mediaClockTicked(now: NIODeadline) -> Bool { true }
+        func mediaClockSettled(now: NIODeadline) {
+            guard let packetInSocketBy, now >= packetInSocketBy else { return }
+            self.packetInSocketBy = nil
+            onSettle(received)
+        }
+    }
+
+    private final class Counter: ChannelInboundHandler {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let client: Client
+        init(client: Client) { self.client = client }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { client.received += 1 }
+    }
+
+    @Test(arguments: [true, false])
+    func aPacketThatArrivedDuringAStallIsReadBeforeSettling(afterSocketPass: Bool) async throws {
+        try await withLoop { loop in
+            let senders = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let caller = try await PeerSocket.bind(on: senders.next())
+            let settled = loop.makePromise(of: Int.self)
+            let blocked = DispatchSemaphore(value: 0)
+            let sent = DispatchSemaphore(value: 0)
+            let client = Client()
+            let socket = try await DatagramBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Counter(client: client)) }
+                }
+                .bind(host: "127.0.0.1", port: 0).get()
+            let port = try #require(socket.localAddress?.port)
+            let clock = try await loop.submit { MediaClock(eventLoop: loop, settlesAfterSocketPass: afterSocketPass) }.get()
+            // Ticks run for a while first (the first one binds the wake-up socket).
+            try await loop.submit {
+                client.onSettle = { settled.succeed($0) }
+                clock.add(client)
+            }.get()
+            _ = try await value(of: loop.scheduleTask(in: .milliseconds(30)) {}.futureResult)
+            // Stall the loop in its task pass until the caller's packet has arrived and the
+            // next tick is due: that tick runs before the loop reads the socket again.
+            loop.execute {
+                blocked.signal()
+                _ = sent.wait(timeout: .now() + 5)  // bounded: the test signals once its packet is out
+                let inSocket = NIODeadline.now()
+                let until = inSocket + .milliseconds(12)
+                while NIODeadline.now() < until {}  // the next 5 ms tick falls due meanwhile
+                client.packetInSocketBy = inSocket
+            }
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    _ = blocked.wait(timeout: .now() + 5)
+                    continuation.resume()
+                }
+            }
+            try await caller.send([0x80, 0, 0, 1], toPort: port)
+            sent.signal()
+            let seen = try await value(of: settled.futureResult)
+            // Settling as of a time the packet was in the socket must have it read; right
+            // after the tick (no socket pass) it has not been: the late packet the wake-up prevents.
+            #expect(seen == (afterSocketPass ? 1 : 0))
+            try await loop.submit { clock.remove(client) }.get()
+            try await socket.close()
+            try await caller.close()
+            try await senders.shutdownGracefully()
+        }
+    }
+}
