@@ -87,6 +87,7 @@ struct LoadCommand: AsyncParsableCommand {
                 generatorCPUSeconds: Self.ownCPUSeconds() - before.own,
                 bridgeLate: await process.metric("sipbridge_rtp_late_total") - lateBefore,
                 concealedFrames: counters.concealedFramesReceived - before.counters.concealedFramesReceived,
+                agentGaps: counters.callerFramesLost - before.counters.callerFramesLost,
                 pacerTicksLate: counters.pacerTicksLate - before.counters.pacerTicksLate,
                 stalledFrames: counters.callerFramesSentStalled - before.counters.callerFramesSentStalled,
                 pacerMaximumLag: pacer.maximumLag, pacerMaximumWork: pacer.maximumWork)
@@ -98,6 +99,7 @@ struct LoadCommand: AsyncParsableCommand {
                         + "  generator \(Int((sample.generatorCPUSeconds - previous.generatorCPUSeconds) * 100 / window)) %"
                         + "  late +\(Int(sample.bridgeLate - previous.bridgeLate))"
                         + "  concealed +\(sample.concealedFrames - previous.concealedFrames)"
+                        + "  gaps at agent +\(sample.agentGaps - previous.agentGaps)"
                         + "  stalled frames +\(sample.stalledFrames - previous.stalledFrames)"
                         + "  pacer late ticks +\(sample.pacerTicksLate - previous.pacerTicksLate)"
                         + " max lag \(sample.pacerMaximumLag) µs max work \(sample.pacerMaximumWork) µs")

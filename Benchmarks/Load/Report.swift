@@ -153,6 +153,8 @@ struct ResourceSample: Codable {
     var bridgeLate: Double = 0
     /// Frames the bridge concealed, as seen by the agent, since the steady state began.
     var concealedFrames: Int = 0
+    /// Caller frames missing at the agent (sequence gaps), since the steady state began.
+    var agentGaps: Int = 0
     /// Caller pacer ticks more than 10 ms late since the steady state began.
     var pacerTicksLate: Int = 0
     /// Caller frames sent more than 40 ms after their call's previous one, since the steady state began.
