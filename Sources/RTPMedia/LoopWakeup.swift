@@ -60,6 +60,13 @@ final class LoopWakeup: @unchecked Sendable {
         }
     }
 
+    /// Binds the socket now (on the loop), so that it exists from the start rather than
+    /// appearing with the first call.
+    func prepare() {
+        eventLoop.assertInEventLoop()
+        bind()
+    }
+
     /// Closes the socket.
     func close() {
         channel?.close(promise: nil)

@@ -54,7 +54,9 @@ public final class MediaClock: @unchecked Sendable {
         self.resolution = resolution
         self.epoch = epoch ?? eventLoop.now
         if settlesAfterSocketPass {
-            wakeup = LoopWakeup(eventLoop: eventLoop) { [weak self] pass in self?.settle(asOf: pass) }
+            let wakeup = LoopWakeup(eventLoop: eventLoop) { [weak self] pass in self?.settle(asOf: pass) }
+            self.wakeup = wakeup
+            eventLoop.execute { wakeup.prepare() }
         }
     }
 
