@@ -22,7 +22,11 @@ extension UserAgentCore {
             reopening[id]!.append(buffer)
             return
         }
-        guard let target = peer.reopenAddress, let connector = streamConnectors[peer.transport.viaToken] else {
+        // A source outside `sip.trusted_sources` gets no connection from the bridge: a stranger
+        // that opens, sends and closes must not make it dial back (its 403 is simply not sent).
+        guard let target = peer.reopenAddress, let connector = streamConnectors[peer.transport.viaToken],
+            admission.trusts(peer.ipAddress ?? "")
+        else {
             logger.info("SIP connection closed and cannot be reopened; message not sent", metadata: ["peer": "\(peer)"])
             return
         }
