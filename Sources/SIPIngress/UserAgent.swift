@@ -79,6 +79,10 @@ public final class UserAgent: Sendable {
     ) async throws -> UserAgent {
         let channel = try await DatagramBootstrap(group: eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            // A burst (an INVITE flood answered 503, a carrier's retransmissions) must queue,
+            // not overflow the default ~208 KiB and drop a legitimate carrier's ACK or BYE with
+            // it. The kernel caps this at net.core.rmem_max (docs/operations.md).
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             // RFC 3261 §18.1.1: UDP messages may be up to 65,535 bytes; NIO's default is 2 KiB.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .bind(host: configuration.listenHost, port: configuration.listenPort).get()
