@@ -67,12 +67,6 @@ final class LoopWakeup: @unchecked Sendable {
         bind()
     }
 
-    /// Closes the socket.
-    func close() {
-        channel?.close(promise: nil)
-        channel = nil
-    }
-
     private func bind() {
         guard !binding else { return }
         binding = true
