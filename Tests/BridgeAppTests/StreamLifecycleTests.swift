@@ -18,9 +18,9 @@ struct StreamLifecycleTests {
     }
 
     @Test func bothTracksInterleaveWithTheirOwnChunkCounters() async throws {
-        // The widest reorder window: a burst that this test's own task stalls in the middle of
-        // on a loaded machine must not turn its second half into late packets (the window
-        // itself has manual-clock tests; this one checks the tracks).
+        // The widest reorder window, so a bridge loop descheduled on a loaded machine cannot
+        // turn part of the burst into late packets (the window itself has manual-clock tests;
+        // this one checks the tracks).
         let harness = try await BridgeHarness.start(rtpRangeIndex: 28, rtpExtra: "reorder_ms: 200", streamExtra: "audio_track: both")
         let caller = try await harness.caller()
         #expect(try await caller.invite() == 200)
@@ -33,13 +33,10 @@ struct StreamLifecycleTests {
             "event": "playAudio",
             "media": ["contentType": "audio/x-mulaw", "sampleRate": 8000, "payload": Data(agentAudio).base64EncodedString()],
         ])
-        // In a burst: in-order packets go out at once, so the check does not depend on this
-        // test's own pacing on a loaded machine (the reorder window has its own tests).
-        for index in 0..<10 {
-            try await caller.sendRTP(
-                payload: Array(callerAudio[index * 160..<(index + 1) * 160]), payloadType: 0, sequence: UInt16(index),
-                timestamp: UInt32(index * 160))
-        }
+        // In one burst (one event-loop task, one flush): in-order packets go out at once, so the
+        // check does not depend on this test's own pacing on a loaded machine (the reorder
+        // window has its own tests).
+        try await caller.sendRTPBurst(payloads: (0..<10).map { Array(callerAudio[$0 * 160..<($0 + 1) * 160]) }, payloadType: 0)
         try await Task.sleep(for: .milliseconds(400))
         #expect(try await caller.bye() == 200)
         try await agent.waitClosed()

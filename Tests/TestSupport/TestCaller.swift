@@ -140,11 +140,29 @@ public final class TestCaller: Sendable {
         from socket: UDPEndpoint? = nil
     ) async throws {
         guard let port = bridgeRTPPort else { throw TestFailure("no RTP port in the answer") }
+        let packet = Self.rtpPacket(payload: payload, payloadType: payloadType, sequence: sequence, timestamp: timestamp, marker: marker)
+        try await (socket ?? rtp).send(packet, toPort: port)
+    }
+
+    /// Sends consecutive 20 ms µ-law-sized packets (`payloads[i]` with sequence `i` and
+    /// timestamp `i × count`) in one burst: nothing of this test's own scheduling falls between them.
+    public func sendRTPBurst(payloads: [[UInt8]], payloadType: UInt8) async throws {
+        guard let port = bridgeRTPPort else { throw TestFailure("no RTP port in the answer") }
+        var timestamp: UInt32 = 0
+        let packets = payloads.enumerated().map { index, payload in
+            defer { timestamp &+= UInt32(payload.count) }
+            return Self.rtpPacket(payload: payload, payloadType: payloadType, sequence: UInt16(index), timestamp: timestamp, marker: false)
+        }
+        try await rtp.send(burst: packets, toPort: port)
+    }
+
+    /// An RTP packet (RFC 3550 §5.1) with the test caller's SSRC.
+    private static func rtpPacket(payload: [UInt8], payloadType: UInt8, sequence: UInt16, timestamp: UInt32, marker: Bool) -> [UInt8] {
         var packet: [UInt8] = [0x80, (marker ? 0x80 : 0) | payloadType]
         packet += withUnsafeBytes(of: sequence.bigEndian, Array.init)
         packet += withUnsafeBytes(of: timestamp.bigEndian, Array.init)
         packet += withUnsafeBytes(of: UInt32(0x1234_5678).bigEndian, Array.init)
-        try await (socket ?? rtp).send(packet + payload, toPort: port)
+        return packet + payload
     }
 
     /// Every SIP message received, parsed.

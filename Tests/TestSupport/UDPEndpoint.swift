@@ -46,6 +46,20 @@ public final class UDPEndpoint: Sendable {
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer))
     }
 
+    /// Sends `datagrams` to `port` on 127.0.0.1 in one event-loop task with one flush, so no
+    /// scheduling delay of the calling task can fall between them (a true burst).
+    public func send(burst datagrams: [[UInt8]], toPort port: Int) async throws {
+        let address = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        let channel = self.channel
+        try await channel.eventLoop.flatSubmit {
+            let writes = datagrams.map {
+                channel.write(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: $0)))
+            }
+            channel.flush()
+            return EventLoopFuture.andAllSucceed(writes, on: channel.eventLoop)
+        }.get()
+    }
+
     /// Closes the socket.
     public func close() async {
         try? await channel.close()
