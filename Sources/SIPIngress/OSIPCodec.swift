@@ -27,6 +27,18 @@ enum OSIPCodec {
         if MultipartGuard.repeatsPartContentType(bytes) {
             throw .malformedMessage("a multipart body part with two Content-Type headers")
         }
+        if let escapedNull = EscapedNull(bytes) {
+            let substituted = escapedNull.substituted(bytes)
+            let parsed = substituted.withUnsafeBytes { bytes in
+                Result { () throws(SIPIngressError) -> SIPMessage in try parse(bytes) }
+            }
+            return escapedNull.restore(try parsed.get())
+        }
+        return try parse(bytes)
+    }
+
+    /// libosip2's parse and the conversion of its result.
+    private static func parse(_ bytes: UnsafeRawBufferPointer) throws(SIPIngressError) -> SIPMessage {
         var pointer: UnsafeMutablePointer<osip_message_t>?
         guard osip_message_init(&pointer) == 0, let message = pointer else {
             throw .malformedMessage("cannot allocate a message")

@@ -42,10 +42,20 @@ import Testing
     }
 
     @Test func escnullKeepsBothContacts() throws {
-        // §3.1.1.4: %00 in user parts must not break the parser; two distinct Contacts.
+        // §3.1.1.4: %00 in user parts must not break the parser or shorten the user part;
+        // two distinct Contacts.
         let m = try vector("escnull")
         #expect(m.method == .register)
-        #expect(m.contacts.count == 2)
+        #expect(m.to.uri.user == "null-\u{0}-null")
+        #expect(m.from.uri.user == "null-\u{0}-null")
+        #expect(m.contacts.map(\.uri.user) == ["\u{0}", "\u{0}\u{0}"])
+        // What the bridge echoes in a response is the URI as sent, escaped.
+        #expect(m.to.text == "<sip:null-%00-null@example.com>")
+        #expect(m.from.text == "<sip:null-%00-null@example.com>;tag=839923423")
+        #expect(m.contacts.map(\.uri.text) == ["sip:%00@host5.example.com", "sip:%00%00@host5.example.com"])
+        let answer = MessageFactory.response(to: m, status: 405, toTag: "b1", sourceHost: nil, sourcePort: nil).wireText
+        #expect(answer.contains("\r\nFrom: <sip:null-%00-null@example.com>;tag=839923423\r\n"))
+        #expect(answer.contains("\r\nTo: <sip:null-%00-null@example.com>;tag=b1\r\n"))
     }
 
     @Test func esc02PercentIsNotAnEscapeInMethod() throws {
