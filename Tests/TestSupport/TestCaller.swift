@@ -144,8 +144,9 @@ public final class TestCaller: Sendable {
         try await (socket ?? rtp).send(packet, toPort: port)
     }
 
-    /// Sends consecutive 20 ms µ-law-sized packets (`payloads[i]` with sequence `i` and
-    /// timestamp `i × count`) in one burst: nothing of this test's own scheduling falls between them.
+    /// Sends `payloads` as consecutive packets (sequence numbers 0, 1, …; each timestamp the one
+    /// before plus that packet's payload length, one unit per byte as for G.711) in one burst:
+    /// nothing of this test's own scheduling falls between them.
     public func sendRTPBurst(payloads: [[UInt8]], payloadType: UInt8) async throws {
         guard let port = bridgeRTPPort else { throw TestFailure("no RTP port in the answer") }
         var timestamp: UInt32 = 0
