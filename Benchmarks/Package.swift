@@ -42,7 +42,9 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // The whole-bridge load generator (README.md "Load test"): a SIP/RTP caller fleet and
-        // an echo agent in one process, driving a real `sipbridge` child process.
+        // an echo agent in one process, driving a real `sipbridge` child process. Not under a
+        // folder named `Benchmarks` (this package's root is one): the benchmark plugin runs every
+        // executable target whose folder's parent has that name as a benchmark suite.
         .executableTarget(
             name: "sipbridge-load",
             dependencies: [
@@ -54,7 +56,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
-            path: "Load",
+            path: "Tools/Load",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]
