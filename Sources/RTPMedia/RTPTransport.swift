@@ -92,7 +92,7 @@ public final class RTPTransport {
                         try channel.pipeline.syncOperations.addHandler(RTPInboundHandler(receiver: receiverBox.value))
                     }
                 }
-                .bind(host: host, port: port)
+                .bind(address: host, port: port)
             let rtcp = rtp.flatMap { _ in
                 DatagramBootstrap(group: eventLoop)
                     .channelOption(.maxMessagesPerRead, value: 1)
@@ -102,7 +102,7 @@ public final class RTPTransport {
                                 RTPInboundHandler(receiver: receiverBox.value, rtcp: true))
                         }
                     }
-                    .bind(host: host, port: port + 1)
+                    .bind(address: host, port: port + 1)
             }
             rtp.and(rtcp).assumeIsolated().whenComplete { result in
                 switch result {
@@ -189,5 +189,15 @@ final class RTPInboundHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // ICMP errors from a peer that went away must not close the socket (a call's, or a loop's shared one).
+    }
+}
+
+extension DatagramBootstrap {
+    /// Binds to `host`, which is normally an address (`rtp.address`): that is bound to at once,
+    /// where `bind(host:port:)` would first ask `getaddrinfo` — twice per call, RTP and RTCP.
+    /// A name is still resolved.
+    func bind(address host: String, port: Int) -> EventLoopFuture<any Channel> {
+        if let address = try? SocketAddress(ipAddress: host, port: port) { return bind(to: address) }
+        return bind(host: host, port: port)
     }
 }

@@ -161,7 +161,7 @@ public final class StreamConnection: Sendable {
         let timeout = eventLoop.scheduleTask(in: options.timeout) {
             promise.fail(StreamConnectError("timed out after \(options.timeout)", kind: .timeout))
         }
-        let connect = ClientBootstrap(group: eventLoop)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             // Real-time audio is useless late: little is buffered in NIO; the backlog of media
             // frames (with oldest-first dropping) takes over when the AI server stops reading.
@@ -202,7 +202,14 @@ public final class StreamConnection: Sendable {
                     try sync.addHandler(UpgradeRequestHandler(url: url, headers: options.headers, promise: promise))
                 }
             }
-            .connect(host: url.host, port: url.port)
+        let connect: EventLoopFuture<any Channel>
+        if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {
+            // An address needs no resolver: NIO's runs `getaddrinfo` on a Dispatch queue and
+            // races the results (RFC 8305), a thread hop out and back for every call's stream.
+            connect = bootstrap.connect(to: address)
+        } else {
+            connect = bootstrap.connect(host: url.host, port: url.port)
+        }
         connect.whenFailure { error in promise.fail(StreamConnectError("\(error)")) }
         promise.futureResult.whenComplete { result in
             timeout.cancel()

@@ -134,6 +134,30 @@ struct RoutingTests {
         await tenantAgent.stop()
     }
 
+    /// A stream URL may name its host (resolved with `getaddrinfo`, addresses raced per RFC 8305)
+    /// as well as give an address (connected to at once): both reach the AI server.
+    @Test func aStreamURLMayNameItsHost() async throws {
+        let namedAgent = try await TestAgent.start()
+        let route = """
+              - name: named
+                match: { to_user: "^named$" }
+                stream: { url: "ws://localhost:\(namedAgent.port)/ws/named" }
+            """
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 80, extraRoute: route)
+        let named = try await harness.caller()
+        #expect(try await named.invite(user: "named") == 200)
+        #expect(try await namedAgent.connection().path == "/ws/named")
+        let literal = try await harness.caller()
+        #expect(try await literal.invite(user: "other") == 200)
+        #expect(try await harness.agent.connection().path.hasPrefix("/ws?from=caller&to=other"))
+        #expect(try await named.bye(user: "named") == 200)
+        #expect(try await literal.bye(user: "other") == 200)
+        try await harness.waitIdle()
+        for caller in [named, literal] { await caller.close() }
+        await harness.stop()
+        await namedAgent.stop()
+    }
+
     /// `routes[].codecs` overrides `rtp.codecs` for the route's calls (codec preference per route).
     @Test func aRouteCanNarrowTheCodecs() async throws {
         let route = """
