@@ -13,17 +13,25 @@ final class CallerFleet: Sendable {
     private let sip: any Channel
     private let calls = NIOLockedValueBox<[String: LoadCall]>([:])
     private let pacers: [ObjectIdentifier: Pacer]
+    /// Setup-rate mode: every call is hung up as soon as it is answered (no media).
+    let hangUpOnAnswer: Bool
 
-    private init(group: any EventLoopGroup, measurements: Measurements, bridge: SocketAddress, sip: any Channel, pacers: [ObjectIdentifier: Pacer]) {
+    private init(
+        group: any EventLoopGroup, measurements: Measurements, bridge: SocketAddress, sip: any Channel, pacers: [ObjectIdentifier: Pacer],
+        hangUpOnAnswer: Bool
+    ) {
         self.group = group
         self.measurements = measurements
         self.bridge = bridge
         self.sip = sip
         self.pacers = pacers
+        self.hangUpOnAnswer = hangUpOnAnswer
     }
 
     /// Binds the SIP socket and starts one pacer per event loop.
-    static func start(group: any EventLoopGroup, measurements: Measurements, bridge: SocketAddress) async throws -> CallerFleet {
+    static func start(
+        group: any EventLoopGroup, measurements: Measurements, bridge: SocketAddress, hangUpOnAnswer: Bool = false
+    ) async throws -> CallerFleet {
         let inbox = SIPInbox()
         let sip = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
@@ -33,7 +41,8 @@ final class CallerFleet: Sendable {
             .bind(host: "127.0.0.1", port: 0).get()
         var pacers: [ObjectIdentifier: Pacer] = [:]
         for loop in group.makeIterator() { pacers[ObjectIdentifier(loop)] = Pacer(eventLoop: loop, measurements: measurements) }
-        let fleet = CallerFleet(group: group, measurements: measurements, bridge: bridge, sip: sip, pacers: pacers)
+        let fleet = CallerFleet(
+            group: group, measurements: measurements, bridge: bridge, sip: sip, pacers: pacers, hangUpOnAnswer: hangUpOnAnswer)
         inbox.fleet.withLockedValue { $0 = fleet }
         return fleet
     }
@@ -83,8 +92,16 @@ final class CallerFleet: Sendable {
     func received(_ message: SIPMessageText) {
         guard let callID = message.header("Call-ID"), let call = calls.withLockedValue({ $0[callID] }), let rtp = call.rtp else { return }
         rtp.eventLoop.execute {
-            if let answered = call.received(message) , answered {
+            switch call.received(message) {
+            case .answered where self.hangUpOnAnswer:
+                self.sendSIP(call.request("BYE", cseq: 2))
+            case .answered:
                 self.pacers[ObjectIdentifier(rtp.eventLoop)]?.add(call)
+            case .ended:
+                self.calls.withLockedValue { $0[callID] = nil }
+                rtp.close(promise: nil)
+            case nil:
+                break
             }
         }
     }
@@ -115,10 +132,28 @@ final class LoadCall: PacedSender, @unchecked Sendable {
         self.measurements = measurements
     }
 
-    /// Handles a response or request; returns true when the call was just answered.
-    func received(_ message: SIPMessageText) -> Bool? {
+    /// What a SIP message did to the call.
+    enum Event {
+        /// The 200 OK to the INVITE arrived (and was acknowledged).
+        case answered
+        /// The 200 OK to the caller's BYE arrived.
+        case ended
+    }
+
+    /// Handles a response or request.
+    func received(_ message: SIPMessageText) -> Event? {
         if let status = message.status {
+            if message.header("CSeq")?.hasSuffix("BYE") == true {
+                if status == 200 { measurements.count { $0.byesAnswered += 1 } }
+                return status >= 200 ? .ended : nil
+            }
             guard message.header("CSeq")?.hasSuffix("INVITE") == true else { return nil }
+            if status == 200, toTag != nil {
+                // The bridge sent its 200 again (RFC 3261 §13.3.1.4: it has not seen the ACK).
+                measurements.count { $0.okRetransmissions += 1 }
+                fleet.sendSIP(request("ACK", cseq: 1))
+                return nil
+            }
             if status == 200, toTag == nil {
                 toTag = message.header("To")?.components(separatedBy: "tag=").last
                 guard let port = message.mediaPort, let address = try? SocketAddress(ipAddress: message.mediaAddress ?? "127.0.0.1", port: port)
@@ -127,7 +162,7 @@ final class LoadCall: PacedSender, @unchecked Sendable {
                 fleet.sendSIP(request("ACK", cseq: 1))
                 measurements.record(.setup, nanoseconds: LoadClock.now &- invitedAt)
                 measurements.count { $0.callsAnswered += 1 }
-                return true
+                return .answered
             }
             if status >= 300 {
                 measurements.count { $0.callsFailed += 1 }

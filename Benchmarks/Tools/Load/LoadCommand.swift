@@ -37,9 +37,12 @@ struct LoadCommand: AsyncParsableCommand {
     var rtpengine: String?
     @Flag(help: "Exit 1 unless every call was answered and no caller frame was lost (the CI smoke run).")
     var requireClean = false
+    @Option(help: "Setup-rate mode: place --rate calls a second for this many seconds, each hung up (BYE) once answered; reports INVITE → 200 OK and the bridge's CPU per setup instead of the media figures.")
+    var setupSeconds: Int?
 
     func run() async throws {
         raiseDescriptorLimit()
+        if let setupSeconds { return try await runSetups(seconds: setupSeconds) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let measurements = Measurements()
         let (agentChannel, agentPort) = try await Agent.start(group: group, measurements: measurements)
@@ -192,7 +195,7 @@ struct LoadCommand: AsyncParsableCommand {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    private func raiseDescriptorLimit() {
+    func raiseDescriptorLimit() {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
         limit.rlim_cur = limit.rlim_max

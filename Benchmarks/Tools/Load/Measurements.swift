@@ -45,6 +45,10 @@ final class Measurements: Sendable {
         var relayFramesReceived = 0
         /// Caller pacer ticks that began more than 10 ms after their deadline.
         var pacerTicksLate = 0
+        /// 200 OKs to an INVITE already answered (the bridge retransmitting: no ACK seen).
+        var okRetransmissions = 0
+        /// 200 OKs to the callers' BYEs.
+        var byesAnswered = 0
     }
 
     /// The caller pacers' worst lag and work per tick since the last `takePacerWindow`, µs.

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Setup-rate mode (`--setup-seconds`, issues 3 and 7: "300 setups/s sustained", "INVITE →
+/// 200 OK p99 ≤ 10 ms with a loopback agent"): calls placed at a fixed rate, each hung up as
+/// soon as it is answered, against a real `sipbridge` whose every call opens a WebSocket to
+/// this process's agent and sends `start` before the 200 OK. INVITE → 200 OK is timed by the
+/// caller in microseconds (sipp's own figure has 1–4 ms steps).
+extension LoadCommand {
+    func runSetups(seconds: Int) async throws {
+        let total = rate * seconds
+        guard rate > 0, total > 0 else { throw ValidationError("--rate and --setup-seconds must be positive") }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let measurements = Measurements()
+        let (agentChannel, agentPort) = try await Agent.start(group: group, measurements: measurements)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipbridge-load-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // At most a second's calls are in progress at once; size the bridge's limits for that.
+        let process = try BridgeProcess(
+            binary: bridge, agentURL: "ws://127.0.0.1:\(agentPort)/ws", calls: rate, sipPort: sipPort, statusPort: statusPort,
+            rtpBase: rtpBase, rtpSockets: rtpSockets, directory: directory)
+        defer { process.stop() }
+        try await process.waitUntilRunning()
+        let fleet = try await CallerFleet.start(
+            group: group, measurements: measurements, bridge: try SocketAddress(ipAddress: "127.0.0.1", port: sipPort),
+            hangUpOnAnswer: true)
+        try await Task.sleep(for: .seconds(1))
+
+        let before = (bridge: process.cpuSeconds, own: Self.ownCPUSeconds(), time: ContinuousClock.now)
+        for index in 0..<total {
+            try await fleet.place(UInt32(index))
+            let due = before.time + .nanoseconds(Int64(index + 1) * 1_000_000_000 / Int64(rate))
+            if due > .now { try await Task.sleep(until: due) }
+        }
+        let placed = ContinuousClock.now
+        // Every call answered or refused and hung up, or 10 s for the last ones.
+        let deadline = placed + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let counters = measurements.counters
+            if counters.callsFailed + counters.byesAnswered >= total { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let after = (bridge: process.cpuSeconds, own: Self.ownCPUSeconds(), time: ContinuousClock.now)
+        await fleet.hangUpAll()
+        try? await agentChannel.close()
+        process.stop()
+        try await group.shutdownGracefully()
+
+        let report = SetupReport(
+            rate: rate, seconds: seconds, rtpSockets: rtpSockets, placed: total, counters: measurements.counters,
+            placingSeconds: Self.seconds(placed - before.time), measuredSeconds: Self.seconds(after.time - before.time),
+            bridgeCPUSeconds: after.bridge - before.bridge, loadGeneratorCPUSeconds: after.own - before.own,
+            setup: measurements.summary(.setup))
+        print(report.markdown)
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+        if requireClean, let problem = report.uncleanReason {
+            print("NOT CLEAN: \(problem)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// The setup-rate run's figures.
+struct SetupReport: Codable {
+    var rate: Int
+    var seconds: Int
+    var rtpSockets: String
+    var placed: Int
+    var counters: Measurements.Counters
+    /// How long placing every INVITE took (more than `seconds`: the generator fell behind).
+    var placingSeconds: Double
+    /// From the first INVITE to the last call's end: the window of the CPU figures.
+    var measuredSeconds: Double
+    var bridgeCPUSeconds: Double
+    var loadGeneratorCPUSeconds: Double
+    /// INVITE → 200 OK, µs.
+    var setup: Measurements.Summary
+
+    /// Calls with neither a 200 OK nor a final refusal.
+    var unanswered: Int { placed - counters.callsAnswered - counters.callsFailed }
+
+    var uncleanReason: String? {
+        if counters.callsFailed > 0 { return "\(counters.callsFailed) calls refused" }
+        if unanswered > 0 { return "\(unanswered) calls never answered" }
+        if counters.okRetransmissions > 0 { return "the bridge retransmitted \(counters.okRetransmissions) 200 OKs" }
+        return nil
+    }
+
+    var markdown: String {
+        func ms(_ microseconds: UInt64) -> String { String(format: "%.2f", Double(microseconds) / 1000) }
+        let cpuShare = bridgeCPUSeconds / measuredSeconds * 100
+        let perSetup = bridgeCPUSeconds * 1000 / Double(max(1, counters.callsAnswered))
+        return """
+            | rate | calls placed | answered | refused | unanswered | 200 OK retransmitted | BYEs answered | INVITE → 200 OK p50 / p90 / p99 / p99.9 / max | bridge CPU | per setup | generator CPU |
+            |---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|
+            | \(rate)/s | \(placed) | \(counters.callsAnswered) | \(counters.callsFailed) | \(unanswered) | \(counters.okRetransmissions) | \(counters.byesAnswered) | \(ms(setup.p50)) / \(ms(setup.p90)) / \(ms(setup.p99)) / \(ms(setup.p999)) / \(ms(setup.max)) ms | \(String(format: "%.0f", cpuShare)) % of a core | \(String(format: "%.2f", perSetup)) ms | \(String(format: "%.0f", loadGeneratorCPUSeconds / measuredSeconds * 100)) % |
+
+            Placing the \(placed) INVITEs took \(String(format: "%.1f", placingSeconds)) s (\(seconds) s asked); `rtp.sockets: \(rtpSockets)`.
+            """
+    }
+}
