@@ -23,7 +23,7 @@ struct SIPStreamConnector: Sendable {
         let bound = NIOLoopBound(core, eventLoop: core.eventLoop)
         return ClientBootstrap(group: core.eventLoop)
             .connectTimeout(timeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let operations = channel.pipeline.syncOperations

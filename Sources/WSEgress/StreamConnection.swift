@@ -162,7 +162,7 @@ public final class StreamConnection: Sendable {
             promise.fail(StreamConnectError("timed out after \(options.timeout)", kind: .timeout))
         }
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             // Real-time audio is useless late: little is buffered in NIO; the backlog of media
             // frames (with oldest-first dropping) takes over when the AI server stops reading.
             .channelOption(.writeBufferWaterMark, value: .init(low: 32 << 10, high: 64 << 10))

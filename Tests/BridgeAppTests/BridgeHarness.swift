@@ -15,9 +15,9 @@ struct BridgeHarness {
     let agent: TestAgent
     let group: MultiThreadedEventLoopGroup
 
-    /// RTP port ranges per test, so parallel tests never share ports. Indices 56, 57, 61 and 75 are
+    /// RTP port ranges per test, so parallel tests never share ports. Indices 56, 57, 61, 75 and 82 are
     /// taken by real-process tests' fixed ranges (DrainTests 36600-, ReloadTests 36700-,
-    /// DemoCallTests 37100-, ProcessFaultTests 38500-): never pass them.
+    /// DemoCallTests 37100-, ProcessFaultTests 38500-, UnprivilegedProcessTests 39200-): never pass them.
     static func rtpRange(_ index: Int) -> String { "\(31000 + index * 100)-\(31000 + index * 100 + 99)" }
 
     static func start(
