@@ -24,7 +24,7 @@ extension Call {
         playout.clear()
         framer = InboundFramer(frameSize: route.stream.contentType.bytesPer20ms)
         var start = streamSession.start
-        start.streamId = UUID().uuidString.lowercased()
+        start.streamId = EntropyPool.current.uuid().uuidString.lowercased()
         start.previousStreamId = previous
         streamSession = StreamSession(
             start: start, startEpochMilliseconds: Int(Date().timeIntervalSince1970 * 1000), dialect: route.stream.dialect)

@@ -128,7 +128,7 @@ final class Call {
         records: CallRecordWriter? = nil, metrics: BridgeMetrics? = nil, callbacks: StatusCallbackSender? = nil,
         routeCaptures: [String: String] = [:], logger: Logger, onEnd: @escaping @Sendable (SessionID) -> Void
     ) {
-        let id = UUID().uuidString.lowercased()
+        let id = EntropyPool.current.uuid().uuidString.lowercased()
         self.routeCaptures = routeCaptures
         self.callbacks = callbacks
         self.id = id
@@ -149,7 +149,7 @@ final class Call {
         logger[metadataKey: "call.id"] = "\(id)"
         logger[metadataKey: "sip.call_id"] = "\(incoming.sipCallID)"
         self.logger = logger
-        let streamID = UUID().uuidString.lowercased()
+        let streamID = EntropyPool.current.uuid().uuidString.lowercased()
         let identity = StreamIdentity(
             callID: id, streamID: streamID, fromUser: incoming.fromUser ?? "",
             toUser: incoming.toUser ?? incoming.requestUser ?? "", captures: routeCaptures)

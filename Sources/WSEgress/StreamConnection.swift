@@ -221,14 +221,14 @@ public final class StreamConnection: Sendable {
     /// Sends one JSON message as a masked text frame (RFC 6455 §5.3, §5.6) and flushes.
     public func send(text: ByteBuffer) {
         guard !closing.value else { return }
-        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: MaskingKeyPool.current.key(), data: text)
+        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: EntropyPool.current.maskingKey(), data: text)
         channel.writeAndFlush(frame, promise: nil)
     }
 
     /// Writes a frame without flushing (the caller flushes once per batch).
     public func write(text: ByteBuffer) {
         guard !closing.value else { return }
-        channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: MaskingKeyPool.current.key(), data: text), promise: nil)
+        channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: EntropyPool.current.maskingKey(), data: text), promise: nil)
     }
 
     /// Flushes written frames.
@@ -240,7 +240,7 @@ public final class StreamConnection: Sendable {
         closing.value = true
         var data = channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
-        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: MaskingKeyPool.current.key(), data: data)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: EntropyPool.current.maskingKey(), data: data)
         let channel = channel
         channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
         // Do not wait forever for the server's Close reply.
