@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 import Testing
@@ -41,11 +44,13 @@ import Testing
             let blocked = DispatchSemaphore(value: 0)
             let sent = DispatchSemaphore(value: 0)
             let client = Client()
+            // Bound here so that the test can see when the caller's datagram is queued on it.
+            let descriptor = try Self.boundUDPSocket()
             let socket = try await DatagramBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Counter(client: client)) }
                 }
-                .bind(host: "127.0.0.1", port: 0).get()
+                .withBoundSocket(descriptor: descriptor).get()
             let port = try #require(socket.localAddress?.port)
             let clock = try await loop.submit { MediaClock(eventLoop: loop, settlesAfterSocketPass: afterSocketPass) }.get()
             // Ticks run for a while first (the first one binds the wake-up socket).
@@ -71,6 +76,10 @@ import Testing
                 }
             }
             try await caller.send([0x80, 0, 0, 1], toPort: port)
+            // Loopback delivery can lag the send (the kernel defers it to ksoftirqd under load):
+            // wait, bounded, until the datagram is queued on the socket, without reading it.
+            var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&ready, 1, 5000) == 1, "the caller's datagram reached the socket")
             sent.signal()
             let seen = try await value(of: settled.futureResult)
             // Settling as of a time the packet was in the socket must have it read; right
@@ -81,5 +90,20 @@ import Testing
             try await caller.close()
             try await senders.shutdownGracefully()
         }
+    }
+
+    /// A UDP socket bound to 127.0.0.1 on a free port.
+    private static func boundUDPSocket() throws -> CInt {
+        let descriptor = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        try #require(descriptor >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if bound != 0 { close(descriptor) }
+        try #require(bound == 0)
+        return descriptor
     }
 }
