@@ -10,25 +10,6 @@ import TestSupport
 /// SIP over TLS (issue 3; TCP is covered by the sipp call in `SippCallTests`): a whole call on
 /// one connection, and mutual TLS refusing a carrier without a certificate from the CA.
 @Suite(.serialized) struct StreamTransportTests {
-    private static func invite(callID: String, localPort: Int, rtpPort: Int) -> String {
-        let sdp = [
-            "v=0", "o=carrier 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-            "m=audio \(rtpPort) RTP/AVP 0", "a=rtpmap:0 PCMU/8000", "a=sendrecv",
-        ].joined(separator: "\r\n") + "\r\n"
-        return request("INVITE", callID: callID, cseq: 1, localPort: localPort, toTag: nil, extra: ["Content-Type: application/sdp"], body: sdp)
-    }
-
-    private static func request(
-        _ method: String, callID: String, cseq: Int, localPort: Int, toTag: String?, extra: [String] = [], body: String = ""
-    ) -> String {
-        ([
-            "\(method) sip:agent@127.0.0.1;transport=tls SIP/2.0",
-            "Via: SIP/2.0/TLS 127.0.0.1:\(localPort);branch=z9hG4bK\(method.lowercased())\(cseq);rport",
-            "Max-Forwards: 70", "From: <sip:carrier@127.0.0.1>;tag=tls1", "To: <sip:agent@127.0.0.1>" + (toTag.map { ";tag=\($0)" } ?? ""),
-            "Call-ID: \(callID)", "CSeq: \(cseq) \(method)", "Contact: <sip:carrier@127.0.0.1:\(localPort);transport=tls>",
-        ] + extra + ["Content-Length: \(body.utf8.count)", "", body]).joined(separator: "\r\n")
-    }
-
     private static func clientTLS(_ certificates: TestCertificates, withCertificate: Bool) throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.trustRoots = .file(certificates.caCertificate)
@@ -55,16 +36,16 @@ import TestSupport
         let port = try #require(harness.bridge.sipTLSPort)
         let client = try await StreamSIPClient.connect(port: port, tls: Self.clientTLS(certificates, withCertificate: false), group: group)
         let callID = "tls-\(UUID().uuidString)"
-        try await client.send(Self.invite(callID: callID, localPort: client.localPort, rtpPort: rtp.port))
+        try await client.send(StreamSIPRequest.invite(transport: "tls", callID: callID, localPort: client.localPort, rtpPort: rtp.port))
         let ok = try await client.receive(what: "200 to the INVITE") { $0.status == 200 && $0.header("CSeq") == "1 INVITE" }
         #expect(ok.header("Contact")?.contains(";transport=tls") == true)
         #expect(ok.header("Via")?.hasPrefix("SIP/2.0/TLS 127.0.0.1:\(client.localPort)") == true)
         let tag = try #require(ok.header("To")?.components(separatedBy: "tag=").last)
-        try await client.send(Self.request("ACK", callID: callID, cseq: 1, localPort: client.localPort, toTag: tag))
+        try await client.send(StreamSIPRequest.request("ACK", transport: "tls", callID: callID, cseq: 1, localPort: client.localPort, toTag: tag))
         let agent = try await harness.agent.connection()
         _ = try await agent.waitFor("start")
         _ = try await poll(timeout: .seconds(5), what: "RTP from the bridge") { rtp.datagrams.count >= 3 ? true : nil }
-        try await client.send(Self.request("BYE", callID: callID, cseq: 2, localPort: client.localPort, toTag: tag))
+        try await client.send(StreamSIPRequest.request("BYE", transport: "tls", callID: callID, cseq: 2, localPort: client.localPort, toTag: tag))
         _ = try await client.receive(what: "200 to the BYE") { $0.status == 200 && $0.header("CSeq") == "2 BYE" }
         try await agent.waitClosed()
         try await harness.waitIdle()
@@ -82,18 +63,18 @@ import TestSupport
         let port = try #require(harness.bridge.sipTLSPort)
 
         let anonymous = try await StreamSIPClient.connect(port: port, tls: Self.clientTLS(certificates, withCertificate: false), group: group)
-        try? await anonymous.send(Self.invite(callID: "anon-\(UUID().uuidString)", localPort: anonymous.localPort, rtpPort: rtp.port))
+        try? await anonymous.send(StreamSIPRequest.invite(transport: "tls", callID: "anon-\(UUID().uuidString)", localPort: anonymous.localPort, rtpPort: rtp.port))
         _ = try await poll(timeout: .seconds(5), what: "the refused connection to close") { anonymous.isClosed ? true : nil }
         #expect(anonymous.messages.isEmpty)
         #expect(harness.bridge.registry.totals.offered == 0)
 
         let carrier = try await StreamSIPClient.connect(port: port, tls: Self.clientTLS(certificates, withCertificate: true), group: group)
         let callID = "mtls-\(UUID().uuidString)"
-        try await carrier.send(Self.invite(callID: callID, localPort: carrier.localPort, rtpPort: rtp.port))
+        try await carrier.send(StreamSIPRequest.invite(transport: "tls", callID: callID, localPort: carrier.localPort, rtpPort: rtp.port))
         let ok = try await carrier.receive(what: "200 to the INVITE") { $0.status == 200 }
         let tag = try #require(ok.header("To")?.components(separatedBy: "tag=").last)
-        try await carrier.send(Self.request("ACK", callID: callID, cseq: 1, localPort: carrier.localPort, toTag: tag))
-        try await carrier.send(Self.request("BYE", callID: callID, cseq: 2, localPort: carrier.localPort, toTag: tag))
+        try await carrier.send(StreamSIPRequest.request("ACK", transport: "tls", callID: callID, cseq: 1, localPort: carrier.localPort, toTag: tag))
+        try await carrier.send(StreamSIPRequest.request("BYE", transport: "tls", callID: callID, cseq: 2, localPort: carrier.localPort, toTag: tag))
         _ = try await carrier.receive(what: "200 to the BYE") { $0.status == 200 && $0.header("CSeq") == "2 BYE" }
         try await harness.waitIdle()
         await anonymous.close()

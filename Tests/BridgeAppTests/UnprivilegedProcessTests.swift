@@ -22,25 +22,6 @@ import TestSupport
         """
     }
 
-    private static func invite(callID: String, localPort: Int, rtpPort: Int) -> String {
-        let sdp = [
-            "v=0", "o=carrier 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-            "m=audio \(rtpPort) RTP/AVP 0", "a=rtpmap:0 PCMU/8000", "a=sendrecv",
-        ].joined(separator: "\r\n") + "\r\n"
-        return request("INVITE", callID: callID, cseq: 1, localPort: localPort, toTag: nil, extra: ["Content-Type: application/sdp"], body: sdp)
-    }
-
-    private static func request(
-        _ method: String, callID: String, cseq: Int, localPort: Int, toTag: String?, extra: [String] = [], body: String = ""
-    ) -> String {
-        ([
-            "\(method) sip:agent@127.0.0.1;transport=tcp SIP/2.0",
-            "Via: SIP/2.0/TCP 127.0.0.1:\(localPort);branch=z9hG4bK\(method.lowercased())\(cseq);rport",
-            "Max-Forwards: 70", "From: <sip:carrier@127.0.0.1>;tag=tcp1", "To: <sip:agent@127.0.0.1>" + (toTag.map { ";tag=\($0)" } ?? ""),
-            "Call-ID: \(callID)", "CSeq: \(cseq) \(method)", "Contact: <sip:carrier@127.0.0.1:\(localPort);transport=tcp>",
-        ] + extra + ["Content-Length: \(body.utf8.count)", "", body]).joined(separator: "\r\n")
-    }
-
     /// The user id the process runs as (/proc/PID/status, the real uid).
     private static func uid(of pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
@@ -85,13 +66,13 @@ import TestSupport
         let rtp = try await UDPEndpoint.bind(group: group)
         let client = try await StreamSIPClient.connect(port: 43980, group: group)
         let callID = "tcp-\(UUID().uuidString)"
-        try await client.send(Self.invite(callID: callID, localPort: client.localPort, rtpPort: rtp.port))
+        try await client.send(StreamSIPRequest.invite(transport: "tcp", callID: callID, localPort: client.localPort, rtpPort: rtp.port))
         let ok = try await client.receive(what: "200 to the INVITE over TCP") { $0.status == 200 && $0.header("CSeq") == "1 INVITE" }
         let tag = try #require(ok.header("To")?.components(separatedBy: "tag=").last)
-        try await client.send(Self.request("ACK", callID: callID, cseq: 1, localPort: client.localPort, toTag: tag))
+        try await client.send(StreamSIPRequest.request("ACK", transport: "tcp", callID: callID, cseq: 1, localPort: client.localPort, toTag: tag))
         _ = try await agent.connection(1).waitFor("start")
         _ = try await poll(timeout: .seconds(5), what: "RTP from the bridge") { rtp.datagrams.count >= 3 ? true : nil }
-        try await client.send(Self.request("BYE", callID: callID, cseq: 2, localPort: client.localPort, toTag: tag))
+        try await client.send(StreamSIPRequest.request("BYE", transport: "tcp", callID: callID, cseq: 2, localPort: client.localPort, toTag: tag))
         _ = try await client.receive(what: "200 to the BYE") { $0.status == 200 && $0.header("CSeq") == "2 BYE" }
 
         try await bridge.interrupt()

@@ -43,14 +43,9 @@ struct LoadCommand: AsyncParsableCommand {
     func run() async throws {
         raiseDescriptorLimit()
         if let setupSeconds { return try await runSetups(seconds: setupSeconds) }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let measurements = Measurements()
-        let (agentChannel, agentPort) = try await Agent.start(group: group, measurements: measurements)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipbridge-load-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let process = try BridgeProcess(
-            binary: bridge, agentURL: "ws://127.0.0.1:\(agentPort)/ws", calls: calls, sipPort: sipPort, statusPort: statusPort,
-            rtpBase: rtpBase, rtpSockets: rtpSockets, directory: directory)
+        let harness = try await startHarness(calls: calls)
+        let (group, measurements, agentChannel, process) = (harness.group, harness.measurements, harness.agentChannel, harness.process)
+        let directory = harness.directory
         defer { process.stop() }
         try await process.waitUntilRunning()
         let idleRSS = process.residentMiB
@@ -145,16 +140,7 @@ struct LoadCommand: AsyncParsableCommand {
             steadyEchoReceived: after.counters.echoFramesReceived - before.counters.echoFramesReceived,
             latencies: Dictionary(uniqueKeysWithValues: Measurements.Latency.allCases.map { ($0.rawValue, measurements.summary($0)) }),
             rtpengine: relay, samples: samples)
-        print(report.markdown)
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
-        }
-        if requireClean, let problem = report.uncleanReason {
-            print("NOT CLEAN: \(problem)")
-            throw ExitCode(1)
-        }
+        try publish(report, markdown: report.markdown, uncleanReason: report.uncleanReason)
     }
 
     /// The same calls (count, 50 packets/s per side, duration) relayed by rtpengine.

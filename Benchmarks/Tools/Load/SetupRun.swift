@@ -12,15 +12,9 @@ extension LoadCommand {
     func runSetups(seconds: Int) async throws {
         let total = rate * seconds
         guard rate > 0, total > 0 else { throw ValidationError("--rate and --setup-seconds must be positive") }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let measurements = Measurements()
-        let (agentChannel, agentPort) = try await Agent.start(group: group, measurements: measurements)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sipbridge-load-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // At most a second's calls are in progress at once; size the bridge's limits for that.
-        let process = try BridgeProcess(
-            binary: bridge, agentURL: "ws://127.0.0.1:\(agentPort)/ws", calls: rate, sipPort: sipPort, statusPort: statusPort,
-            rtpBase: rtpBase, rtpSockets: rtpSockets, directory: directory)
+        let harness = try await startHarness(calls: rate)
+        let (group, measurements, agentChannel, process) = (harness.group, harness.measurements, harness.agentChannel, harness.process)
         defer { process.stop() }
         try await process.waitUntilRunning()
         let fleet = try await CallerFleet.start(
@@ -53,16 +47,7 @@ extension LoadCommand {
             placingSeconds: Self.seconds(placed - before.time), measuredSeconds: Self.seconds(after.time - before.time),
             bridgeCPUSeconds: after.bridge - before.bridge, loadGeneratorCPUSeconds: after.own - before.own,
             setup: measurements.summary(.setup))
-        print(report.markdown)
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
-        }
-        if requireClean, let problem = report.uncleanReason {
-            print("NOT CLEAN: \(problem)")
-            throw ExitCode(1)
-        }
+        try publish(report, markdown: report.markdown, uncleanReason: report.uncleanReason)
     }
 }
 
