@@ -1,7 +1,9 @@
 import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -38,8 +40,6 @@ import Testing
     @Test(arguments: [true, false])
     func aPacketThatArrivedDuringAStallIsReadBeforeSettling(afterSocketPass: Bool) async throws {
         try await withLoop { loop in
-            let senders = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            let caller = try await PeerSocket.bind(on: senders.next())
             let settled = loop.makePromise(of: Int.self)
             let blocked = DispatchSemaphore(value: 0)
             let sent = DispatchSemaphore(value: 0)
@@ -61,34 +61,53 @@ import Testing
             _ = try await value(of: loop.scheduleTask(in: .milliseconds(30)) {}.futureResult)
             // Stall the loop in its task pass until the caller's packet has arrived and the
             // next tick is due: that tick runs before the loop reads the socket again.
+            let gotPacket = NIOLockedValueBox(false)
             loop.execute {
                 blocked.signal()
-                _ = sent.wait(timeout: .now() + 5)  // bounded: the test signals once its packet is out
+                // Bounded: the sender signals once its packet is queued on the socket.
+                let received = sent.wait(timeout: .now() + 5) == .success
                 let inSocket = NIODeadline.now()
                 let until = inSocket + .milliseconds(12)
                 while NIODeadline.now() < until {}  // the next 5 ms tick falls due meanwhile
+                gotPacket.withLockedValue { $0 = received }
                 client.packetInSocketBy = inSocket
             }
-            await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
-                    _ = blocked.wait(timeout: .now() + 5)
-                    continuation.resume()
-                }
+            // The caller is a thread of its own, not a task: the test's task can wait seconds for
+            // a thread of the shared pool when the parallel run fills it, past the stall's bound.
+            let sender = Thread {
+                _ = blocked.wait(timeout: .now() + 5)
+                Self.sendDatagram(to: port)
+                // Loopback delivery can lag the send (deferred to ksoftirqd under load): wait,
+                // bounded, until the datagram is queued on the socket, without reading it.
+                var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                _ = poll(&ready, 1, 5000)
+                sent.signal()
             }
-            try await caller.send([0x80, 0, 0, 1], toPort: port)
-            // Loopback delivery can lag the send (the kernel defers it to ksoftirqd under load):
-            // wait, bounded, until the datagram is queued on the socket, without reading it.
-            var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            #expect(poll(&ready, 1, 5000) == 1, "the caller's datagram reached the socket")
-            sent.signal()
+            sender.start()
             let seen = try await value(of: settled.futureResult)
             // Settling as of a time the packet was in the socket must have it read; right
             // after the tick (no socket pass) it has not been: the late packet the wake-up prevents.
+            #expect(gotPacket.withLockedValue { $0 }, "the stall ended with the caller's packet queued, not by its time bound")
             #expect(seen == (afterSocketPass ? 1 : 0))
             try await loop.submit { clock.remove(client) }.get()
             try await socket.close()
-            try await caller.close()
-            try await senders.shutdownGracefully()
+        }
+    }
+
+    /// Sends one 4-byte datagram from a socket of its own to 127.0.0.1:`port` (blocking).
+    private static func sendDatagram(to port: Int) {
+        let descriptor = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let payload: [UInt8] = [0x80, 0, 0, 1]
+        _ = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
+                payload.withUnsafeBytes { sendto(descriptor, $0.baseAddress, $0.count, 0, target, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
         }
     }
 
