@@ -14,6 +14,21 @@ extension SIPMessage {
         return values
     }
 
+    /// Calls `body` with the first element of the first header (by full or compact name) that
+    /// has one, e.g. `1800;refresher=uac` of `Session-Expires` (RFC 4028 §4).
+    /// - Returns: what `body` returned, or `nil` when no such header has an element.
+    func withFirstElement<Result>(_ name: String, compact: String? = nil, _ body: (HeaderFieldScan.Bytes) -> Result) -> Result? {
+        for header in otherHeaders where header.name.isField(name, compact: compact) {
+            var result: Result?
+            HeaderFieldScan.forEachElement(of: header.value) { element in
+                result = body(element)
+                return true
+            }
+            if let result { return result }
+        }
+        return nil
+    }
+
     /// Whether a list header (by full or compact name) has `token` among its elements, e.g.
     /// `Supported: timer` or `Allow: UPDATE` (RFC 3261 §20.37, §20.5), case-insensitively.
     func header(_ name: String, compact: String? = nil, lists token: String) -> Bool {
@@ -25,24 +40,70 @@ extension SIPMessage {
 }
 
 enum HeaderFieldScan {
+    /// Bytes of a header value, read in place.
+    typealias Bytes = Slice<UnsafeBufferPointer<UInt8>>
+
     /// Calls `body` with each element of a comma-separated value, white space trimmed and
     /// empty elements skipped, until it returns true.
     /// - Returns: whether `body` returned true.
     @discardableResult
-    static func forEachElement(of value: String, _ body: (Substring.UTF8View) -> Bool) -> Bool {
-        let utf8 = Substring(value).utf8
-        var start = utf8.startIndex
-        while start < utf8.endIndex {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: ",")) ?? utf8.endIndex
-            let element = trimmed(utf8[start..<end])
-            if !element.isEmpty, body(element) { return true }
-            start = end < utf8.endIndex ? utf8.index(after: end) : end
+    static func forEachElement(of value: String, _ body: (Bytes) -> Bool) -> Bool {
+        var value = value
+        return value.withUTF8 { all in
+            var start = all.startIndex
+            while start < all.endIndex {
+                let (element, rest) = split(all[start...], at: UInt8(ascii: ","))
+                let trimmedElement = trimmed(element)
+                if !trimmedElement.isEmpty, body(trimmedElement) { return true }
+                guard let rest else { break }
+                start = rest.startIndex
+            }
+            return false
         }
-        return false
+    }
+
+    /// The bytes before the first `separator` and, if there is one, those after it.
+    static func split(_ bytes: Bytes, at separator: UInt8) -> (head: Bytes, tail: Bytes?) {
+        var index = bytes.startIndex
+        while index < bytes.endIndex, bytes[index] != separator { index += 1 }
+        guard index < bytes.endIndex else { return (bytes, nil) }
+        return (bytes[bytes.startIndex..<index], bytes[(index + 1)...])
+    }
+
+    /// Calls `body` with the name and value (if any) of each `;name=value` parameter after a
+    /// header value (RFC 3261 §25.1 `generic-param`), trimmed, until it returns true.
+    /// - Parameter element: one list element, e.g. `1800;refresher=uac`.
+    /// - Returns: the value before the parameters, trimmed (`1800`).
+    @discardableResult
+    static func parameters(of element: Bytes, _ body: (_ name: Bytes, _ value: Bytes?) -> Bool) -> Bytes {
+        let (value, parameters) = split(element, at: UInt8(ascii: ";"))
+        var rest = parameters
+        while let remaining = rest {
+            let (parameter, next) = split(remaining, at: UInt8(ascii: ";"))
+            let (name, parameterValue) = split(parameter, at: UInt8(ascii: "="))
+            if body(trimmed(name), parameterValue.map { trimmed($0) }) { break }
+            rest = next
+        }
+        return trimmed(value)
+    }
+
+    /// A non-negative decimal (`1*DIGIT`, e.g. RFC 4028 `delta-seconds`), or `nil` when the
+    /// bytes are empty, hold anything but digits, or overflow.
+    static func decimal(_ bytes: Bytes) -> Int? {
+        guard !bytes.isEmpty else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = shifted.addingReportingOverflow(Int(byte &- UInt8(ascii: "0")))
+            guard !overflow, !carry else { return nil }
+            value = sum
+        }
+        return value
     }
 
     /// `bytes` without leading and trailing spaces, tabs and line ends.
-    static func trimmed(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
+    static func trimmed<C: BidirectionalCollection<UInt8>>(_ bytes: C) -> C where C.SubSequence == C {
         var start = bytes.startIndex
         var end = bytes.endIndex
         while start < end, isSpace(bytes[start]) { bytes.formIndex(after: &start) }
@@ -51,9 +112,18 @@ enum HeaderFieldScan {
     }
 
     /// Equality with ASCII letters compared case-insensitively.
+    /// Both sides are read through pointers when they can be (strings and osip's bytes can).
     static func equalFolded<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
         guard a.count == b.count else { return false }
-        return zip(a, b).allSatisfy { x, y in x == y || (x | 0x20 == y | 0x20 && (0x61...0x7A).contains(x | 0x20)) }
+        let direct = a.withContiguousStorageIfAvailable { x in
+            b.withContiguousStorageIfAvailable { y in (0..<x.count).allSatisfy { sameFolded(x[$0], y[$0]) } }
+        }
+        if let direct, let equal = direct { return equal }
+        return zip(a, b).allSatisfy(sameFolded)
+    }
+
+    private static func sameFolded(_ x: UInt8, _ y: UInt8) -> Bool {
+        x == y || (x | 0x20 == y | 0x20 && (0x61...0x7A).contains(x | 0x20))
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {

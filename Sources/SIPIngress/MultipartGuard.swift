@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A check made before libosip2 sees a message: libosip2 5.3 leaks the first `Content-Type` of
 /// a multipart body part (RFC 2046 §5.1) that carries two (43 bytes per message; found by
 /// FuzzSIP under LeakSanitizer). A part has one Content-Type (RFC 2045 §5), so such messages are
@@ -33,33 +37,37 @@ enum MultipartGuard {
         return false
     }
 
-    /// The index just after the blank line that ends the header block (CRLF CRLF or LF LF).
+    /// The index just after the blank line that ends the header block (CRLF CRLF or LF LF),
+    /// found by jumping from line end to line end with `memchr`.
     private static func headerEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
         var index = 0
-        while index + 1 < bytes.count {
-            if bytes[index] == UInt8(ascii: "\n") {
-                if bytes[index + 1] == UInt8(ascii: "\n") { return index + 2 }
-                if bytes[index + 1] == UInt8(ascii: "\r"), index + 2 < bytes.count, bytes[index + 2] == UInt8(ascii: "\n") {
-                    return index + 3
-                }
+        while index + 1 < bytes.count, let found = memchr(base + index, Int32(UInt8(ascii: "\n")), bytes.count - index) {
+            index = base.distance(to: found)
+            if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") { return index + 2 }
+            if index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "\r"), bytes[index + 2] == UInt8(ascii: "\n") {
+                return index + 3
             }
             index += 1
         }
         return nil
     }
 
-    /// ASCII case-insensitive search.
+    /// ASCII case-insensitive search for a lower-case word.
     private static func contains(_ bytes: Slice<UnsafeRawBufferPointer>, _ word: StaticString) -> Bool {
         let pattern = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        guard bytes.count >= pattern.count else { return false }
+        guard bytes.count >= pattern.count, let base = bytes.base.baseAddress else { return false }
+        let first = pattern[0]
         var start = bytes.startIndex
-        while start + pattern.count <= bytes.endIndex {
-            var matched = true
-            for offset in 0..<pattern.count where bytes[start + offset] | 0x20 != pattern[offset] {
-                matched = false
-                break
+        let last = bytes.endIndex - pattern.count
+        while start <= last {
+            if base.load(fromByteOffset: start, as: UInt8.self) | 0x20 == first {
+                var offset = 1
+                while offset < pattern.count, base.load(fromByteOffset: start + offset, as: UInt8.self) | 0x20 == pattern[offset] {
+                    offset += 1
+                }
+                if offset == pattern.count { return true }
             }
-            if matched { return true }
             start += 1
         }
         return false

@@ -136,7 +136,7 @@ enum OSIPCodec {
         let host = string(uri.pointee.host) ?? ""
         // A host with a colon must be an IPv6 reference (RFC 3261 §25.1, RFC 5118 §4.2 and
         // §4.10): libosip2 reads `sip:2001:db8::10` as host `2001:db8:` and accepts `:::`.
-        if host.contains(":"), (try? SocketAddress(ipAddress: host, port: 0))?.protocol != .inet6 { return nil }
+        if host.utf8.contains(UInt8(ascii: ":")), (try? SocketAddress(ipAddress: host, port: 0))?.protocol != .inet6 { return nil }
         let port = string(uri.pointee.port).flatMap { Int($0) }
         return SIPURI(text: text, scheme: scheme, user: string(uri.pointee.username), host: host, port: port)
     }
@@ -304,8 +304,10 @@ extension OSIPCodec {
                 media: type, port: port, proto: string(sdp_message_m_proto_get(sdp, index)) ?? "",
                 formats: strings { sdp_message_m_payload_get(sdp, index, $0) },
                 connection: connection(sdp, media: index))
-            for (field, value) in attributes(sdp, media: index) {
-                apply(field: field, value: value, to: &description)
+            var attribute: Int32 = 0
+            while let field = sdp_message_a_att_field_get(sdp, index, attribute) {
+                apply(field: bytes(field), value: sdp_message_a_att_value_get(sdp, index, attribute).map(bytes), to: &description)
+                attribute += 1
             }
             media.append(description)
             index += 1
@@ -319,16 +321,6 @@ extension OSIPCodec {
         return ConnectionAddress(addressType: type.uppercased(), address: address)
     }
 
-    private static func attributes(_ sdp: UnsafeMutablePointer<sdp_message_t>, media: Int32) -> [(String, String?)] {
-        var result: [(String, String?)] = []
-        var index: Int32 = 0
-        while let field = string(sdp_message_a_att_field_get(sdp, media, index)) {
-            result.append((field, string(sdp_message_a_att_value_get(sdp, media, index))))
-            index += 1
-        }
-        return result
-    }
-
     private static func strings(_ get: (Int32) -> UnsafeMutablePointer<CChar>?) -> [String] {
         var result: [String] = []
         var index: Int32 = 0
@@ -339,28 +331,32 @@ extension OSIPCodec {
         return result
     }
 
-    /// Applies one media-level attribute (RFC 4566 §6, RFC 3264 §5.1).
-    private static func apply(field: String, value: String?, to description: inout MediaDescription) {
-        let field = field.lowercased()
-        switch field {
-        case "rtpmap", "fmtp":
-            guard let value, let space = value.firstIndex(of: " "),
-                let payloadType = Int(value[..<space]), (0...127).contains(payloadType)
+    /// Applies one media-level attribute (RFC 4566 §6, RFC 3264 §5.1), read in place from
+    /// libosip2's strings.
+    private static func apply(field: HeaderFieldScan.Bytes, value: HeaderFieldScan.Bytes?, to description: inout MediaDescription) {
+        func named(_ name: StaticString) -> Bool {
+            HeaderFieldScan.equalFolded(field, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        }
+        if named("rtpmap") || named("fmtp") {
+            guard let value, case let (number, rest?) = HeaderFieldScan.split(value, at: UInt8(ascii: " ")),
+                let payloadType = HeaderFieldScan.decimal(number), (0...127).contains(payloadType)
             else { return }
-            let rest = value[value.index(after: space)...]
-            if field == "rtpmap" {
+            if named("rtpmap") {
                 description.rtpMaps[payloadType] = RTPMap(rest)
             } else {
-                description.formatParameters[payloadType] = String(rest)
+                description.formatParameters[payloadType] = String(decoding: rest, as: UTF8.self)
             }
-        case "ptime":
-            description.packetTime = value.flatMap { Int($0) }
-        case "sendrecv", "sendonly", "recvonly", "inactive":
-            description.direction = MediaDirection(rawValue: field) ?? .sendrecv
-        case "crypto":
-            if let value, let crypto = CryptoAttribute(value) { description.crypto.append(crypto) }
-        default:
-            break
+        } else if named("ptime") {
+            description.packetTime = value.flatMap(HeaderFieldScan.decimal)
+        } else if let direction = [MediaDirection.sendrecv, .sendonly, .recvonly, .inactive].first(where: { named($0.name) }) {
+            description.direction = direction
+        } else if named("crypto") {
+            if let value, let crypto = CryptoAttribute(String(decoding: value, as: UTF8.self)) { description.crypto.append(crypto) }
         }
+    }
+
+    /// The bytes of a C string owned by osip, read in place.
+    private static func bytes(_ pointer: UnsafeMutablePointer<CChar>) -> HeaderFieldScan.Bytes {
+        UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))[...]
     }
 }

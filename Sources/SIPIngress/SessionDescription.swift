@@ -30,6 +30,16 @@ public struct ConnectionAddress: Sendable, Hashable {
 public enum MediaDirection: String, Sendable, Hashable {
     case sendrecv, sendonly, recvonly, inactive
 
+    /// The attribute's name (`a=sendrecv`, RFC 4566 §6).
+    var name: StaticString {
+        switch self {
+        case .sendrecv: "sendrecv"
+        case .sendonly: "sendonly"
+        case .recvonly: "recvonly"
+        case .inactive: "inactive"
+        }
+    }
+
     /// The direction an answer takes for this offered direction (RFC 3264 §6.1).
     public var answer: MediaDirection {
         switch self {
@@ -59,11 +69,19 @@ public struct RTPMap: Sendable, Hashable {
 
     /// Parses the value after `a=rtpmap:<pt> `, e.g. `PCMU/8000` or `opus/48000/2`.
     public init?(_ text: some StringProtocol) {
-        let parts = Substring(text).utf8.split(separator: UInt8(ascii: "/"))
-        guard parts.count >= 2, let rate = Int(Substring(parts[1])) else { return nil }
-        let channels = parts.count > 2 ? Int(Substring(parts[2])) : 1
-        guard let channels else { return nil }
-        self.init(encodingName: String(Substring(parts[0])), clockRate: rate, channels: channels)
+        var text = String(text)
+        guard let map = text.withUTF8({ RTPMap($0[...]) }) else { return nil }
+        self = map
+    }
+
+    /// Parses `<encoding name>/<clock rate>[/<encoding parameters>]` (RFC 4566 §6) in place.
+    init?(_ bytes: HeaderFieldScan.Bytes) {
+        let (name, afterName) = HeaderFieldScan.split(bytes, at: UInt8(ascii: "/"))
+        guard !name.isEmpty, let afterName else { return nil }
+        let (rate, afterRate) = HeaderFieldScan.split(afterName, at: UInt8(ascii: "/"))
+        guard let clockRate = HeaderFieldScan.decimal(rate) else { return nil }
+        guard let channels = afterRate.map(HeaderFieldScan.decimal) ?? 1 else { return nil }
+        self.init(encodingName: String(decoding: name, as: UTF8.self), clockRate: clockRate, channels: channels)
     }
 }
 

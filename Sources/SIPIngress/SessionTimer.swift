@@ -40,14 +40,21 @@ public enum SessionTimerNegotiation: Sendable, Hashable {
     ///   refreshes, or — when it does not support timers — there is no timer.
     public static func negotiate(_ request: SIPMessage, settings: SessionTimerSettings) -> SessionTimerNegotiation {
         guard settings.enabled else { return .none }
-        let requested = request.headerValues("Session-Expires", compact: "x").first
-        let parts = requested?.split(separator: ";").map { $0.trimmingSpaces() } ?? []
-        let asked = parts.first.flatMap { Int($0) }
-        let askedRefresher = parts.dropFirst().compactMap { parameter -> SessionRefresher? in
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces().lowercased() }
-            return pair.count == 2 && pair[0] == "refresher" ? SessionRefresher(rawValue: pair[1]) : nil
-        }.first
-        let callerMinimum = request.headerValues("Min-SE").first.flatMap { Int($0.split(separator: ";")[0].trimmingSpaces()) } ?? 0
+        var askedRefresher: SessionRefresher?
+        let asked = request.withFirstElement("Session-Expires", compact: "x") { element in
+            let value = HeaderFieldScan.parameters(of: element) { name, value in
+                guard HeaderFieldScan.equalFolded(name, "refresher".utf8), let value else { return false }
+                askedRefresher =
+                    HeaderFieldScan.equalFolded(value, "uac".utf8) ? .uac
+                    : HeaderFieldScan.equalFolded(value, "uas".utf8) ? .uas : nil
+                return askedRefresher != nil
+            }
+            return HeaderFieldScan.decimal(value)
+        }.flatMap { $0 }
+        let callerMinimum: Int =
+            request.withFirstElement("Min-SE") { element in
+                HeaderFieldScan.decimal(HeaderFieldScan.parameters(of: element) { _, _ in true })
+            }.flatMap { $0 } ?? 0
         let minimum = max(settings.minimumSessionExpires, callerMinimum)
         if let asked, asked < settings.minimumSessionExpires {
             return .tooSmall(minimum: max(settings.minimumSessionExpires, callerMinimum))

@@ -11,15 +11,23 @@ extension UserAgentCore {
         return event(&sessions.values[index].session)
     }
 
+    /// Reads or changes a session's entry in place.
+    func inPlace<Result>(_ id: SessionID, _ body: (inout SessionEntry) -> Result) -> Result? {
+        guard let index = sessions.index(forKey: id) else { return nil }
+        return body(&sessions.values[index])
+    }
+
     /// Runs `body` on a server transaction's entry in place.
     func mutateServerEntry<Result>(_ key: TransactionKey, _ body: (inout ServerEntry) -> Result) -> Result? {
         guard let index = serverTransactions.index(forKey: key) else { return nil }
         return body(&serverTransactions.values[index])
     }
 
-    func inviteKey(of id: SessionID) -> TransactionKey? { sessions[id]?.inviteKey }
-    func peer(of id: SessionID) -> SIPPeer? { sessions[id]?.peer }
-    func serverPeer(_ key: TransactionKey) -> SIPPeer? { serverTransactions[key]?.peer }
+    // One field read in place: `table[key]?.field` copies the whole entry (a transaction or a
+    // session, with every string and array of its messages retained and released) first.
+    func inviteKey(of id: SessionID) -> TransactionKey? { inPlace(id) { $0.inviteKey } }
+    func peer(of id: SessionID) -> SIPPeer? { inPlace(id) { $0.peer } }
+    func serverPeer(_ key: TransactionKey) -> SIPPeer? { mutateServerEntry(key) { $0.peer } }
     func clientPeer(_ branch: String) -> SIPPeer? { clientTransactions[branch]?.peer }
     func clientSession(_ branch: String) -> SessionID? { clientTransactions[branch]?.session }
     func clientMethod(_ branch: String) -> SIPMethod? { clientTransactions[branch]?.method }

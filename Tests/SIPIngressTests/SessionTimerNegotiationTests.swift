@@ -30,6 +30,14 @@ import Testing
         // Below the bridge's Min-SE: 422.
         (["Supported: timer", "Session-Expires: 60"], .tooSmall(minimum: 90)),
         (["Session-Expires: 89;refresher=uac"], .tooSmall(minimum: 90)),
+        // Parameters are trimmed and compared without case; the first valid refresher counts.
+        (["Supported: timer", "Session-Expires: 600 ; Refresher = UAS", "Allow: UPDATE"], .active(interval: 600, refresher: .uas)),
+        (["Supported: timer", "Session-Expires: 600;refresher=bogus;refresher=uas", "Allow: UPDATE"],
+         .active(interval: 600, refresher: .uas)),
+        // delta-seconds is 1*DIGIT: a value that is not one (or overflows) is no request.
+        (["Supported: timer", "Session-Expires: 99999999999999999999999"], .active(interval: 1800, refresher: .uac)),
+        (["Supported: timer", "Session-Expires: 6o0"], .active(interval: 1800, refresher: .uac)),
+        (["Supported: timer", "Session-Expires: 600", "Min-SE: 1200;ext=1"], .active(interval: 1200, refresher: .uac)),
     ] as [([String], SessionTimerNegotiation)])
     func negotiation(headers: [String], expected: SessionTimerNegotiation) throws {
         #expect(SessionTimerNegotiation.negotiate(try Self.request(headers), settings: Self.settings) == expected)
