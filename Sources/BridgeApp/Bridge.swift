@@ -5,6 +5,7 @@ import ServiceLifecycle
 import NIOCore
 import NIOPosix
 import SIPIngress
+import WSEgress
 
 /// A running bridge: the SIP listener, the call registry, the status server and the event
 /// loops they share. Started by `sipbridge run`/`demo` and by the integration tests.
@@ -79,13 +80,14 @@ final class Bridge: Sendable {
             throw error
         }
         do {
-            userAgent = try await UserAgent.start(
-                configuration: .init(
-                    listenHost: config.sip.listenHost, listenPort: config.sip.listenPort, advertisedHost: advertised,
-                    timers: config.sip.timers, admission: config.sip.admission, sessionTimer: config.sip.sessionTimer,
-                    streamListeners: streamListeners, authentication: config.sip.authentication,
-                    registrations: registrations),
-                eventLoop: sipLoop, delegate: registry, logger: logger)
+            var sip = UserAgent.Configuration(
+                listenHost: config.sip.listenHost, listenPort: config.sip.listenPort, advertisedHost: advertised,
+                timers: config.sip.timers, admission: config.sip.admission, sessionTimer: config.sip.sessionTimer,
+                streamListeners: streamListeners, authentication: config.sip.authentication,
+                registrations: registrations)
+            // Tags and branches from a buffered pool: one read per 4 KiB, not a system call each.
+            sip.randomSource = { EntropyPool() }
+            userAgent = try await UserAgent.start(configuration: sip, eventLoop: sipLoop, delegate: registry, logger: logger)
         } catch {
             try? await group.shutdownGracefully()
             let listeners = (["udp://\(config.sip.listenHost):\(config.sip.listenPort)"] + config.sip.streamListeners.map(\.uri))

@@ -168,7 +168,12 @@ final class Call {
         }
         outbound = OutboundTranscoder(codec: media.codec, byteOrder: route.stream.l16OutboundByteOrder)
         playout = PlayoutQueue(maximumBytes: outbound.queueFrameBytes * 50 * rtpConfig.maxQueuedSeconds)
-        sender = RTPSender(payloadType: media.payloadType, samplesPerFrame: UInt32(media.codec.bytesPer20ms))
+        // RFC 3550 §5.1: random initial values, from the loop's pool (not a system call each).
+        var random = EntropyPool.current
+        sender = RTPSender(
+            payloadType: media.payloadType, samplesPerFrame: UInt32(media.codec.bytesPer20ms),
+            ssrc: .random(in: 1...UInt32.max, using: &random), sequenceNumber: .random(in: 0...UInt16.max, using: &random),
+            timestamp: .random(in: 0...UInt32.max, using: &random))
         var buffer = InboundJitterBuffer.Configuration()
         buffer.clockRate = media.codec.clockRate
         buffer.frameUnits = media.codec.bytesPer20ms

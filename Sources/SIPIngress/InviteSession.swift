@@ -139,8 +139,14 @@ public struct InviteSession: Sendable {
     }
 
     /// The application answers with an SDP body (RFC 3261 §13.3.1.4, RFC 3264 §6).
-    /// - Parameter sdp: the SDP answer.
-    public mutating func accept(sdp: String, headers: [SIPHeader] = []) -> [SessionAction] {
+    /// - Parameters:
+    ///   - sdp: the SDP answer.
+    ///   - headers: extra header fields for the 200.
+    ///   - initialLocalSequence: the CSeq the bridge's first request in the dialog follows
+    ///     (RFC 3261 §12.1.1: chosen at random, below 2**31).
+    public mutating func accept(
+        sdp: String, headers: [SIPHeader] = [], initialLocalSequence: UInt32 = .random(in: 1...0x7FFF_FFFF)
+    ) -> [SessionAction] {
         guard case .proceeding = state else { return [] }
         var ok = response(200)
         ok.otherHeaders.append(contentsOf: headers)
@@ -149,7 +155,7 @@ public struct InviteSession: Sendable {
         ok.otherHeaders.append(SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", ")))
         ok.contentType = "application/sdp"
         ok.body = Array(sdp.utf8)
-        dialog = Dialog(invite: invite, localTag: localTag, initialLocalSequence: UInt32.random(in: 1...0x7FFF_FFFF))
+        dialog = Dialog(invite: invite, localTag: localTag, initialLocalSequence: initialLocalSequence)
         state = .answered(response: ok, interval: timers.t1, hangUpPending: false)
         var actions: [SessionAction] = [.respond(ok)]
         if !reliable { actions.append(.schedule(.G, after: timers.t1)) }

@@ -13,13 +13,16 @@ public final class SIPEngine {
     ///   - local: the Via/Contact identity.
     ///   - timers: T1/T2/T4.
     ///   - delegate: receives calls; it must answer them (`reject`) like an application.
+    ///   - random: the generator of tags and branches (`UserAgent.Configuration.randomSource`).
     public init(
         eventLoop: any EventLoop, local: LocalEndpoint = LocalEndpoint(host: "127.0.0.1", port: 5060),
-        timers: SIPTimerValues = .init(), delegate: any UserAgentDelegate
+        timers: SIPTimerValues = .init(), delegate: any UserAgentDelegate,
+        random: any RandomNumberGenerator = SystemRandomNumberGenerator()
     ) {
         core = UserAgentCore(
             eventLoop: eventLoop, local: local, timers: timers, delegate: delegate,
             logger: Logger(label: "sipbridge.engine", factory: { _ in SwiftLogNoOpLogHandler() }))
+        core.random = random
     }
 
     /// Parses and dispatches one datagram from `source` (RFC 3261 §18.2.1 onwards).

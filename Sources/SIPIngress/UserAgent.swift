@@ -47,6 +47,10 @@ public final class UserAgent: Sendable {
             self.timers = timers
             self.admission = admission
         }
+
+        /// Makes the generator of tags, branches and CSeqs, on the SIP loop (RFC 3261 §19.3
+        /// asks for cryptographically random tags). The default is the system's generator.
+        public var randomSource: @Sendable () -> any RandomNumberGenerator = { SystemRandomNumberGenerator() }
     }
 
     /// The event loop all SIP state lives on.
@@ -94,6 +98,7 @@ public final class UserAgent: Sendable {
                 eventLoop: eventLoop, local: local, timers: configuration.timers, admission: configuration.admission,
                 sessionTimer: configuration.sessionTimer, delegate: delegate, logger: logger)
             core.datagramChannel = channel
+            core.random = configuration.randomSource()
             core.authenticator = configuration.authentication.map(DigestAuthenticator.init)
             try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(core: core))
             return NIOLoopBound(core, eventLoop: eventLoop)

@@ -5,8 +5,9 @@ extension UserAgentCore {
 
     /// Answers the INVITE with 200 OK and the SDP answer.
     func accept(_ id: SessionID, sdp: String) {
-        let timer = sessions[id]?.sessionTimer ?? .none
-        runSession(id) { $0.accept(sdp: sdp, headers: timer.responseHeaders(sessionTimerSettings)) }
+        let timer = inPlace(id) { $0.sessionTimer } ?? .none
+        let sequence = UInt32.random(in: 1...0x7FFF_FFFF, using: &random)
+        runSession(id) { $0.accept(sdp: sdp, headers: timer.responseHeaders(sessionTimerSettings), initialLocalSequence: sequence) }
         startSessionTimer(id, timer)
     }
 
@@ -22,7 +23,8 @@ extension UserAgentCore {
 
     /// Ends the call: BYE once confirmed, a final response if not yet answered.
     func hangUp(_ id: SessionID, status: Int, headers: [SIPHeader] = []) {
-        runSession(id) { $0.hangUp(branch: Self.branch(), status: status, headers: headers) }
+        let branch = branch()
+        runSession(id) { $0.hangUp(branch: branch, status: status, headers: headers) }
     }
 
     /// Ends every session (shutdown): BYE or 503, timers cancelled.
@@ -108,13 +110,14 @@ extension UserAgentCore {
     // MARK: - Tokens and raw sends
 
     /// A random token for tags (RFC 3261 §19.3: at least 32 bits of randomness).
-    static func token() -> String {
-        String(UInt64.random(in: 1...UInt64.max), radix: 36)
+    func token() -> String {
+        String(UInt64.random(in: 1...UInt64.max, using: &random), radix: 36)
     }
 
     /// A fresh branch with the magic cookie (RFC 3261 §8.1.1.7).
-    static func branch() -> String {
-        "z9hG4bK" + String(UInt64.random(in: 1...UInt64.max), radix: 36) + String(UInt32.random(in: 1...UInt32.max), radix: 36)
+    func branch() -> String {
+        "z9hG4bK" + String(UInt64.random(in: 1...UInt64.max, using: &random), radix: 36)
+            + String(UInt32.random(in: 1...UInt32.max, using: &random), radix: 36)
     }
 }
 

@@ -17,7 +17,7 @@ extension UserAgentCore {
                 continue
             }
             let client = RegistrationClient(
-                settings: binding, local: local, callID: "\(Self.token())@\(local.host)", fromTag: Self.token())
+                settings: binding, local: local, callID: "\(token())@\(local.host)", fromTag: token())
             registrations.append(RegistrationEntry(client: client, peer: SIPPeer(address: address)))
             sendRegister(registrations.count - 1)
         }
@@ -29,9 +29,9 @@ extension UserAgentCore {
     /// Removes every registered binding (drain): the provider stops sending calls here.
     func unregisterAll() {
         for index in registrations.indices where registrations[index].client.status.state == .registered {
-            let branch = Self.branch()
+            let branch = branch()
             logger.info("unregistering", metadata: ["aor": "\(registrations[index].client.status.addressOfRecord)"])
-            let actions = registrations[index].client.unregister(branch: branch, cnonce: Self.token())
+            let actions = registrations[index].client.unregister(branch: branch, cnonce: token())
             runRegistration(index, actions, branch: branch)
         }
     }
@@ -42,15 +42,15 @@ extension UserAgentCore {
     func sendRegister(_ index: Int) {
         // A refresh or retry timer of a binding being removed.
         guard !registrations[index].client.removing else { return }
-        let branch = Self.branch()
-        let actions = registrations[index].client.register(branch: branch, cnonce: Self.token())
+        let branch = branch()
+        let actions = registrations[index].client.register(branch: branch, cnonce: token())
         runRegistration(index, actions, branch: branch)
     }
 
     func registrationAnswered(_ index: Int, _ response: SIPMessage) {
-        let branch = Self.branch()
+        let branch = branch()
         let before = registrations[index].client.status.state
-        let actions = registrations[index].client.received(response, branch: branch, cnonce: Self.token())
+        let actions = registrations[index].client.received(response, branch: branch, cnonce: token())
         let status = registrations[index].client.status
         if status.state != before || status.state == .failed {
             logger.info(
@@ -65,7 +65,7 @@ extension UserAgentCore {
 
     func registrationTimedOut(_ index: Int) {
         logger.info("registrar did not answer", metadata: ["aor": "\(registrations[index].client.status.addressOfRecord)"])
-        runRegistration(index, registrations[index].client.timedOut(), branch: Self.branch())
+        runRegistration(index, registrations[index].client.timedOut(), branch: branch())
     }
 
     private func runRegistration(_ index: Int, _ actions: [RegistrationClient.Action], branch: String) {

@@ -21,7 +21,7 @@ extension UserAgentCore {
                 metadata: ["sip.call_id": "\(entry.session.invite.callID)", "session_expires": "\(interval)"])
             return expire(id)
         }
-        let branch = Self.branch()
+        let branch = branch()
         var refresh: SIPMessage?
         _ = mutateSession(id) { session in
             refresh = session.makeRequest(.update, branch: branch)
@@ -53,6 +53,7 @@ extension UserAgentCore {
     private func expire(_ id: SessionID) {
         cancelTimer(.sessionTimer(id))
         let reason = SIPHeader("Reason", "SIP;cause=408;text=\"Session timer expired\"")
-        runSession(id) { $0.hangUp(branch: Self.branch(), status: 408, headers: [reason], reason: .sessionExpired) }
+        let branch = branch()
+        runSession(id) { $0.hangUp(branch: branch, status: 408, headers: [reason], reason: .sessionExpired) }
     }
 }

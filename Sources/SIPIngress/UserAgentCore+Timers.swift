@@ -51,7 +51,8 @@ extension UserAgentCore {
         case .client(let branch, let timer):
             fireClientTimer(branch, timer)
         case .session(let id, let timer):
-            runSession(id) { $0.timerFired(timer, branch: Self.branch()) }
+            let branch = branch()
+            runSession(id) { $0.timerFired(timer, branch: branch) }
         case .update(let id, let timer):
             updateTimerFired(id, timer)
         case .sessionTimer(let id):

@@ -129,6 +129,10 @@ final class UserAgentCore {
     /// Monotonic nanoseconds (injected by tests).
     let clock: () -> Int64
     private var nextSession: UInt64 = 1
+    /// Tags, branches and initial CSeqs come from here: the system's generator unless the
+    /// embedding application gives a buffered one (`UserAgent.Configuration.randomSource`;
+    /// the system's costs one `getrandom` call per value).
+    var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
 
     init(
         eventLoop: any EventLoop, local: LocalEndpoint, timers: SIPTimerValues, admission: AdmissionPolicy = .init(),
@@ -293,7 +297,7 @@ final class UserAgentCore {
         let source = peer.addressAndPort
         var transaction = InviteServerTransaction(timers: timerValues, reliable: peer.transport.isReliable)
         let session = InviteSession(
-            invite: invite, localTag: Self.token(), source: source, local: local(for: peer), timers: timerValues, reliable: false)
+            invite: invite, localTag: token(), source: source, local: local(for: peer), timers: timerValues, reliable: false)
         let trying = MessageFactory.response(
             to: invite, status: 100, toTag: nil, sourceHost: source.host, sourcePort: source.port)
         let actions = transaction.send(trying)
@@ -315,7 +319,8 @@ final class UserAgentCore {
         }
         guard let id = session(for: ack) else { return }  // stray ACKs are dropped (§17.2.3)
         if receivedUpdateAck(ack, session: id) { return }
-        runSession(id) { $0.receivedAck(branch: Self.branch()) }
+        let branch = branch()
+        runSession(id) { $0.receivedAck(branch: branch) }
     }
 
     private func receivedCancel(_ cancel: SIPMessage, peer: SIPPeer) {
@@ -350,7 +355,7 @@ final class UserAgentCore {
     ) {
         let source = peer.addressAndPort
         var response = MessageFactory.response(
-            to: request, status: status, reason: reason, toTag: toTag ?? (status > 100 ? Self.token() : nil),
+            to: request, status: status, reason: reason, toTag: toTag ?? (status > 100 ? token() : nil),
             sourceHost: source.host, sourcePort: source.port)
         // Strangers learn nothing about the product (RFC 3261 §20.35 Server is optional).
         if anonymous { response.otherHeaders.removeAll { $0.name == MessageFactory.serverHeader.name } }

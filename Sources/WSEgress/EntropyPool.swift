@@ -18,9 +18,13 @@ import NIOWebSocket
 ///
 /// `@unchecked Sendable`: `current` hands each thread its own pool, and a pool is only ever
 /// touched by the thread that owns it.
-public final class EntropyPool: @unchecked Sendable {
+///
+/// It is also a `RandomNumberGenerator`, for the SIP layer's tags and branches and the RTP
+/// sender's initial SSRC, sequence number and timestamp (RFC 3550 §5.1); a pool made for the
+/// SIP loop (`EntropyPool()`) must then stay on that loop.
+public final class EntropyPool: RandomNumberGenerator, @unchecked Sendable {
     private var bytes = [UInt8](repeating: 0, count: 4096)
-    private var next = 4096
+    private var position = 4096
 
     private static let perThread = ThreadSpecificVariable<EntropyPool>()
 
@@ -32,20 +36,30 @@ public final class EntropyPool: @unchecked Sendable {
         return pool
     }
 
+    /// A pool of its own, for a caller that keeps it on one thread.
+    public init() {}
+
+    /// The next 64 random bits.
+    public func next() -> UInt64 {
+        if position + 8 > bytes.count { refill() }
+        defer { position += 8 }
+        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position, as: UInt64.self) }
+    }
+
     /// The key for the next frame.
     func maskingKey() -> WebSocketMaskingKey {
-        if next + 4 > bytes.count { refill() }
-        defer { next += 4 }
-        return WebSocketMaskingKey(bytes[next..<next + 4])!
+        if position + 4 > bytes.count { refill() }
+        defer { position += 4 }
+        return WebSocketMaskingKey(bytes[position..<position + 4])!
     }
 
     /// A random (version 4, RFC 9562 §5.4) UUID: 122 random bits, the version nibble 4 and the
     /// variant bits 10.
     public func uuid() -> UUID {
-        if next + 16 > bytes.count { refill() }
-        defer { next += 16 }
+        if position + 16 > bytes.count { refill() }
+        defer { position += 16 }
         return bytes.withUnsafeBufferPointer { all in
-            let b = UnsafeBufferPointer(rebasing: all[next..<next + 16])
+            let b = UnsafeBufferPointer(rebasing: all[position..<position + 16])
             return UUID(uuid: (
                 b[0], b[1], b[2], b[3], b[4], b[5], b[6] & 0x0F | 0x40, b[7],
                 b[8] & 0x3F | 0x80, b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
@@ -69,6 +83,6 @@ public final class EntropyPool: @unchecked Sendable {
             var system = SystemRandomNumberGenerator()
             for index in filled..<bytes.count { bytes[index] = UInt8.random(in: .min ... .max, using: &system) }
         }
-        next = 0
+        position = 0
     }
 }

@@ -26,13 +26,17 @@ final class Loopback {
     /// Starts an agent and a caller, runs `body`, and always shuts both down.
     static func run(
         admission: AdmissionPolicy = .init(), sessionTimer: SessionTimerSettings = .init(),
-        authentication: DigestAuthSettings? = nil, _ body: (Loopback) async throws -> Void) async throws {
+        authentication: DigestAuthSettings? = nil, randomSource: (@Sendable () -> any RandomNumberGenerator)? = nil,
+        _ body: (Loopback) async throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let delegate = RecordingDelegate()
         do {
+            var configuration = UserAgent.Configuration(
+                listenHost: "127.0.0.1", listenPort: 0, timers: timers, admission: admission, sessionTimer: sessionTimer,
+                authentication: authentication)
+            if let randomSource { configuration.randomSource = randomSource }
             let agent = try await UserAgent.start(
-                configuration: .init(listenHost: "127.0.0.1", listenPort: 0, timers: timers, admission: admission, sessionTimer: sessionTimer,
-                    authentication: authentication),
+                configuration: configuration,
                 eventLoop: group.next(), delegate: delegate, logger: Logger(label: "sipbridge.test.sip"))
             let caller = try await UDPCaller.start(group: group, agent: agent.localAddress)
             let loopback = Loopback(group: group, agent: agent, delegate: delegate, caller: caller)

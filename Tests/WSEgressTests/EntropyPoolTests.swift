@@ -17,6 +17,25 @@ struct EntropyPoolTests {
         #expect(keys[1023] != keys[1024] && keys[0] != keys[1024], "a refill does not repeat the pool")
     }
 
+    /// As the SIP layer's and the RTP sender's generator: 64 fresh bits per value, across refills.
+    @Test func asAGeneratorEveryValueIsFresh() {
+        var pool = EntropyPool()
+        // 2000 values of 8 bytes: three refills, with a masking key taken now and then so
+        // values straddle the pool's end.
+        var values: [UInt64] = []
+        for index in 0..<2000 {
+            values.append(pool.next())
+            if index % 11 == 0 { _ = pool.maskingKey() }
+        }
+        #expect(Set(values).count == values.count)
+        for bit in [0, 7, 31, 32, 63] {
+            let set = values.filter { $0 >> UInt64(bit) & 1 == 1 }.count
+            #expect((800...1200).contains(set), "bit \(bit) set in \(set) of 2000")
+        }
+        let ssrcs = (0..<500).map { _ in UInt32.random(in: 1...UInt32.max, using: &pool) }
+        #expect(Set(ssrcs).count >= 499)
+    }
+
     @Test func uuidsAreVersion4AndDistinctAcrossRefills() {
         let pool = EntropyPool()
         // 600 UUIDs of 16 bytes: two refills, with keys taken in between so they straddle them.
