@@ -36,6 +36,7 @@ let package = Package(
                 .product(name: "SIPIngress", package: "sipbridge"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                "SIPFixture",
             ],
             path: "Benchmarks/HotPaths",
             swiftSettings: [.swiftLanguageMode(.v6)],
@@ -57,6 +58,25 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Tools/Load",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // Benchmark 9's INVITE path as a library, for the benchmark and for `sip-profile`.
+        .target(
+            name: "SIPFixture",
+            dependencies: [
+                .product(name: "SIPIngress", package: "sipbridge"),
+                .product(name: "WSEgress", package: "sipbridge"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "Tools/SIPFixture",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // That path in a plain loop for `perf record` (README.md "Profiling the SIP path").
+        .executableTarget(
+            name: "sip-profile",
+            dependencies: ["SIPFixture", .product(name: "SIPIngress", package: "sipbridge")],
+            path: "Tools/SIPProfile",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]
