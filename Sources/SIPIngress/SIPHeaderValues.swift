@@ -73,28 +73,7 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
 
     /// Writes the value in wire format (`SIP/2.0/UDP host:port;params`, RFC 3261 §20.42).
     public func write(into buffer: inout ByteBuffer) {
-        buffer.writeStaticString("SIP/2.0/")
-        buffer.writeString(transport)
-        buffer.writeStaticString(" ")
-        if host.utf8.contains(UInt8(ascii: ":")) {
-            buffer.writeStaticString("[")
-            buffer.writeString(host)
-            buffer.writeStaticString("]")
-        } else {
-            buffer.writeString(host)
-        }
-        if let port {
-            buffer.writeStaticString(":")
-            buffer.writeDecimal(port)
-        }
-        for p in parameters {
-            buffer.writeStaticString(";")
-            buffer.writeString(p.name)
-            if let value = p.value {
-                buffer.writeStaticString("=")
-                buffer.writeString(value)
-            }
-        }
+        buffer.writeWire(self)
     }
 
     public static func == (lhs: Via, rhs: Via) -> Bool { lhs.description == rhs.description }

@@ -91,46 +91,7 @@ public struct SIPMessage: Sendable {
     /// the body. `Content-Length` is always written (mandatory over TCP, §20.14).
     /// - Parameter buffer: the buffer to append to.
     public func write(into buffer: inout ByteBuffer) {
-        switch startLine {
-        case .request(let method, let uri):
-            buffer.writeString(method.rawValue)
-            buffer.writeStaticString(" ")
-            buffer.writeString(uri.text)
-            buffer.writeStaticString(" SIP/2.0\r\n")
-        case .response(let status, let reason):
-            buffer.writeStaticString("SIP/2.0 ")
-            buffer.writeDecimal(status)
-            buffer.writeStaticString(" ")
-            buffer.writeString(reason)
-            buffer.writeStaticString("\r\n")
-        }
-        for via in vias {
-            buffer.writeStaticString("Via: ")
-            via.write(into: &buffer)
-            buffer.writeStaticString("\r\n")
-        }
-        for route in recordRoutes { buffer.writeField("Record-Route", route.text) }
-        for route in routes { buffer.writeField("Route", route.text) }
-        if let maxForwards {
-            buffer.writeStaticString("Max-Forwards: ")
-            buffer.writeDecimal(maxForwards)
-            buffer.writeStaticString("\r\n")
-        }
-        buffer.writeField("From", from.text)
-        buffer.writeField("To", to.text)
-        buffer.writeField("Call-ID", callID)
-        buffer.writeStaticString("CSeq: ")
-        buffer.writeDecimal(Int(cseq.number))
-        buffer.writeStaticString(" ")
-        buffer.writeString(cseq.method.rawValue)
-        buffer.writeStaticString("\r\n")
-        for contact in contacts { buffer.writeField("Contact", contact.text) }
-        for header in otherHeaders { buffer.writeField(header.name, header.value) }
-        if let contentType { buffer.writeField("Content-Type", contentType) }
-        buffer.writeStaticString("Content-Length: ")
-        buffer.writeDecimal(body.count)
-        buffer.writeStaticString("\r\n\r\n")
-        buffer.writeBytes(body)
+        buffer.writeWire(self)
     }
 
     /// The message in wire format as a string (for logs and tests).
@@ -147,29 +108,5 @@ extension SIPMessage {
     /// - Throws: `SIPIngressError` (400, or 505 for a foreign SIP-Version).
     public init(parsing bytes: UnsafeRawBufferPointer) throws(SIPIngressError) {
         self = try OSIPCodec.parseMessage(bytes)
-    }
-}
-
-extension ByteBuffer {
-    /// Writes `name: value` and CRLF (RFC 3261 §7.3).
-    mutating func writeField(_ name: String, _ value: String) {
-        writeString(name)
-        writeStaticString(": ")
-        writeString(value)
-        writeStaticString("\r\n")
-    }
-
-    /// Writes a decimal number without building a string.
-    mutating func writeDecimal(_ value: Int) {
-        guard value >= 0 else {
-            writeString(String(value))
-            return
-        }
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        while divisor > 0 {
-            writeInteger(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-            divisor /= 10
-        }
     }
 }

@@ -6,19 +6,22 @@ import NIOCore
 /// RFC 2543 fields (§17.2.3, second half): Call-ID, From tag, CSeq number and the top Via.
 struct TransactionKey: Hashable {
     let branch: String
-    let sentBy: String
+    /// The top Via's sent-by, host and port (5060 when absent).
+    let sentByHost: String
+    let sentByPort: Int
     let method: SIPMethod
 
     init(_ request: SIPMessage) {
         let top = request.vias[0]
         let method = request.method ?? request.cseq.method
         self.method = (method == .ack || method == .cancel) ? .invite : method
-        if top.hasMagicCookie, let branch = top.branch, branch.count > 7 {
+        if let branch = top.branch, branch.utf8.count > 7, branch.hasPrefix("z9hG4bK") {
             self.branch = branch
         } else {
             branch = "2543|\(request.callID)|\(request.from.tag ?? "")|\(request.cseq.number)"
         }
-        sentBy = "\(top.host):\(top.port ?? 5060)"
+        sentByHost = top.host
+        sentByPort = top.port ?? 5060
     }
 }
 
@@ -378,7 +381,8 @@ extension TransactionKey {
     /// The same branch and sent-by with another method (CANCEL has its own transaction, §9.2).
     init(branch other: TransactionKey, method: SIPMethod) {
         self.branch = other.branch
-        self.sentBy = other.sentBy
+        self.sentByHost = other.sentByHost
+        self.sentByPort = other.sentByPort
         self.method = method
     }
 }

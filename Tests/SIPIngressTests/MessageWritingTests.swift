@@ -157,15 +157,6 @@ import Testing
 
 @Suite("Wire writing helpers")
 struct WireWritingHelperTests {
-    @Test("decimal numbers are written digit by digit, without a string")
-    func decimals() {
-        for value in [0, 7, 10, 99, 100, 5060, 65_535, 4_294_967_295, Int.max, -1] {
-            var buffer = ByteBuffer()
-            buffer.writeDecimal(value)
-            #expect(String(buffer: buffer) == String(value))
-        }
-    }
-
     @Test("Via values write brackets around IPv6 hosts, the port and flag parameters")
     func viaWriting() {
         let via = Via(

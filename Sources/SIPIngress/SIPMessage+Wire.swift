@@ -1,0 +1,86 @@
+/// The wire forms of a message and of a Via value (RFC 3261 §7, §20.42).
+extension SIPMessage: WireRenderable {
+    func render<Sink: WireSink>(into sink: inout Sink) {
+        switch startLine {
+        case .request(let method, let uri):
+            sink.append(method.rawValue)
+            sink.append(" ")
+            sink.append(uri.text)
+            sink.append(" SIP/2.0\r\n")
+        case .response(let status, let reason):
+            sink.append("SIP/2.0 ")
+            sink.appendDecimal(status)
+            sink.append(" ")
+            sink.append(reason)
+            sink.append("\r\n")
+        }
+        for via in vias {
+            sink.append("Via: ")
+            via.render(into: &sink)
+            sink.append("\r\n")
+        }
+        for route in recordRoutes { field("Record-Route", route.text, into: &sink) }
+        for route in routes { field("Route", route.text, into: &sink) }
+        if let maxForwards {
+            sink.append("Max-Forwards: ")
+            sink.appendDecimal(maxForwards)
+            sink.append("\r\n")
+        }
+        field("From", from.text, into: &sink)
+        field("To", to.text, into: &sink)
+        field("Call-ID", callID, into: &sink)
+        sink.append("CSeq: ")
+        sink.appendDecimal(Int(cseq.number))
+        sink.append(" ")
+        sink.append(cseq.method.rawValue)
+        sink.append("\r\n")
+        for contact in contacts { field("Contact", contact.text, into: &sink) }
+        for header in otherHeaders {
+            sink.append(header.name)
+            sink.append(": ")
+            sink.append(header.value)
+            sink.append("\r\n")
+        }
+        if let contentType { field("Content-Type", contentType, into: &sink) }
+        sink.append("Content-Length: ")
+        sink.appendDecimal(body.count)
+        sink.append("\r\n\r\n")
+        sink.append(body)
+    }
+
+    /// `name: value` and CRLF (RFC 3261 §7.3).
+    private func field<Sink: WireSink>(_ name: StaticString, _ value: String, into sink: inout Sink) {
+        sink.append(name)
+        sink.append(": ")
+        sink.append(value)
+        sink.append("\r\n")
+    }
+}
+
+extension Via: WireRenderable {
+    /// `SIP/2.0/UDP host:port;params`; an IPv6 host in brackets (RFC 3261 §20.42, §25.1).
+    func render<Sink: WireSink>(into sink: inout Sink) {
+        sink.append("SIP/2.0/")
+        sink.append(transport)
+        sink.append(" ")
+        if host.utf8.contains(UInt8(ascii: ":")) {
+            sink.append("[")
+            sink.append(host)
+            sink.append("]")
+        } else {
+            sink.append(host)
+        }
+        if let port {
+            sink.append(":")
+            sink.appendDecimal(port)
+        }
+        for parameter in parameters {
+            sink.append(";")
+            sink.append(parameter.name)
+            if let value = parameter.value {
+                sink.append("=")
+                sink.append(value)
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+
+/// Where a message's wire form (RFC 3261 §7) goes. A message is rendered twice through the
+/// same code: once into `WireLength` to size it, then into `WireWriter`, which copies every
+/// piece into the buffer's memory — one capacity check per message instead of one per piece.
+protocol WireSink {
+    mutating func append(_ text: String)
+    mutating func append(_ text: StaticString)
+    mutating func append(_ bytes: [UInt8])
+    /// A decimal number (status codes, ports, CSeq numbers, lengths).
+    mutating func appendDecimal(_ value: Int)
+}
+
+/// Counts the bytes a rendering takes.
+struct WireLength: WireSink {
+    private(set) var count = 0
+
+    mutating func append(_ text: String) { count += text.utf8.count }
+    mutating func append(_ text: StaticString) { count += text.utf8CodeUnitCount }
+    mutating func append(_ bytes: [UInt8]) { count += bytes.count }
+    mutating func appendDecimal(_ value: Int) { count += WireWriter.digits(value) }
+}
+
+/// Copies a rendering into memory that `WireLength` sized.
+struct WireWriter: WireSink {
+    private let memory: UnsafeMutableRawBufferPointer
+    private(set) var offset = 0
+
+    init(_ memory: UnsafeMutableRawBufferPointer) {
+        self.memory = memory
+    }
+
+    mutating func append(_ text: String) {
+        let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            copy(UnsafeRawBufferPointer(utf8))
+            return true
+        }
+        if copied == nil { append(Array(text.utf8)) }
+    }
+
+    mutating func append(_ text: StaticString) {
+        copy(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { copy($0) }
+    }
+
+    mutating func appendDecimal(_ value: Int) {
+        let count = Self.digits(value)
+        precondition(offset + count <= memory.count, "rendering larger than its length")
+        var remaining = value.magnitude
+        for position in stride(from: offset + count - 1, through: offset, by: -1) {
+            memory[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+        }
+        if value < 0 { memory[offset] = UInt8(ascii: "-") }
+        offset += count
+    }
+
+    private mutating func copy(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        precondition(offset + bytes.count <= memory.count, "rendering larger than its length")
+        memcpy(memory.baseAddress! + offset, source, bytes.count)
+        offset += bytes.count
+    }
+
+    /// The characters of a decimal number: its digits, and a sign if negative.
+    static func digits(_ value: Int) -> Int {
+        var count = value < 0 ? 2 : 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        return count
+    }
+}
+
+/// A value with a wire form, rendered through a `WireSink`.
+protocol WireRenderable {
+    func render<Sink: WireSink>(into sink: inout Sink)
+}
+
+extension ByteBuffer {
+    /// Appends `value`'s wire form, sized first and then copied in one pass.
+    mutating func writeWire(_ value: some WireRenderable) {
+        var length = WireLength()
+        value.render(into: &length)
+        let written = writeWithUnsafeMutableBytes(minimumWritableBytes: length.count) { memory in
+            var writer = WireWriter(memory)
+            value.render(into: &writer)
+            return writer.offset
+        }
+        precondition(written == length.count, "rendering changed between sizing and writing")
+    }
+}
