@@ -14,32 +14,115 @@ public struct SIPMessage: Sendable {
         case response(status: Int, reason: String)
     }
 
+    /// The fields, behind one reference: a copy of a message (into a transaction, a session, an
+    /// action list) costs one retain instead of one per string and array; a change to a shared
+    /// message copies the fields first (copy on write).
+    private var storage: Storage
+
     /// The request or status line.
-    public var startLine: StartLine
+    public var startLine: StartLine {
+        get { storage.startLine }
+        _modify {
+            uniqueStorage()
+            yield &storage.startLine
+        }
+    }
     /// `Via` values, topmost first (RFC 3261 §20.42).
-    public var vias: [Via]
+    public var vias: [Via] {
+        get { storage.vias }
+        _modify {
+            uniqueStorage()
+            yield &storage.vias
+        }
+    }
     /// `From` (RFC 3261 §20.20).
-    public var from: NameAddress
+    public var from: NameAddress {
+        get { storage.from }
+        _modify {
+            uniqueStorage()
+            yield &storage.from
+        }
+    }
     /// `To` (RFC 3261 §20.39).
-    public var to: NameAddress
+    public var to: NameAddress {
+        get { storage.to }
+        _modify {
+            uniqueStorage()
+            yield &storage.to
+        }
+    }
     /// `Call-ID` (RFC 3261 §20.8).
-    public var callID: String
+    public var callID: String {
+        get { storage.callID }
+        _modify {
+            uniqueStorage()
+            yield &storage.callID
+        }
+    }
     /// `CSeq` (RFC 3261 §20.16).
-    public var cseq: CSeq
+    public var cseq: CSeq {
+        get { storage.cseq }
+        _modify {
+            uniqueStorage()
+            yield &storage.cseq
+        }
+    }
     /// `Contact` values (RFC 3261 §20.10).
-    public var contacts: [NameAddress]
+    public var contacts: [NameAddress] {
+        get { storage.contacts }
+        _modify {
+            uniqueStorage()
+            yield &storage.contacts
+        }
+    }
     /// `Record-Route` values, in order (RFC 3261 §20.30).
-    public var recordRoutes: [NameAddress]
+    public var recordRoutes: [NameAddress] {
+        get { storage.recordRoutes }
+        _modify {
+            uniqueStorage()
+            yield &storage.recordRoutes
+        }
+    }
     /// `Route` values, in order (RFC 3261 §20.34).
-    public var routes: [NameAddress]
+    public var routes: [NameAddress] {
+        get { storage.routes }
+        _modify {
+            uniqueStorage()
+            yield &storage.routes
+        }
+    }
     /// `Max-Forwards` (RFC 3261 §20.22), if present.
-    public var maxForwards: Int?
+    public var maxForwards: Int? {
+        get { storage.maxForwards }
+        _modify {
+            uniqueStorage()
+            yield &storage.maxForwards
+        }
+    }
     /// `Content-Type` (RFC 3261 §20.15), if present.
-    public var contentType: String?
+    public var contentType: String? {
+        get { storage.contentType }
+        _modify {
+            uniqueStorage()
+            yield &storage.contentType
+        }
+    }
     /// Every other header field, in order.
-    public var otherHeaders: [SIPHeader]
+    public var otherHeaders: [SIPHeader] {
+        get { storage.otherHeaders }
+        _modify {
+            uniqueStorage()
+            yield &storage.otherHeaders
+        }
+    }
     /// The message body (its length is written as `Content-Length`, RFC 3261 §20.14).
-    public var body: [UInt8]
+    public var body: [UInt8] {
+        get { storage.body }
+        _modify {
+            uniqueStorage()
+            yield &storage.body
+        }
+    }
 
     /// Creates a message from its parts.
     public init(
@@ -48,19 +131,14 @@ public struct SIPMessage: Sendable {
         routes: [NameAddress] = [], maxForwards: Int? = nil, contentType: String? = nil,
         otherHeaders: [SIPHeader] = [], body: [UInt8] = []
     ) {
-        self.startLine = startLine
-        self.vias = vias
-        self.from = from
-        self.to = to
-        self.callID = callID
-        self.cseq = cseq
-        self.contacts = contacts
-        self.recordRoutes = recordRoutes
-        self.routes = routes
-        self.maxForwards = maxForwards
-        self.contentType = contentType
-        self.otherHeaders = otherHeaders
-        self.body = body
+        storage = Storage(
+            startLine: startLine, vias: vias, from: from, to: to, callID: callID, cseq: cseq, contacts: contacts,
+            recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards, contentType: contentType,
+            otherHeaders: otherHeaders, body: body)
+    }
+
+    private mutating func uniqueStorage() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
     }
 
     /// The method of a request, or `nil` for a response.

@@ -1,0 +1,42 @@
+import Testing
+@testable import SIPIngress
+
+/// Tier 1: `SIPMessage` keeps value semantics though its fields live behind one shared
+/// reference: a change to a copy never shows in the original, field by field.
+@Suite struct SIPMessageValueTests {
+    @Test func aChangedCopyLeavesTheOriginalAlone() throws {
+        let original = try TestMessages.parsedInvite()
+        let wire = original.wireText
+        var copy = original
+        copy.startLine = .response(status: 180, reason: "Ringing")
+        copy.vias[0].setParameter("received", "203.0.113.1")
+        copy.from.text = "<sip:other@example.com>"
+        copy.to.tag = "t"
+        copy.callID = "other"
+        copy.cseq = CSeq(number: 1, method: .bye)
+        copy.contacts.removeAll()
+        copy.recordRoutes.append(copy.from)
+        copy.routes.append(copy.from)
+        copy.maxForwards = 1
+        copy.contentType = nil
+        copy.otherHeaders.append(SIPHeader("X-Test", "1"))
+        copy.body.append(0x41)
+        #expect(original.wireText == wire)
+        #expect(copy.wireText != wire)
+        #expect(copy.statusCode == 180 && original.method == .invite)
+        #expect(copy.otherHeaders.count == original.otherHeaders.count + 1)
+        #expect(copy.body.count == original.body.count + 1)
+    }
+
+    @Test func copiesThatNeverChangeShareTheirFields() throws {
+        let original = try TestMessages.parsedInvite()
+        var copies = Array(repeating: original, count: 3)
+        copies[1].otherHeaders.append(SIPHeader("X-Test", "1"))
+        #expect(copies[0].wireText == original.wireText && copies[2].wireText == original.wireText)
+        #expect(copies[1].header("X-Test") == "1" && original.header("X-Test") == nil)
+        // A message changed in place (the only reference) keeps its changes.
+        var alone = try TestMessages.parsedInvite()
+        for index in 0..<100 { alone.otherHeaders.append(SIPHeader("X-\(index)", "\(index)")) }
+        #expect(alone.otherHeaders.suffix(100).map(\.value) == (0..<100).map { "\($0)" })
+    }
+}
