@@ -15,7 +15,7 @@ struct TransactionKey: Hashable {
         let top = request.vias[0]
         let method = request.method ?? request.cseq.method
         self.method = (method == .ack || method == .cancel) ? .invite : method
-        if let branch = top.branch, branch.utf8.count > 7, branch.hasPrefix("z9hG4bK") {
+        if top.hasMagicCookie, let branch = top.branch, branch.utf8.count > 7 {
             self.branch = branch
         } else {
             branch = "2543|\(request.callID)|\(request.from.tag ?? "")|\(request.cseq.number)"
