@@ -1,4 +1,5 @@
 import NIOCore
+import TestSupport
 import Testing
 @testable import SIPIngress
 
@@ -25,24 +26,12 @@ import Testing
         return (call, script, try #require(ok.to.tag))
     }
 
-    /// A generator that repeats: the same seed gives the same values.
-    private struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// RFC 3261 §19.3: the To tag comes from the generator the configuration names (the bridge
     /// gives a buffered pool), not from a system call per tag.
     @Test func tagsComeFromTheConfiguredGenerator() async throws {
-        var expected = SplitMix(state: 42)
+        var expected = SplitMix64(seed: 42)
         let tag = String(UInt64.random(in: 1...UInt64.max, using: &expected), radix: 36)
-        try await Loopback.run(randomSource: { SplitMix(state: 42) }) { loopback in
+        try await Loopback.run(randomSource: { SplitMix64(seed: 42) }) { loopback in
             let (_, _, toTag) = try await answeredCall(loopback)
             #expect(toTag == tag)
         }
