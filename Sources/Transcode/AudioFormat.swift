@@ -54,6 +54,15 @@ public struct AudioFormat: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Whether the stream protocol defines `rate` for `encoding` (`supportedRates(for:)`
+    /// without building the array).
+    public static func supports(_ rate: Int, for encoding: Encoding) -> Bool {
+        switch encoding {
+        case .mulaw: rate == 8000
+        case .l16: rate == 8000 || rate == 16000 || rate == 24000
+        }
+    }
+
     /// Parses a content type such as `audio/x-l16;rate=16000`.
     ///
     /// The `rate` parameter may be omitted when `defaultRate` is given (the `playAudio` event
@@ -64,13 +73,29 @@ public struct AudioFormat: Sendable, Hashable, CustomStringConvertible {
     ///   - defaultRate: the rate to assume when no `rate` parameter is present.
     /// - Returns: the format, or `nil` when the encoding or rate is not one the protocol defines.
     public init?(contentType: some StringProtocol, defaultRate: Int? = nil) {
-        // Fast path: a bare encoding as written (every `playAudio` carries one, 50 times a
-        // second per call), without splitting and lower-casing copies.
-        for encoding in Encoding.allCases where contentType.utf8.elementsEqual(encoding.rawValue.utf8) {
-            guard let rate = defaultRate, AudioFormat.supportedRates(for: encoding).contains(rate) else { return nil }
+        if let contentType = contentType as? String {
+            self.init(contentType: contentType, defaultRate: defaultRate)
+        } else {
+            self.init(parsing: contentType, defaultRate: defaultRate)
+        }
+    }
+
+    /// Parses a content type such as `audio/x-l16;rate=16000` (see the generic form).
+    ///
+    /// A bare encoding as written (every `playAudio` carries one, 50 times a second per call)
+    /// is compared whole, without splitting and lower-casing copies: a concrete `String` compares
+    /// its bytes at once, where the generic form (not specialized across modules) walked them
+    /// one index at a time through witness tables.
+    public init?(contentType: String, defaultRate: Int? = nil) {
+        for encoding in Encoding.allCases where contentType == encoding.rawValue {
+            guard let rate = defaultRate, AudioFormat.supports(rate, for: encoding) else { return nil }
             self.init(encoding: encoding, sampleRate: rate)
             return
         }
+        self.init(parsing: contentType, defaultRate: defaultRate)
+    }
+
+    private init?(parsing contentType: some StringProtocol, defaultRate: Int?) {
         let parts = contentType.split(separator: ";", omittingEmptySubsequences: false)
         guard let first = parts.first,
             let encoding = Encoding(rawValue: first.trimmingSpaces().lowercased())
@@ -83,7 +108,7 @@ public struct AudioFormat: Sendable, Hashable, CustomStringConvertible {
             guard let value = Int(pair[1].trimmingSpaces()) else { return nil }
             rate = value
         }
-        guard let rate, AudioFormat.supportedRates(for: encoding).contains(rate) else { return nil }
+        guard let rate, AudioFormat.supports(rate, for: encoding) else { return nil }
         self.init(encoding: encoding, sampleRate: rate)
     }
 }

@@ -40,13 +40,13 @@ public struct PlayAudio: Sendable, Equatable {
     public func audioFormat(negotiated: AudioFormat) -> AudioFormat? {
         guard let contentType else {
             let rate = sampleRate ?? negotiated.sampleRate
-            guard AudioFormat.supportedRates(for: negotiated.encoding).contains(rate) else { return nil }
+            guard AudioFormat.supports(rate, for: negotiated.encoding) else { return nil }
             return AudioFormat(encoding: negotiated.encoding, sampleRate: rate)
         }
         guard var format = AudioFormat(contentType: contentType, defaultRate: sampleRate ?? negotiated.sampleRate)
         else { return nil }
         if let sampleRate, sampleRate != format.sampleRate {
-            guard AudioFormat.supportedRates(for: format.encoding).contains(sampleRate) else { return nil }
+            guard AudioFormat.supports(sampleRate, for: format.encoding) else { return nil }
             format.sampleRate = sampleRate
         }
         return format
