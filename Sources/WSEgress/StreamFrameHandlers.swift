@@ -54,7 +54,11 @@ final class StreamFrameHandler: ChannelDuplexHandler {
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    private weak var delegate: (any StreamConnectionDelegate)?
+    /// Held strongly until the channel goes inactive or the handler leaves the pipeline (the
+    /// call ends by closing its stream, so the cycle call → connection → channel → handler →
+    /// call always breaks). A weak reference would give every call a side table, and every
+    /// retain and release of the call (several per frame) the runtime's slow path.
+    private var delegate: (any StreamConnectionDelegate)?
     private let dialect: StreamDialect
     private var closeCode: UInt16??
     private var sentClose = false
@@ -127,5 +131,9 @@ final class StreamFrameHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        delegate = nil
     }
 }
