@@ -116,7 +116,7 @@ extension Call: RTPReceiver {
             }
             framer.push(streamBytes) { frame in
                 measureLevel(frame)
-                var buffer = stream.channel.allocator.buffer(capacity: 160 + (frame.readableBytes + 2) / 3 * 4)
+                var buffer = stream.messageBuffer(capacity: 160 + (frame.readableBytes + 2) / 3 * 4)
                 streamSession.writeMedia(frame, into: &buffer)
                 stream.writeMedia(text: buffer)
                 stats.mediaSent += 1
@@ -161,7 +161,7 @@ extension Call: RTPReceiver {
         stats.dtmfDigits += 1
         logger.info("DTMF", metadata: ["digit": "\(digit)", "via": "\(source)"])
         guard route.stream.dtmfEvents, let stream else { return }
-        var buffer = stream.channel.allocator.buffer(capacity: 160)
+        var buffer = stream.messageBuffer(capacity: 160)
         streamSession.writeDTMF(digit: digit, durationMilliseconds: durationMilliseconds, into: &buffer)
         stream.send(text: buffer)
     }

@@ -18,7 +18,7 @@ extension Call {
             let format = route.stream.contentType
             scratch.append(contentsOf: repeatElement(format.encoding == .mulaw ? 0xFF : 0, count: format.bytesPer20ms))
         }
-        var buffer = stream.channel.allocator.buffer(capacity: 160 + (scratch.count + 2) / 3 * 4)
+        var buffer = stream.messageBuffer(capacity: 160 + (scratch.count + 2) / 3 * 4)
         streamSession.writeMedia(stream.channel.allocator.buffer(bytes: scratch), track: .outbound, into: &buffer)
         stream.writeMedia(text: buffer)
         stats.mediaSent += 1

@@ -25,7 +25,7 @@ extension Call: StreamConnectionDelegate {
             let dropped = playout.clear()
             queueRanDryAt = nil
             guard let stream else { return }
-            var buffer = stream.channel.allocator.buffer(capacity: 128)
+            var buffer = stream.messageBuffer(capacity: 128)
             if streamSession.writeClearedAudio(into: &buffer) {
                 stream.send(text: buffer)
             } else if !dropped.isEmpty {
@@ -214,7 +214,7 @@ extension Call: StreamConnectionDelegate {
     private func sendPlayedStream(_ names: [String]) {
         guard let stream else { return }
         for name in names {
-            var buffer = stream.channel.allocator.buffer(capacity: 128 + name.utf8.count)
+            var buffer = stream.messageBuffer(capacity: 128 + name.utf8.count)
             streamSession.writePlayedStream(name: name, into: &buffer)
             stream.write(text: buffer)
             statusCallback("PlayedStream", [("Name", name)])

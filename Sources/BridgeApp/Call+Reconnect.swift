@@ -62,9 +62,9 @@ extension Call {
     /// The stream's opening: Twilio's `connected` preamble in a frame of its own, then `start`
     /// (spec §3.1, §7).
     func sendStart(on connection: StreamConnection) {
-        var preamble = connection.channel.allocator.buffer(capacity: 64)
+        var preamble = connection.messageBuffer(capacity: 64)
         if streamSession.writeConnected(into: &preamble) { connection.send(text: preamble) }
-        var buffer = connection.channel.allocator.buffer(capacity: 512)
+        var buffer = connection.messageBuffer(capacity: 512)
         streamSession.writeStart(into: &buffer)
         connection.send(text: buffer)
         statusCallbackStarted()

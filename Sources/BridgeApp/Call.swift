@@ -275,7 +275,7 @@ final class Call {
         rtcpTask?.cancel()
         if stream != nil || reason == .streamStopped { statusCallback("StopStream", [("Reason", reason.rawValue)]) }
         if route.stream.sendStopOnHangup, reason == .callerHungUp || reason == .callerCancelled, let stream {
-            var buffer = stream.channel.allocator.buffer(capacity: 160)
+            var buffer = stream.messageBuffer(capacity: 160)
             streamSession.writeStop(reason: reason.rawValue, into: &buffer)
             stream.send(text: buffer)
         }

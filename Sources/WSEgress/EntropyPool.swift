@@ -53,6 +53,13 @@ public final class EntropyPool: RandomNumberGenerator, @unchecked Sendable {
         return WebSocketMaskingKey(bytes[position..<position + 4])!
     }
 
+    /// The key for the next frame as four bytes in memory order (`ClientFrame`).
+    func maskingKeyBits() -> UInt32 {
+        if position + 4 > bytes.count { refill() }
+        defer { position += 4 }
+        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position, as: UInt32.self) }
+    }
+
     /// A random (version 4, RFC 9562 §5.4) UUID: 122 random bits, the version nibble 4 and the
     /// variant bits 10.
     public func uuid() -> UUID {

@@ -94,41 +94,60 @@ public struct StreamConnectError: Error, Hashable, Sendable, CustomStringConvert
     public var description: String { "stream connect failed: \(reason)" }
 }
 
-/// One call's WebSocket to the AI server (RFC 6455, client side), confined to the call's loop.
-public final class StreamConnection: Sendable {
+/// One call's WebSocket to the AI server (RFC 6455, client side).
+///
+/// Confined to the channel's event loop, like the channel's own state: every method must be
+/// called there (checked in debug builds). `@unchecked Sendable` so that the call, which lives
+/// on the same loop, can hold it; its state is plain (a media frame used to pay five
+/// thread-local event-loop checks through `NIOLoopBound` boxes).
+public final class StreamConnection: @unchecked Sendable {
     /// The upgraded channel.
     public let channel: any Channel
-    private let closing: NIOLoopBoundBox<Bool>
-    private let backlog: NIOLoopBoundBox<MediaBacklog>
+    private var closing = false
+    private var backlog: MediaBacklog
+    /// Frames written since the last flush: a flush with nothing to send is not passed down
+    /// the pipeline (the pacer flushes after every tick in case the outbound track wrote).
+    private var unflushed = false
+    /// The context of NIO's frame encoder: a frame built by `ClientFrame` is written from
+    /// there, so it goes straight to TLS or the socket.
+    private let encoder: ChannelHandlerContext?
 
     init(channel: any Channel, mediaBacklogFrames: Int = 100) {
         self.channel = channel
-        self.closing = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
-        self.backlog = NIOLoopBoundBox(MediaBacklog(capacity: mediaBacklogFrames), eventLoop: channel.eventLoop)
+        self.backlog = MediaBacklog(capacity: mediaBacklogFrames)
+        self.encoder = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+    }
+
+    /// A buffer for one outgoing JSON message with room for its frame header in front
+    /// (`ClientFrame`): `write(text:)`, `writeMedia(text:)` and `send(text:)` then frame it in
+    /// place. Any other buffer is sent as a `WebSocketFrame`.
+    public func messageBuffer(capacity: Int) -> ByteBuffer {
+        ClientFrame.messageBuffer(capacity: capacity, allocator: channel.allocator)
     }
 
     /// Media frames dropped (oldest first) because the AI server was not reading.
-    public var mediaFramesDropped: Int { backlog.value.dropped }
+    public var mediaFramesDropped: Int { backlog.dropped }
 
     /// Media frames waiting for the AI server to read.
-    public var mediaFramesWaiting: Int { backlog.value.frames.count }
+    public var mediaFramesWaiting: Int { backlog.frames.count }
 
     /// Writes a `media` event (without flushing) unless the AI server is not keeping up: then
     /// it waits in a bounded backlog, whose oldest frames are dropped when it is full. Control
     /// events (`send`) are never dropped.
-    public func writeMedia(text: ByteBuffer) {
-        guard !closing.value else { return }
-        if backlog.value.frames.isEmpty && channel.isWritable {
+    public func writeMedia(text: consuming ByteBuffer) {
+        assert(channel.eventLoop.inEventLoop)
+        guard !closing else { return }
+        if backlog.frames.isEmpty && channel.isWritable {
             write(text: text)
         } else {
-            backlog.value.append(text)
+            backlog.append(text)
         }
     }
 
     /// Writes backlogged media while the channel accepts it (called when it becomes writable).
     func drainBacklog() {
-        guard !closing.value, !backlog.value.frames.isEmpty else { return }
-        while channel.isWritable, let frame = backlog.value.frames.popFirst() {
+        guard !closing, !backlog.frames.isEmpty else { return }
+        while channel.isWritable, let frame = backlog.frames.popFirst() {
             write(text: frame)
         }
         flush()
@@ -219,25 +238,36 @@ public final class StreamConnection: Sendable {
     }
 
     /// Sends one JSON message as a masked text frame (RFC 6455 §5.3, §5.6) and flushes.
-    public func send(text: ByteBuffer) {
-        guard !closing.value else { return }
-        let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: EntropyPool.current.maskingKey(), data: text)
-        channel.writeAndFlush(frame, promise: nil)
+    public func send(text: consuming ByteBuffer) {
+        write(text: text)
+        flush()
     }
 
     /// Writes a frame without flushing (the caller flushes once per batch).
-    public func write(text: ByteBuffer) {
-        guard !closing.value else { return }
-        channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: EntropyPool.current.maskingKey(), data: text), promise: nil)
+    public func write(text: consuming ByteBuffer) {
+        assert(channel.eventLoop.inEventLoop)
+        guard !closing else { return }
+        unflushed = true
+        if let encoder, ClientFrame.fits(text) {
+            ClientFrame.frame(&text, opcode: UInt8(webSocketOpcode: .text), maskingKey: EntropyPool.current.maskingKeyBits())
+            encoder.write(NIOAny(text), promise: nil)
+        } else {
+            channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: EntropyPool.current.maskingKey(), data: text), promise: nil)
+        }
     }
 
     /// Flushes written frames.
-    public func flush() { channel.flush() }
+    public func flush() {
+        guard unflushed else { return }
+        unflushed = false
+        channel.flush()
+    }
 
     /// Closes with a Close frame (RFC 6455 §5.5.1), 1000 for normal ends (spec §2).
     public func close(code: WebSocketErrorCode = .normalClosure) {
-        guard !closing.value else { return }
-        closing.value = true
+        assert(channel.eventLoop.inEventLoop)
+        guard !closing else { return }
+        closing = true
         var data = channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: EntropyPool.current.maskingKey(), data: data)
