@@ -207,7 +207,9 @@ public final class StreamConnection: @unchecked Sendable {
                         let handler = StreamFrameHandler(delegate: delegateBox.value, dialect: options.dialect)
                         try sync.addHandler(handler)
                         let connection = StreamConnection(channel: channel, mediaBacklogFrames: options.mediaBacklogFrames)
-                        handler.onWritable = { [weak connection] in connection?.drainBacklog() }
+                        // Strong, like the handler's delegate: the handler drops it when it leaves the
+                        // pipeline (a weak capture gave each connection a side table).
+                        handler.onWritable = { connection.drainBacklog() }
                         promise.succeed(connection)
                     }
                 }

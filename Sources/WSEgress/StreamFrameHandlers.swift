@@ -135,5 +135,6 @@ final class StreamFrameHandler: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         delegate = nil
+        onWritable = nil
     }
 }

@@ -59,7 +59,7 @@ final class AgentHandler: ChannelInboundHandler {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text, .binary:
-            frame.unmaskedData.withUnsafeReadableBytes { handle($0, context: context) }
+            WireText.unmasked(frame).withUnsafeReadableBytes { handle($0, context: context) }
         case .ping:
             send(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData), context: context)
         case .connectionClose:
