@@ -6,7 +6,7 @@ extension UserAgentCore {
     /// Answers the INVITE with 200 OK and the SDP answer.
     func accept(_ id: SessionID, sdp: String) {
         let timer = inPlace(id) { $0.sessionTimer } ?? .none
-        let sequence = UInt32.random(in: 1...0x7FFF_FFFF, using: &random)
+        let sequence = initialSequence()
         runSession(id) { $0.accept(sdp: sdp, headers: timer.responseHeaders(sessionTimerSettings), initialLocalSequence: sequence) }
         startSessionTimer(id, timer)
     }
@@ -109,15 +109,38 @@ extension UserAgentCore {
 
     // MARK: - Tokens and raw sends
 
-    /// A random token for tags (RFC 3261 §19.3: at least 32 bits of randomness).
+    /// A random token for tags (RFC 3261 §19.3: at least 32 bits of randomness): 64 bits.
+    ///
+    /// Values come from `random.next()` itself: `random(in:using:)` on the existential
+    /// generator runs unspecialized through witness tables, and `String(_:radix:)` is generic
+    /// too (together a twentieth of an INVITE's dispatch).
     func token() -> String {
-        String(UInt64.random(in: 1...UInt64.max, using: &random), radix: 36)
+        Self.tokenText(random.next())
     }
 
-    /// A fresh branch with the magic cookie (RFC 3261 §8.1.1.7).
+    /// A fresh branch with the magic cookie (RFC 3261 §8.1.1.7): 96 random bits.
     func branch() -> String {
-        "z9hG4bK" + String(UInt64.random(in: 1...UInt64.max, using: &random), radix: 36)
-            + String(UInt32.random(in: 1...UInt32.max, using: &random), radix: 36)
+        "z9hG4bK" + Self.tokenText(random.next()) + Self.tokenText(random.next() >> 32, digits: 7)
+    }
+
+    /// A random initial CSeq for the bridge's requests in a dialog (RFC 3261 §8.1.1.5: below
+    /// 2**31).
+    func initialSequence() -> UInt32 {
+        max(1, UInt32(truncatingIfNeeded: random.next() >> 33))
+    }
+
+    /// `value` in base 32, digits and lower-case letters (all `token` characters, RFC 3261
+    /// §25.1), most significant first: 13 digits hold 64 bits, 7 hold 32 (leading zeros kept).
+    static func tokenText(_ value: UInt64, digits: Int = 13) -> String {
+        String(unsafeUninitializedCapacity: digits) { text in
+            var rest = value
+            for index in stride(from: digits - 1, through: 0, by: -1) {
+                let digit = UInt8(truncatingIfNeeded: rest & 31)
+                text[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                rest >>= 5
+            }
+            return digits
+        }
     }
 }
 

@@ -30,7 +30,7 @@ import Testing
     /// gives a buffered pool), not from a system call per tag.
     @Test func tagsComeFromTheConfiguredGenerator() async throws {
         var expected = SplitMix64(seed: 42)
-        let tag = String(UInt64.random(in: 1...UInt64.max, using: &expected), radix: 36)
+        let tag = UserAgentCore.tokenText(expected.next())
         try await Loopback.run(randomSource: { SplitMix64(seed: 42) }) { loopback in
             let (_, _, toTag) = try await answeredCall(loopback)
             #expect(toTag == tag)
