@@ -1,46 +1,81 @@
 import NIOCore
 
 /// Timers on the SIP event loop (RFC 3261 §17's A–K, the session's 2xx retransmission, RFC 4028
-/// session timers, registration refreshes), kept per owner.
+/// session timers, registration refreshes), kept per owner. Their deadlines wait in one
+/// `TimerQueue` and one loop task waits for the earliest; a timer fires when the loop's clock
+/// (`EventLoop.now`, an `EmbeddedEventLoop`'s in tests) reaches its deadline, in deadline order,
+/// as a task of its own would.
 extension UserAgentCore {
     /// Starts (or restarts) a timer.
     func schedule(_ key: TimerKey, after delay: TimeAmount) {
         let (owner, timer) = key.parts
-        let task = eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] () -> Void in
-            self?.timerFired(key)
-        }
+        let sequence = timerQueue.push(key, at: eventLoop.now + delay)
         if let index = timers.index(forKey: owner) {
             if let slot = timers.values[index].firstIndex(where: { $0.timer == timer }) {
-                timers.values[index][slot].task.cancel()
-                timers.values[index][slot].task = task
+                // The earlier start is forgotten: its entry will be skipped.
+                timers.values[index][slot].sequence = sequence
             } else {
-                timers.values[index].append((timer, task))
+                timers.values[index].append((timer, sequence))
             }
         } else {
-            timers[owner] = [(timer, task)]
+            timers[owner] = [(timer, sequence)]
         }
+        armTimerWakeup()
     }
 
     /// Stops a timer, if it runs.
     func cancelTimer(_ key: TimerKey) {
-        removeTimer(key)?.cancel()
+        removeTimer(key)
     }
 
     /// Stops every timer of `owner` (a transaction or session that has ended).
     func cancelTimers(of owner: TimerOwner) {
-        guard let slots = timers.removeValue(forKey: owner) else { return }
-        for slot in slots { slot.task.cancel() }
+        timers.removeValue(forKey: owner)
     }
 
-    @discardableResult
-    private func removeTimer(_ key: TimerKey) -> Scheduled<Void>? {
+    private func removeTimer(_ key: TimerKey) {
         let (owner, timer) = key.parts
         guard let index = timers.index(forKey: owner),
             let slot = timers.values[index].firstIndex(where: { $0.timer == timer })
-        else { return nil }
-        let task = timers.values[index].remove(at: slot).task
+        else { return }
+        timers.values[index].remove(at: slot)
         if timers.values[index].isEmpty { timers.remove(at: index) }
-        return task
+    }
+
+    /// Whether `entry` is the latest start of a timer still running.
+    private func isCurrent(_ entry: TimerQueue<TimerKey>.Entry) -> Bool {
+        let (owner, timer) = entry.payload.parts
+        return timers[owner]?.contains { $0.timer == timer && $0.sequence == entry.sequence } ?? false
+    }
+
+    /// Keeps the loop task waiting for the earliest deadline (one task, rescheduled only when
+    /// a timer starts before it).
+    private func armTimerWakeup() {
+        if timerQueue.needsCompaction { timerQueue.compact(keeping: isCurrent) }
+        guard let earliest = timerQueue.earliest else {
+            timerWakeup?.task.cancel()
+            timerWakeup = nil
+            return
+        }
+        if let wakeup = timerWakeup, wakeup.deadline <= earliest { return }
+        timerWakeup?.task.cancel()
+        let task = eventLoop.assumeIsolated().scheduleTask(deadline: earliest) { [weak self] () -> Void in
+            self?.runDueTimers()
+        }
+        timerWakeup = (task, earliest)
+    }
+
+    /// Fires every running timer due by now, earliest first.
+    private func runDueTimers() {
+        timerWakeup = nil
+        let now = eventLoop.now
+        // Bounded: what fires may start timers, and one due at once waits for the next turn.
+        var budget = timerQueue.count
+        while budget > 0, let entry = timerQueue.popDue(at: now) {
+            budget -= 1
+            if isCurrent(entry) { timerFired(entry.payload) }
+        }
+        armTimerWakeup()
     }
 
     private func timerFired(_ key: TimerKey) {

@@ -116,8 +116,12 @@ final class UserAgentCore {
     var draining = false
     /// At `sip.max_calls` (out-of-dialog OPTIONS get 503 + Retry-After: 5).
     var full = false
-    /// Scheduled timers by owner, each with its RFC 3261 timer name (`nil` for the owner's only one).
-    var timers: [TimerOwner: [(timer: SIPTimer?, task: Scheduled<Void>)]] = [:]
+    /// Running timers by owner, each with its RFC 3261 timer name (`nil` for the owner's only
+    /// one) and the sequence number of its start in `timerQueue` (`UserAgentCore+Timers.swift`).
+    var timers: [TimerOwner: [(timer: SIPTimer?, sequence: UInt64)]] = [:]
+    var timerQueue = TimerQueue<TimerKey>()
+    /// The loop task that waits for `timerQueue`'s earliest deadline.
+    var timerWakeup: (task: Scheduled<Void>, deadline: NIODeadline)?
     /// `sip.trusted_sources`, `sip.rate_limit`.
     let admission: AdmissionPolicy
     /// `sip.session_timer`.
