@@ -16,7 +16,9 @@ public struct StreamSession: Sendable {
     /// Twilio dialect: the stream's SIDs.
     public let twilioSIDs: TwilioSIDs
     private var sequenceNumber = 1
-    private var chunks: [Track: Int] = [:]
+    /// Frames sent per track (`chunk`, spec §6): two counters, not a dictionary hashed per frame.
+    private var inboundChunks = 0
+    private var outboundChunks = 0
 
     /// Creates the session.
     /// - Parameters:
@@ -48,7 +50,7 @@ public struct StreamSession: Sendable {
     public var messagesSent: Int { sequenceNumber - 1 }
 
     /// Frames sent on `track`.
-    public func chunks(on track: Track) -> Int { chunks[track] ?? 0 }
+    public func chunks(on track: Track) -> Int { track == .inbound ? inboundChunks : outboundChunks }
 
     private mutating func nextSequenceNumber() -> Int {
         defer { sequenceNumber += 1 }
@@ -73,8 +75,15 @@ public struct StreamSession: Sendable {
 
     /// Writes one `media` event (spec §3.2) carrying a 20 ms frame.
     public mutating func writeMedia(_ payload: ByteBuffer, track: Track = .inbound, into buffer: inout ByteBuffer) {
-        let chunk = (chunks[track] ?? 0) + 1
-        chunks[track] = chunk
+        let chunk: Int
+        switch track {
+        case .inbound:
+            inboundChunks += 1
+            chunk = inboundChunks
+        case .outbound:
+            outboundChunks += 1
+            chunk = outboundChunks
+        }
         guard dialect != .twilio else {
             // Twilio: timestamp in milliseconds from the stream's start.
             let sequenceNumber = nextSequenceNumber()
@@ -94,7 +103,7 @@ public struct StreamSession: Sendable {
     /// Writes a `dtmf` event (spec §3.5 extension) stamped on the inbound track's clock: the
     /// `media.timestamp` of the frame now being sent.
     public mutating func writeDTMF(digit: Character, durationMilliseconds: Int, into buffer: inout ByteBuffer) {
-        let chunk = max(1, chunks[.inbound] ?? 0)
+        let chunk = max(1, inboundChunks)
         guard dialect != .twilio else {
             TwilioEventWriter.writeDTMF(sequenceNumber: nextSequenceNumber(), streamSid: twilioSIDs.stream, digit: digit, into: &buffer)
             return
