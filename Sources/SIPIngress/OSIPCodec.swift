@@ -304,9 +304,6 @@ extension OSIPCodec {
                 media: type, port: port, proto: string(sdp_message_m_proto_get(sdp, index)) ?? "",
                 formats: strings { sdp_message_m_payload_get(sdp, index, $0) },
                 connection: connection(sdp, media: index))
-            // One rtpmap (and at most one fmtp) per format: sized once instead of regrown.
-            description.rtpMaps.reserveCapacity(description.formats.count)
-            description.formatParameters.reserveCapacity(description.formats.count)
             var attribute: Int32 = 0
             while let field = sdp_message_a_att_field_get(sdp, index, attribute) {
                 apply(field: bytes(field), value: sdp_message_a_att_value_get(sdp, index, attribute).map(bytes), to: &description)

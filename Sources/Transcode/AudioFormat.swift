@@ -46,21 +46,21 @@ public struct AudioFormat: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { contentType }
 
+    private static let muLawRates = [8000]
+    private static let l16Rates = [8000, 16000, 24000]
+
     /// The sample rates the stream protocol defines for each encoding (spec §1, `contentType`).
     public static func supportedRates(for encoding: Encoding) -> [Int] {
         switch encoding {
-        case .mulaw: [8000]
-        case .l16: [8000, 16000, 24000]
+        case .mulaw: muLawRates
+        case .l16: l16Rates
         }
     }
 
-    /// Whether the stream protocol defines `rate` for `encoding` (`supportedRates(for:)`
-    /// without building the array).
+    /// Whether the stream protocol defines `rate` for `encoding` (read from stored arrays:
+    /// checked for every `playAudio`).
     public static func supports(_ rate: Int, for encoding: Encoding) -> Bool {
-        switch encoding {
-        case .mulaw: rate == 8000
-        case .l16: rate == 8000 || rate == 16000 || rate == 24000
-        }
+        supportedRates(for: encoding).contains(rate)
     }
 
     /// Parses a content type such as `audio/x-l16;rate=16000`.

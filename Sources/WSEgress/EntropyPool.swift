@@ -48,9 +48,7 @@ public final class EntropyPool: RandomNumberGenerator, @unchecked Sendable {
 
     /// The key for the next frame.
     func maskingKey() -> WebSocketMaskingKey {
-        if position + 4 > bytes.count { refill() }
-        defer { position += 4 }
-        return WebSocketMaskingKey(bytes[position..<position + 4])!
+        withUnsafeBytes(of: maskingKeyBits()) { WebSocketMaskingKey($0)! }
     }
 
     /// The key for the next frame as four bytes in memory order (`ClientFrame`).
