@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 
 #include <osipparser2/osip_port.h>
 #include <osipparser2/osip_parser.h>
@@ -27,6 +28,94 @@ static inline int cosip_list_size(const osip_list_t *list) {
 /// Element `index` of an osip list, or NULL.
 static inline void *cosip_list_get(const osip_list_t *list, int index) {
     return list == NULL ? NULL : osip_list_get(list, index);
+}
+
+/* A per-thread bump arena that libosip2 allocates from while one message or session
+ * description is parsed: OSIPArena.swift explains it and is the only file that may use these.
+ * Each Swift file that uses a static function of this header gets its own copy of it and of the
+ * thread-local state below (also in an optimised build: it compiles the files in parallel), so a
+ * call from another file would see another, unrelated arena. */
+enum { COSIP_ARENA_CAPACITY = 64 * 1024 };
+
+typedef struct {
+    char *base;
+    size_t used;
+    int depth;
+} cosip_arena_t;
+
+/* The state lives in function-local statics: Swift emits the functions of a header it uses,
+ * not its file-scope variables. */
+static inline cosip_arena_t *cosip_arena_state(void) {
+    static __thread cosip_arena_t arena;
+    return &arena;
+}
+
+static inline pthread_key_t *cosip_arena_key(void) {
+    static pthread_key_t key;
+    return &key;
+}
+
+static void cosip_arena_release(void *base) { free(base); }
+static void cosip_arena_make_key(void) { pthread_key_create(cosip_arena_key(), cosip_arena_release); }
+
+static inline int cosip_arena_owns(const void *pointer) {
+    const char *base = cosip_arena_state()->base;
+    return base != NULL && (const char *)pointer >= base && (const char *)pointer < base + COSIP_ARENA_CAPACITY;
+}
+
+/* osip_malloc: 16-byte aligned blocks from the arena inside a scope, else malloc. */
+static inline void *cosip_arena_malloc(size_t size) {
+    cosip_arena_t *arena = cosip_arena_state();
+    if (arena->depth > 0) {
+        size_t rounded = size == 0 ? 16 : (size + 15) & ~(size_t)15;
+        if (rounded <= COSIP_ARENA_CAPACITY - arena->used) {
+            void *block = arena->base + arena->used;
+            arena->used += rounded;
+            return block;
+        }
+    }
+    return malloc(size);
+}
+
+/* osip_free: nothing for an arena block (the scope's end reclaims it), else free. */
+static inline void cosip_arena_free(void *pointer) {
+    if (pointer == NULL || cosip_arena_owns(pointer)) return;
+    free(pointer);
+}
+
+/* osip_realloc: an arena block moves with its bytes (at most up to the buffer's end, an upper
+ * bound of its size); a heap block goes to realloc. */
+static inline void *cosip_arena_realloc(void *pointer, size_t size) {
+    if (pointer == NULL || !cosip_arena_owns(pointer)) return realloc(pointer, size);
+    size_t left = (size_t)(cosip_arena_state()->base + COSIP_ARENA_CAPACITY - (char *)pointer);
+    void *moved = cosip_arena_malloc(size);
+    if (moved != NULL) memmove(moved, pointer, size < left ? size : left);
+    return moved;
+}
+
+/* Opens a scope on this thread (scopes nest); 0 when its buffer cannot be allocated. The buffer
+ * is allocated on the thread's first scope and freed when the thread exits. */
+static inline int cosip_arena_begin(void) {
+    cosip_arena_t *arena = cosip_arena_state();
+    if (arena->base == NULL) {
+        arena->base = malloc(COSIP_ARENA_CAPACITY);
+        if (arena->base == NULL) return 0;
+        static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+        pthread_once(&key_once, cosip_arena_make_key);
+        pthread_setspecific(*cosip_arena_key(), arena->base);
+    }
+    arena->depth += 1;
+    return 1;
+}
+
+/* The bytes handed out in the scopes open now. */
+static inline size_t cosip_arena_in_use(void) { return cosip_arena_state()->used; }
+
+/* Closes a scope; the outermost one makes the whole buffer free again. */
+static inline void cosip_arena_end(void) {
+    cosip_arena_t *arena = cosip_arena_state();
+    arena->depth -= 1;
+    if (arena->depth == 0) arena->used = 0;
 }
 
 #endif

@@ -14,6 +14,7 @@ enum OSIPCodec {
         parser_init()
         osip_trace_initialize_func(osip_trace_level_t(rawValue: 0), { _, _, _, _, _ in })
         for level in 0..<8 { osip_trace_disable_level(osip_trace_level_t(rawValue: UInt32(level))) }
+        _ = OSIPArena.installed
         return true
     }()
 
@@ -37,8 +38,12 @@ enum OSIPCodec {
         return try parse(bytes)
     }
 
-    /// libosip2's parse and the conversion of its result.
+    /// libosip2's parse and the conversion of its result, allocating from the thread's arena.
     private static func parse(_ bytes: UnsafeRawBufferPointer) throws(SIPIngressError) -> SIPMessage {
+        try OSIPArena.withArena { () throws(SIPIngressError) -> SIPMessage in try parseInArena(bytes) }
+    }
+
+    private static func parseInArena(_ bytes: UnsafeRawBufferPointer) throws(SIPIngressError) -> SIPMessage {
         var pointer: UnsafeMutablePointer<osip_message_t>?
         guard osip_message_init(&pointer) == 0, let message = pointer else {
             throw .malformedMessage("cannot allocate a message")
@@ -273,13 +278,17 @@ enum OSIPCodec {
 // MARK: - SDP (RFC 4566)
 
 extension OSIPCodec {
+    private static let sdpTerminator = [UInt8](repeating: 0, count: 16)
+
     /// Parses a session description with libosip2's SDP parser.
     /// - Parameter body: the `application/sdp` body.
     /// - Throws: `SIPIngressError.malformedSDP` (488) when the parser rejects it.
-    private static let sdpTerminator = [UInt8](repeating: 0, count: 16)
-
     static func parseSessionDescription(_ body: [UInt8]) throws(SIPIngressError) -> SessionDescription {
         precondition(parserReady)
+        return try OSIPArena.withArena { () throws(SIPIngressError) -> SessionDescription in try parseSDPInArena(body) }
+    }
+
+    private static func parseSDPInArena(_ body: [UInt8]) throws(SIPIngressError) -> SessionDescription {
         var pointer: UnsafeMutablePointer<sdp_message_t>?
         guard sdp_message_init(&pointer) == 0, let sdp = pointer else {
             throw .malformedSDP("cannot allocate")
