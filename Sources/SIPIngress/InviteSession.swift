@@ -75,7 +75,8 @@ public struct InviteSession: Sendable {
     private let timers: SIPTimerValues
     private let reliable: Bool
     private let local: LocalEndpoint
-    private let source: (host: String, port: Int)
+    /// The INVITE's Vias as every response to it carries them (RFC 3261 §18.2.1, RFC 3581 §4).
+    private let responseVias: [Via]
 
     /// Creates the session for an INVITE.
     /// - Parameters:
@@ -91,7 +92,7 @@ public struct InviteSession: Sendable {
     ) {
         self.invite = invite
         self.localTag = localTag
-        self.source = source
+        self.responseVias = MessageFactory.responseVias(invite, sourceHost: source.host, sourcePort: source.port)
         self.local = local
         self.timers = timers
         self.reliable = reliable
@@ -133,9 +134,7 @@ public struct InviteSession: Sendable {
 
     /// A response to the INVITE with the session's tag and the source-address Via fix-ups.
     public func response(_ status: Int, reason: String? = nil) -> SIPMessage {
-        MessageFactory.response(
-            to: invite, status: status, reason: reason, toTag: localTag, sourceHost: source.host,
-            sourcePort: source.port)
+        MessageFactory.response(to: invite, vias: responseVias, status: status, reason: reason, toTag: localTag)
     }
 
     /// The application answers with an SDP body (RFC 3261 §13.3.1.4, RFC 3264 §6).

@@ -53,6 +53,26 @@ public enum MessageFactory {
         to request: SIPMessage, status: Int, reason: String? = nil, toTag: String?,
         sourceHost: String?, sourcePort: Int?
     ) -> SIPMessage {
+        response(
+            to: request, vias: responseVias(request, sourceHost: sourceHost, sourcePort: sourcePort), status: status,
+            reason: reason, toTag: toTag)
+    }
+
+    /// A response to `request` with `vias` from `responseVias` (computed once for every
+    /// response of a transaction).
+    static func response(to request: SIPMessage, vias: [Via], status: Int, reason: String? = nil, toTag: String?) -> SIPMessage {
+        var to = request.to
+        if status > 100, let toTag { to = to.withTag(toTag) }
+        return SIPMessage(
+            startLine: .response(status: status, reason: reason ?? reasonPhrase(status)),
+            vias: vias, from: request.from, to: to, callID: request.callID, cseq: request.cseq,
+            otherHeaders: [serverHeader])
+    }
+
+    /// The request's Vias as its responses carry them: the top one with `received` when the
+    /// source host differs from `sent-by` (RFC 3261 §18.2.1), and with `rport` filled in and
+    /// `received` when the client asked for it (RFC 3581 §4).
+    static func responseVias(_ request: SIPMessage, sourceHost: String?, sourcePort: Int?) -> [Via] {
         var vias = request.vias
         if var top = vias.first, let sourceHost {
             if top.parameter("rport") != nil, let sourcePort {
@@ -63,12 +83,7 @@ public enum MessageFactory {
             }
             vias[0] = top
         }
-        var to = request.to
-        if status > 100, let toTag { to = to.withTag(toTag) }
-        return SIPMessage(
-            startLine: .response(status: status, reason: reason ?? reasonPhrase(status)),
-            vias: vias, from: request.from, to: to, callID: request.callID, cseq: request.cseq,
-            otherHeaders: [serverHeader])
+        return vias
     }
 
     /// The default reason phrase of RFC 3261 §21 (and RFC 3261 extensions the bridge sends).

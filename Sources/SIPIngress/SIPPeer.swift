@@ -47,18 +47,22 @@ public struct SIPPeer: Hashable, Sendable, CustomStringConvertible {
     /// RFC 3261 §18.2.2): the address the request came from, at the port its top `Via` names
     /// (5060 for TCP, 5061 for TLS when it names none). Learned from the peer's requests.
     public private(set) var reopenAddress: SocketAddress?
+    /// The remote IP address as text, formatted once (`SocketAddress.ipAddress` runs
+    /// `inet_ntop` on every read; admission, Via `received` and the call read it per request).
+    public let ipAddress: String?
 
     /// Creates a peer.
     public init(address: SocketAddress, transport: SIPTransport = .udp) {
         self.address = address
         self.transport = transport
+        self.ipAddress = address.ipAddress
     }
 
     /// This peer with `reopenAddress` taken from a request it sent on a stream connection:
     /// the source IP (the `received` address, not the `Via` host, which could name anyone)
     /// and the `Via` sent-by port, or the transport's default port (§18.2.2, §19.1.2).
     func learningReopenAddress(from request: SIPMessage) -> SIPPeer {
-        guard transport.isReliable, reopenAddress == nil, let ip = address.ipAddress else { return self }
+        guard transport.isReliable, reopenAddress == nil, let ip = ipAddress else { return self }
         let defaultPort = transport.isSecure ? 5061 : 5060
         let port = request.vias.first?.port ?? defaultPort
         var peer = self
@@ -66,11 +70,8 @@ public struct SIPPeer: Hashable, Sendable, CustomStringConvertible {
         return peer
     }
 
-    /// The remote IP address as text.
-    public var ipAddress: String? { address.ipAddress }
-
     /// The IP address and port as a tuple (port 0 when the address has none).
-    var addressAndPort: (host: String, port: Int) { address.addressAndPort }
+    var addressAndPort: (host: String, port: Int) { (ipAddress ?? "0.0.0.0", address.port ?? 0) }
 
-    public var description: String { "\(transport.viaToken.lowercased())://\(address.ipAddress ?? "?"):\(address.port ?? 0)" }
+    public var description: String { "\(transport.viaToken.lowercased())://\(ipAddress ?? "?"):\(address.port ?? 0)" }
 }

@@ -305,8 +305,7 @@ final class UserAgentCore {
         var transaction = InviteServerTransaction(timers: timerValues, reliable: peer.transport.isReliable)
         let session = InviteSession(
             invite: invite, localTag: token(), source: source, local: local(for: peer), timers: timerValues, reliable: false)
-        let trying = MessageFactory.response(
-            to: invite, status: 100, toTag: nil, sourceHost: source.host, sourcePort: source.port)
+        let trying = session.response(100)  // no To tag on a 100 (RFC 3261 §8.2.6.2)
         let actions = transaction.send(trying)
         serverTransactions[key] = ServerEntry(transaction: .invite(transaction), peer: peer, session: id)
         sessions[id] = SessionEntry(session: session, peer: peer, inviteKey: key, sessionTimer: timer)
