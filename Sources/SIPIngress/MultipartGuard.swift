@@ -53,14 +53,25 @@ enum MultipartGuard {
         return nil
     }
 
-    /// ASCII case-insensitive search for a lower-case word.
+    /// ASCII case-insensitive search for a lower-case word. Eight positions at a time are ruled
+    /// out when none of their bytes is the word's first letter in either case (the "has a zero
+    /// byte" test on the bytes XORed with that letter, which never misses one).
     private static func contains(_ bytes: Slice<UnsafeRawBufferPointer>, _ word: StaticString) -> Bool {
         let pattern = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
         guard bytes.count >= pattern.count, let base = bytes.base.baseAddress else { return false }
         let first = pattern[0]
+        let firstInEveryByte = UInt64(first) &* 0x0101_0101_0101_0101
         var start = bytes.startIndex
         let last = bytes.endIndex - pattern.count
         while start <= last {
+            if start + 8 <= bytes.endIndex {
+                let folded = base.loadUnaligned(fromByteOffset: start, as: UInt64.self) | 0x2020_2020_2020_2020
+                let difference = folded ^ firstInEveryByte
+                if (difference &- 0x0101_0101_0101_0101) & ~difference & 0x8080_8080_8080_8080 == 0 {
+                    start += 8
+                    continue
+                }
+            }
             if base.load(fromByteOffset: start, as: UInt8.self) | 0x20 == first {
                 var offset = 1
                 while offset < pattern.count, base.load(fromByteOffset: start + offset, as: UInt8.self) | 0x20 == pattern[offset] {

@@ -44,6 +44,21 @@ struct MultipartGuardTests {
         #expect(parsed(message("Content-Type: text/plain\r\nContent-Type: text/html\r\n")) == nil)
     }
 
+    @Test func multipartIsFoundAtEveryOffsetInAnyCase() {
+        // The search rules out eight positions at a time: the word must be found wherever it
+        // starts relative to those eight-byte steps, in any letter case.
+        let twoTypes = "Content-Type: text/plain\r\nContent-Type: text/html\r\n"
+        for spaces in 0..<17 {
+            for spelling in ["multipart", "MULTIPART", "MultiPart", "mULTIPARt"] {
+                let contentType = String(repeating: " ", count: spaces) + spelling + "/mixed;boundary=b1"
+                #expect(repeats(message(twoTypes, contentType: contentType)), "\(spaces) spaces, \(spelling)")
+            }
+            // Almost the word (every letter but one) is not the word.
+            let near = String(repeating: " ", count: spaces) + "multipar/mixed;boundary=b1"
+            #expect(!repeats(message(twoTypes, contentType: near)), "\(spaces) spaces, multipar")
+        }
+    }
+
     @Test func ordinaryMessagesPass() throws {
         #expect(!repeats(message("Content-Type: text/plain\r\nContent-ID: <a>\r\n")))
         // Two Content-Types, but not a multipart message.
