@@ -2,15 +2,16 @@ import COSIP2
 import NIOCore
 
 /// The one place that talks to libosip2 (STYLE.md rule 11): parses SIP messages (RFC 3261 §7)
-/// and session descriptions (RFC 4566) into Swift values and frees every osip allocation
-/// before returning. No osip pointer leaves this file.
+/// and, in `OSIPCodec+SessionDescription.swift`, session descriptions (RFC 4566) into Swift
+/// values and frees every osip allocation before returning. No osip pointer leaves these two
+/// files (and `OSIPArena`, which allocates for them).
 enum OSIPCodec {
     /// `parser_init()` must run exactly once before the first parse (libosip2 builds its header
     /// lookup table there); a `static let` initialiser runs once, thread-safely.
     /// libosip2's own trace is switched off: it writes a line to stdout for every message it
     /// rejects, which on a public address is log noise an attacker controls. The bridge logs
     /// rejections itself, at a level the operator chooses.
-    private static let parserReady: Bool = {
+    static let parserReady: Bool = {
         parser_init()
         osip_trace_initialize_func(osip_trace_level_t(rawValue: 0), { _, _, _, _, _ in })
         for level in 0..<8 { osip_trace_disable_level(osip_trace_level_t(rawValue: UInt32(level))) }
@@ -141,7 +142,7 @@ enum OSIPCodec {
         let host = string(uri.pointee.host) ?? ""
         // A host with a colon must be an IPv6 reference (RFC 3261 §25.1, RFC 5118 §4.2 and
         // §4.10): libosip2 reads `sip:2001:db8::10` as host `2001:db8:` and accepts `:::`.
-        if host.utf8.contains(UInt8(ascii: ":")), (try? SocketAddress(ipAddress: host, port: 0))?.protocol != .inet6 { return nil }
+        if host.hasColon, (try? SocketAddress(ipAddress: host, port: 0))?.protocol != .inet6 { return nil }
         let port = string(uri.pointee.port).flatMap { Int($0) }
         return SIPURI(text: text, scheme: scheme, user: string(uri.pointee.username), host: host, port: port)
     }
@@ -167,32 +168,60 @@ enum OSIPCodec {
 
     /// A name-addr with its wire text rendered as `osip_from_to_str` does (`display-name <uri>`
     /// or `<uri>`, then `;name[=value]` per parameter, RFC 3261 §25.1), from the URI text
-    /// already rendered once.
+    /// already rendered once: sized in one walk over osip's strings and copied in a second,
+    /// into one string.
     private static func convertNameAddress(_ header: UnsafeMutablePointer<osip_from_t>) -> NameAddress? {
         guard let urlPointer = header.pointee.url, let uri = convertURI(urlPointer) else { return nil }
-        var text = ""
-        text.reserveCapacity(uri.text.utf8.count + 48)
-        if let displayName = string(header.pointee.displayname) {
-            text += displayName
-            text += " "
-        }
-        text += "<"
-        text += uri.text
-        text += ">"
+        let displayName = header.pointee.displayname
         var tag: String?
+        var length = uri.text.utf8.count + 2 + (displayName.map { strlen($0) + 1 } ?? 0)
         forEach(&header.pointee.gen_params, as: osip_generic_param_t.self) { param in
-            let name = string(param.pointee.gname) ?? "(null)"
-            let value = string(param.pointee.gvalue)
-            text += ";"
-            text += name
-            if let value {
-                text += "="
-                text += value
+            length += 1 + (param.pointee.gname.map { strlen($0) } ?? missingName.count)
+            if let value = param.pointee.gvalue { length += 1 + strlen(value) }
+            if let name = param.pointee.gname, HeaderFieldScan.equalFolded(bytes(name), "tag".utf8) {
+                tag = string(param.pointee.gvalue)
             }
-            if name.equalsIgnoringASCIICase("tag") { tag = value }
+        }
+        var uriText = uri.text
+        let text = uriText.withUTF8 { uriBytes in
+            String(unsafeUninitializedCapacity: length) { out in
+                var at = 0
+                func put(_ source: UnsafeRawPointer?, _ count: Int) {
+                    guard let source, count > 0 else { return }
+                    UnsafeMutableRawPointer(out.baseAddress! + at).copyMemory(from: source, byteCount: count)
+                    at += count
+                }
+                func put(_ byte: UInt8) {
+                    out[at] = byte
+                    at += 1
+                }
+                if let displayName {
+                    put(displayName, strlen(displayName))
+                    put(UInt8(ascii: " "))
+                }
+                put(UInt8(ascii: "<"))
+                put(uriBytes.baseAddress, uriBytes.count)
+                put(UInt8(ascii: ">"))
+                forEach(&header.pointee.gen_params, as: osip_generic_param_t.self) { param in
+                    put(UInt8(ascii: ";"))
+                    if let name = param.pointee.gname {
+                        put(name, strlen(name))
+                    } else {
+                        missingName.withUnsafeBytes { put($0.baseAddress, $0.count) }
+                    }
+                    if let value = param.pointee.gvalue {
+                        put(UInt8(ascii: "="))
+                        put(value, strlen(value))
+                    }
+                }
+                return at
+            }
         }
         return NameAddress(text: text, uri: uri, tag: tag)
     }
+
+    /// What osip writes for a parameter without a name.
+    private static let missingName = Array("(null)".utf8)
 
     /// The header fields libosip2 moves out of its generic list into typed lists (Accept,
     /// Allow, Authorization, ...), rendered back so that `otherHeaders` holds every field.
@@ -243,6 +272,11 @@ enum OSIPCodec {
         return String(decoding: UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), as: UTF8.self)
     }
 
+    /// The bytes of a C string owned by osip, read in place.
+    static func bytes(_ pointer: UnsafeMutablePointer<CChar>) -> HeaderFieldScan.Bytes {
+        UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))[...]
+    }
+
     /// Runs an osip `*_to_str` function and frees its result.
     private static func toString<T>(
         _ value: UnsafeMutablePointer<T>,
@@ -272,100 +306,5 @@ enum OSIPCodec {
         return (0..<count).compactMap { index in
             cosip_list_get(&list, Int32(index))?.assumingMemoryBound(to: T.self)
         }
-    }
-}
-
-// MARK: - SDP (RFC 4566)
-
-extension OSIPCodec {
-    private static let sdpTerminator = [UInt8](repeating: 0, count: 16)
-
-    /// Parses a session description with libosip2's SDP parser.
-    /// - Parameter body: the `application/sdp` body.
-    /// - Throws: `SIPIngressError.malformedSDP` (488) when the parser rejects it.
-    static func parseSessionDescription(_ body: [UInt8]) throws(SIPIngressError) -> SessionDescription {
-        precondition(parserReady)
-        return try OSIPArena.withArena { () throws(SIPIngressError) -> SessionDescription in try parseSDPInArena(body) }
-    }
-
-    private static func parseSDPInArena(_ body: [UInt8]) throws(SIPIngressError) -> SessionDescription {
-        var pointer: UnsafeMutablePointer<sdp_message_t>?
-        guard sdp_message_init(&pointer) == 0, let sdp = pointer else {
-            throw .malformedSDP("cannot allocate")
-        }
-        defer { sdp_message_free(sdp) }
-        // sdp_message_parse reads a NUL-terminated string — and, for a body that ends inside
-        // an m= line (e.g. `m=video 5 RTP/\n`), steps past the terminating NUL and scans on
-        // with strchr (found by FuzzSDP under AddressSanitizer: a heap over-read in libosip2
-        // 5.3). Sixteen NULs keep every such scan inside this buffer.
-        let status = (body + Self.sdpTerminator).withUnsafeBufferPointer { chars in
-            chars.withMemoryRebound(to: CChar.self) { sdp_message_parse(sdp, $0.baseAddress) }
-        }
-        guard status == 0 else { throw .malformedSDP("rejected by the parser (\(status))") }
-
-        var media: [MediaDescription] = []
-        var index: Int32 = 0
-        while let type = string(sdp_message_m_media_get(sdp, index)) {
-            guard let port = string(sdp_message_m_port_get(sdp, index)).flatMap({ Int($0) }),
-                (0...65535).contains(port)
-            else { throw .malformedSDP("bad port in m= line \(index + 1)") }
-            var description = MediaDescription(
-                media: type, port: port, proto: string(sdp_message_m_proto_get(sdp, index)) ?? "",
-                formats: strings { sdp_message_m_payload_get(sdp, index, $0) },
-                connection: connection(sdp, media: index))
-            var attribute: Int32 = 0
-            while let field = sdp_message_a_att_field_get(sdp, index, attribute) {
-                apply(field: bytes(field), value: sdp_message_a_att_value_get(sdp, index, attribute).map(bytes), to: &description)
-                attribute += 1
-            }
-            media.append(description)
-            index += 1
-        }
-        return SessionDescription(connection: connection(sdp, media: -1), media: media)
-    }
-
-    private static func connection(_ sdp: UnsafeMutablePointer<sdp_message_t>, media: Int32) -> ConnectionAddress? {
-        guard let address = string(sdp_message_c_addr_get(sdp, media, 0)) else { return nil }
-        let type = string(sdp_message_c_addrtype_get(sdp, media, 0)) ?? "IP4"
-        return ConnectionAddress(addressType: type.uppercased(), address: address)
-    }
-
-    private static func strings(_ get: (Int32) -> UnsafeMutablePointer<CChar>?) -> [String] {
-        var result: [String] = []
-        var index: Int32 = 0
-        while let value = string(get(index)) {
-            result.append(value)
-            index += 1
-        }
-        return result
-    }
-
-    /// Applies one media-level attribute (RFC 4566 §6, RFC 3264 §5.1), read in place from
-    /// libosip2's strings.
-    private static func apply(field: HeaderFieldScan.Bytes, value: HeaderFieldScan.Bytes?, to description: inout MediaDescription) {
-        func named(_ name: StaticString) -> Bool {
-            HeaderFieldScan.equalFolded(field, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        }
-        if named("rtpmap") || named("fmtp") {
-            guard let value, case let (number, rest?) = HeaderFieldScan.split(value, at: UInt8(ascii: " ")),
-                let payloadType = HeaderFieldScan.decimal(number), (0...127).contains(payloadType)
-            else { return }
-            if named("rtpmap") {
-                description.rtpMaps[payloadType] = RTPMap(rest)
-            } else {
-                description.formatParameters[payloadType] = String(decoding: rest, as: UTF8.self)
-            }
-        } else if named("ptime") {
-            description.packetTime = value.flatMap(HeaderFieldScan.decimal)
-        } else if let direction = [MediaDirection.sendrecv, .sendonly, .recvonly, .inactive].first(where: { named($0.name) }) {
-            description.direction = direction
-        } else if named("crypto") {
-            if let value, let crypto = CryptoAttribute(String(decoding: value, as: UTF8.self)) { description.crypto.append(crypto) }
-        }
-    }
-
-    /// The bytes of a C string owned by osip, read in place.
-    private static func bytes(_ pointer: UnsafeMutablePointer<CChar>) -> HeaderFieldScan.Bytes {
-        UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))[...]
     }
 }

@@ -63,7 +63,7 @@ extension Via: WireRenderable {
         sink.append("SIP/2.0/")
         sink.append(transport)
         sink.append(" ")
-        if host.utf8.contains(UInt8(ascii: ":")) {
+        if host.hasColon {
             sink.append("[")
             sink.append(host)
             sink.append("]")

@@ -40,27 +40,47 @@ public enum SessionTimerNegotiation: Sendable, Hashable {
     ///   refreshes, or — when it does not support timers — there is no timer.
     public static func negotiate(_ request: SIPMessage, settings: SessionTimerSettings) -> SessionTimerNegotiation {
         guard settings.enabled else { return .none }
+        // One pass over the headers (this runs for every INVITE): the first element of the
+        // first Session-Expires and Min-SE that have one, and whether Supported lists `timer`
+        // and Allow lists `UPDATE`.
         var askedRefresher: SessionRefresher?
-        let asked = request.withFirstElement("Session-Expires", compact: "x") { element in
-            let value = HeaderFieldScan.parameters(of: element) { name, value in
-                guard HeaderFieldScan.equalFolded(name, "refresher".utf8), let value else { return false }
-                askedRefresher =
-                    HeaderFieldScan.equalFolded(value, "uac".utf8) ? .uac
-                    : HeaderFieldScan.equalFolded(value, "uas".utf8) ? .uas : nil
-                return askedRefresher != nil
+        var asked: Int?
+        var callerMinimum = 0
+        var seenSessionExpires = false
+        var seenMinimum = false
+        var supportsTimer = false
+        var allowsUpdate = false
+        for header in request.otherHeaders {
+            let name = header.name
+            if !seenSessionExpires, name.isField("Session-Expires", compact: "x") {
+                HeaderFieldScan.forEachElement(of: header.value) { element in
+                    let value = HeaderFieldScan.parameters(of: element) { name, value in
+                        guard HeaderFieldScan.equalFolded(name, "refresher".utf8), let value else { return false }
+                        askedRefresher =
+                            HeaderFieldScan.equalFolded(value, "uac".utf8) ? .uac
+                            : HeaderFieldScan.equalFolded(value, "uas".utf8) ? .uas : nil
+                        return askedRefresher != nil
+                    }
+                    asked = HeaderFieldScan.decimal(value)
+                    seenSessionExpires = true
+                    return true
+                }
+            } else if !seenMinimum, name.equalsIgnoringASCIICase("Min-SE") {
+                HeaderFieldScan.forEachElement(of: header.value) { element in
+                    callerMinimum = HeaderFieldScan.decimal(HeaderFieldScan.parameters(of: element) { _, _ in true }) ?? 0
+                    seenMinimum = true
+                    return true
+                }
+            } else if !supportsTimer, name.isField("Supported", compact: "k") {
+                supportsTimer = HeaderFieldScan.forEachElement(of: header.value) { HeaderFieldScan.equalFolded($0, "timer".utf8) }
+            } else if !allowsUpdate, name.equalsIgnoringASCIICase("Allow") {
+                allowsUpdate = HeaderFieldScan.forEachElement(of: header.value) { HeaderFieldScan.equalFolded($0, "UPDATE".utf8) }
             }
-            return HeaderFieldScan.decimal(value)
-        }.flatMap { $0 }
-        let callerMinimum: Int =
-            request.withFirstElement("Min-SE") { element in
-                HeaderFieldScan.decimal(HeaderFieldScan.parameters(of: element) { _, _ in true })
-            }.flatMap { $0 } ?? 0
+        }
         let minimum = max(settings.minimumSessionExpires, callerMinimum)
         if let asked, asked < settings.minimumSessionExpires {
             return .tooSmall(minimum: max(settings.minimumSessionExpires, callerMinimum))
         }
-        let supportsTimer = request.header("Supported", compact: "k", lists: "timer")
-        let allowsUpdate = request.header("Allow", lists: "UPDATE")
         guard asked != nil || supportsTimer else { return .none }
         // §9: the UAS may lower the interval, never below either side's Min-SE.
         let interval = max(min(asked ?? settings.sessionExpires, settings.sessionExpires), minimum)
