@@ -137,7 +137,9 @@ enum OSIPCodec {
     }
 
     private static func convertURI(_ uri: UnsafeMutablePointer<osip_uri_t>) -> SIPURI? {
-        guard let text = toString(uri, osip_uri_to_str) else { return nil }
+        let plain = plainURIText(uri)
+        assert(plain == nil || plain == toString(uri, osip_uri_to_str), "plain URI text differs from libosip2's")
+        guard let text = plain ?? toString(uri, osip_uri_to_str) else { return nil }
         let scheme = string(uri.pointee.scheme) ?? ""
         let host = string(uri.pointee.host) ?? ""
         // A host with a colon must be an IPv6 reference (RFC 3261 §25.1, RFC 5118 §4.2 and
