@@ -41,6 +41,10 @@ typedef struct {
     char *base;
     size_t used;
     int depth;
+    /* Whether a block of the open scopes came from malloc (the buffer was full). */
+    int spilled;
+    /* Heap blocks the hooks handed out on this thread and have not had back (for the tests). */
+    long heap_blocks;
 } cosip_arena_t;
 
 /* The state lives in function-local statics: Swift emits the functions of a header it uses,
@@ -73,20 +77,28 @@ static inline void *cosip_arena_malloc(size_t size) {
             arena->used += rounded;
             return block;
         }
+        arena->spilled = 1;
     }
-    return malloc(size);
+    void *block = malloc(size);
+    if (block != NULL) arena->heap_blocks += 1;
+    return block;
 }
 
 /* osip_free: nothing for an arena block (the scope's end reclaims it), else free. */
 static inline void cosip_arena_free(void *pointer) {
     if (pointer == NULL || cosip_arena_owns(pointer)) return;
+    cosip_arena_state()->heap_blocks -= 1;
     free(pointer);
 }
 
 /* osip_realloc: an arena block moves with its bytes (at most up to the buffer's end, an upper
  * bound of its size); a heap block goes to realloc. */
 static inline void *cosip_arena_realloc(void *pointer, size_t size) {
-    if (pointer == NULL || !cosip_arena_owns(pointer)) return realloc(pointer, size);
+    if (pointer == NULL) return cosip_arena_malloc(size);
+    if (!cosip_arena_owns(pointer)) {
+        if (cosip_arena_state()->depth > 0) cosip_arena_state()->spilled = 1;
+        return realloc(pointer, size);
+    }
     size_t left = (size_t)(cosip_arena_state()->base + COSIP_ARENA_CAPACITY - (char *)pointer);
     void *moved = cosip_arena_malloc(size);
     if (moved != NULL) memmove(moved, pointer, size < left ? size : left);
@@ -104,9 +116,20 @@ static inline int cosip_arena_begin(void) {
         pthread_once(&key_once, cosip_arena_make_key);
         pthread_setspecific(*cosip_arena_key(), arena->base);
     }
+    if (arena->depth == 0) arena->spilled = 0;
     arena->depth += 1;
     return 1;
 }
+
+/* Whether every block of the open scopes lies in the buffer: then the outermost scope's end
+ * reclaims them all, and freeing them one by one can be skipped. */
+static inline int cosip_arena_holds_everything(void) {
+    cosip_arena_t *arena = cosip_arena_state();
+    return arena->depth > 0 && !arena->spilled;
+}
+
+/* Heap blocks handed out on this thread and not yet freed. */
+static inline long cosip_arena_heap_blocks(void) { return cosip_arena_state()->heap_blocks; }
 
 /* The bytes handed out in the scopes open now. */
 static inline size_t cosip_arena_in_use(void) { return cosip_arena_state()->used; }

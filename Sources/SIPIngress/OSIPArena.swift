@@ -14,8 +14,9 @@ import COSIP2
 /// `malloc` and `free` were about 45 % of libosip2's parse (Benchmarks/README.md, finding G).
 /// Within `withArena`, libosip2's allocator hooks (`osip_set_allocators`) hand out 16-byte
 /// aligned blocks from one 64 KiB buffer per thread; freeing one does nothing, and the buffer is
-/// reused from its start when the outermost scope ends. Nothing allocated inside a scope may be
-/// used after it: `OSIPCodec` copies what it keeps into Swift values and frees the osip objects
+/// reused from its start when the outermost scope ends; when every block of a parse is in the
+/// buffer, the codec skips `osip_message_free`'s walk over them altogether. Nothing allocated
+/// inside a scope may be used after it: `OSIPCodec` copies what it keeps into Swift values
 /// before returning, on the same thread.
 ///
 /// Outside a scope, and for a parse that outgrows the buffer, the hooks pass through to
@@ -36,6 +37,17 @@ enum OSIPArena {
         defer { end() }
         return try body()
     }
+
+    /// Whether every libosip2 block of the scopes open now lies in this thread's arena, so the
+    /// scope's end reclaims it: freeing an osip structure block by block (`osip_message_free`
+    /// walks every header, URI and parameter) can then be skipped. False outside a scope, when
+    /// the hooks are off, and once a block had to come from `malloc`.
+    @inline(never)
+    static func holdsEverything() -> Bool { cosip_arena_holds_everything() != 0 }
+
+    /// The heap blocks libosip2 took through the hooks on this thread and has not freed.
+    @inline(never)
+    static func heapBlocks() -> Int { cosip_arena_heap_blocks() }
 
     /// The bytes handed out by this thread's arena in the scopes open now.
     @inline(never)

@@ -17,7 +17,7 @@ extension OSIPCodec {
         guard sdp_message_init(&pointer) == 0, let sdp = pointer else {
             throw .malformedSDP("cannot allocate")
         }
-        defer { sdp_message_free(sdp) }
+        defer { if !OSIPArena.holdsEverything() { sdp_message_free(sdp) } }
         // sdp_message_parse reads a NUL-terminated string — and, for a body that ends inside
         // an m= line (e.g. `m=video 5 RTP/\n`), steps past the terminating NUL and scans on
         // with strchr (found by FuzzSDP under AddressSanitizer: a heap over-read in libosip2

@@ -76,31 +76,26 @@ extension OSIPCodec {
         }
     }
 
-    /// Which characters a part of a plain URI may hold besides letters and digits.
-    enum PlainPart {
+    /// Which characters a part of a plain URI may hold, as a bit per ASCII code (two words):
+    /// letters and digits in every part but `digits` (digits only); `.` and `-` in a host;
+    /// RFC 3261 §25.1 `mark` (`- _ . ! ~ * ' ( )`) in a user part and a parameter, and `+` in a
+    /// user part. (`URITextTests` checks the masks against these sets.)
+    enum PlainPart: CaseIterable {
         case scheme, host, user, parameter, digits
 
-        func allows(_ byte: UInt8) -> Bool {
-            let isDigit = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-            if self == .digits { return isDigit }
-            let isLetter = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
-            if isLetter || isDigit { return true }
+        /// Codes 0-63 and 64-127.
+        var mask: (low: UInt64, high: UInt64) {
             switch self {
-            case .scheme, .digits: return false
-            case .host: return byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
-            case .user: return byte == UInt8(ascii: "+") || Self.isMark(byte)
-            case .parameter: return Self.isMark(byte)
+            case .scheme: (0x03FF000000000000, 0x07FFFFFE07FFFFFE)
+            case .host: (0x03FF600000000000, 0x07FFFFFE07FFFFFE)
+            case .user: (0x03FF6F8200000000, 0x47FFFFFE87FFFFFE)
+            case .parameter: (0x03FF678200000000, 0x47FFFFFE87FFFFFE)
+            case .digits: (0x03FF000000000000, 0x0000000000000000)
             }
         }
 
-        /// RFC 3261 §25.1 `mark`: `- _ . ! ~ * ' ( )`.
-        private static func isMark(_ byte: UInt8) -> Bool {
-            switch byte {
-            case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "~"),
-                UInt8(ascii: "*"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"):
-                true
-            default: false
-            }
+        func allows(_ byte: UInt8) -> Bool {
+            byte < 64 ? mask.low >> byte & 1 != 0 : byte < 128 && mask.high >> (byte - 64) & 1 != 0
         }
     }
 

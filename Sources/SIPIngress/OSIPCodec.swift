@@ -3,7 +3,8 @@ import NIOCore
 
 /// The one place that talks to libosip2 (STYLE.md rule 11): parses SIP messages (RFC 3261 §7)
 /// and, in `OSIPCodec+SessionDescription.swift`, session descriptions (RFC 4566) into Swift
-/// values and frees every osip allocation before returning. No osip pointer leaves these two
+/// values and releases every osip allocation before returning (freed, or reclaimed with the
+/// thread's `OSIPArena` when that holds them all). No osip pointer leaves these two
 /// files (and `OSIPArena`, which allocates for them).
 enum OSIPCodec {
     /// `parser_init()` must run exactly once before the first parse (libosip2 builds its header
@@ -49,7 +50,7 @@ enum OSIPCodec {
         guard osip_message_init(&pointer) == 0, let message = pointer else {
             throw .malformedMessage("cannot allocate a message")
         }
-        defer { osip_message_free(message) }
+        defer { if !OSIPArena.holdsEverything() { osip_message_free(message) } }
         let status = bytes.withMemoryRebound(to: CChar.self) { chars in
             osip_message_parse(message, chars.baseAddress, chars.count)
         }

@@ -53,6 +53,25 @@ import Testing
         #expect(try TestMessages.parsedInvite().callID == "a84b4c76e66710@pc33.example.com")
     }
 
+    @Test func parsesLeaveNoHeapBlocksBehind() throws {
+        // An ordinary parse stays in the arena (its osip structure is not freed block by block);
+        // a parse that spilled to the heap must free every block the usual way. The hooks count
+        // the heap blocks they hand out and get back on this thread.
+        let padding = (0..<3000).map { "X-Pad-\($0): value-\($0)-" + String(repeating: "p", count: 24) }
+        let lines = TestMessages.invite().split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+        let large = Array(([lines[0]] + padding + lines.dropFirst()).joined(separator: "\r\n").utf8)
+        let ordinary = Array(TestMessages.invite().utf8)
+        let before = OSIPArena.heapBlocks()
+        for _ in 0..<5 {
+            #expect(try TestMessages.parse(large).otherHeaders.count == 3000)
+            #expect(OSIPArena.heapBlocks() == before)
+            #expect(try TestMessages.parse(ordinary).callID == "a84b4c76e66710@pc33.example.com")
+            #expect(try OSIPCodec.parseSessionDescription(Array(TestMessages.offerSDP.utf8)).media.count == 1)
+            #expect(OSIPArena.heapBlocks() == before)
+            #expect(OSIPArena.bytesInUse() == 0)
+        }
+    }
+
     @Test func threadsParseInTheirOwnArenas() throws {
         let mismatches = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: 4) { thread in

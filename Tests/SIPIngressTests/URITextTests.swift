@@ -25,6 +25,19 @@ import Testing
         #expect(try requestURI(uri) == uri)
     }
 
+    @Test func plainPartsAllowExactlyTheirCharacters() {
+        let alphanumeric = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+        let mark = Array("-_.!~*'()".utf8)
+        let expected: [OSIPCodec.PlainPart: [UInt8]] = [
+            .scheme: alphanumeric, .host: alphanumeric + Array(".-".utf8), .user: alphanumeric + mark + [UInt8(ascii: "+")],
+            .parameter: alphanumeric + mark, .digits: Array("0123456789".utf8),
+        ]
+        for part in OSIPCodec.PlainPart.allCases {
+            let allowed = (0...255).map(UInt8.init).filter(part.allows)
+            #expect(allowed == expected[part]!.sorted(), "\(part)")
+        }
+    }
+
     @Test func urisWithSomethingToEscapeOrReadGoToLibosip2() throws {
         // Password, headers, an escaped user, an IPv6 host: libosip2 writes them (the same text
         // here, as nothing needs re-escaping).
