@@ -1,30 +1,6 @@
 import Logging
 import NIOCore
 
-/// The server transaction key of RFC 3261 §17.2.3: the top Via's branch and sent-by plus the
-/// method (ACK matches its INVITE). Requests without the magic cookie fall back to the
-/// RFC 2543 fields (§17.2.3, second half): Call-ID, From tag, CSeq number and the top Via.
-struct TransactionKey: Hashable {
-    let branch: String
-    /// The top Via's sent-by, host and port (5060 when absent).
-    let sentByHost: String
-    let sentByPort: Int
-    let method: SIPMethod
-
-    init(_ request: SIPMessage) {
-        let top = request.vias[0]
-        let method = request.method ?? request.cseq.method
-        self.method = (method == .ack || method == .cancel) ? .invite : method
-        if top.hasMagicCookie, let branch = top.branch, branch.utf8.count > 7 {
-            self.branch = branch
-        } else {
-            branch = "2543|\(request.callID)|\(request.from.tag ?? "")|\(request.cseq.number)"
-        }
-        sentByHost = top.host
-        sentByPort = top.port ?? 5060
-    }
-}
-
 /// A dialog as the caller's requests identify it (RFC 3261 §12.2.2): Call-ID plus the tag the
 /// bridge chose, which is random and so unique on its own.
 struct DialogKey: Hashable {
@@ -376,16 +352,5 @@ final class UserAgentCore {
         let actions = transaction.send(response)
         serverTransactions[key] = ServerEntry(transaction: .nonInvite(transaction), peer: peer, session: nil)
         run(actions, serverKey: key)
-    }
-}
-
-
-extension TransactionKey {
-    /// The same branch and sent-by with another method (CANCEL has its own transaction, §9.2).
-    init(branch other: TransactionKey, method: SIPMethod) {
-        self.branch = other.branch
-        self.sentByHost = other.sentByHost
-        self.sentByPort = other.sentByPort
-        self.method = method
     }
 }

@@ -1,0 +1,57 @@
+/// The server transaction key of RFC 3261 §17.2.3: the top Via's branch and sent-by plus the
+/// method (ACK matches its INVITE). Requests without the magic cookie fall back to the
+/// RFC 2543 fields (§17.2.3, second half): Call-ID, From tag, CSeq number and the top Via.
+///
+/// The key is hashed once, when made: the transaction table, the timer table (every timer's
+/// owner holds the key) and the timer heap look it up several times per request, and hashing
+/// its strings each time was a measurable part of handling an INVITE.
+struct TransactionKey: Hashable {
+    let branch: String
+    /// The top Via's sent-by, host and port (5060 when absent).
+    let sentByHost: String
+    let sentByPort: Int
+    let method: SIPMethod
+    /// The hash of the four fields above.
+    private let hashCode: Int
+
+    init(_ request: SIPMessage) {
+        let top = request.vias[0]
+        let method = request.method ?? request.cseq.method
+        let branch: String
+        if top.hasMagicCookie, let magic = top.branch, magic.utf8.count > 7 {
+            branch = magic
+        } else {
+            branch = "2543|\(request.callID)|\(request.from.tag ?? "")|\(request.cseq.number)"
+        }
+        self.init(
+            branch: branch, sentByHost: top.host, sentByPort: top.port ?? 5060,
+            method: (method == .ack || method == .cancel) ? .invite : method)
+    }
+
+    /// The same branch and sent-by with another method (CANCEL has its own transaction, §9.2).
+    init(branch other: TransactionKey, method: SIPMethod) {
+        self.init(branch: other.branch, sentByHost: other.sentByHost, sentByPort: other.sentByPort, method: method)
+    }
+
+    private init(branch: String, sentByHost: String, sentByPort: Int, method: SIPMethod) {
+        self.branch = branch
+        self.sentByHost = sentByHost
+        self.sentByPort = sentByPort
+        self.method = method
+        var hasher = Hasher()
+        hasher.combine(branch)
+        hasher.combine(sentByHost)
+        hasher.combine(sentByPort)
+        hasher.combine(method)
+        hashCode = hasher.finalize()
+    }
+
+    static func == (lhs: TransactionKey, rhs: TransactionKey) -> Bool {
+        lhs.hashCode == rhs.hashCode && lhs.sentByPort == rhs.sentByPort && lhs.method == rhs.method
+            && lhs.branch == rhs.branch && lhs.sentByHost == rhs.sentByHost
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(hashCode)
+    }
+}
