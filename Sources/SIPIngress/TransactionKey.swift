@@ -4,15 +4,40 @@
 ///
 /// The key is hashed once, when made: the transaction table, the timer table (every timer's
 /// owner holds the key) and the timer heap look it up several times per request, and hashing
-/// its strings each time was a measurable part of handling an INVITE.
+/// its strings each time was a measurable part of handling an INVITE (Benchmarks finding G).
 struct TransactionKey: Hashable {
-    let branch: String
+    /// The fields behind one reference: the key travels through the transaction table, every
+    /// timer of its transaction and the timer heap, whose sifts move it around — one retain per
+    /// copy instead of one per string.
+    private final class Fields: Sendable {
+        let branch: String
+        let sentByHost: String
+        let sentByPort: Int
+        let method: SIPMethod
+        /// The hash of the four fields above.
+        let hashCode: Int
+
+        init(branch: String, sentByHost: String, sentByPort: Int, method: SIPMethod) {
+            self.branch = branch
+            self.sentByHost = sentByHost
+            self.sentByPort = sentByPort
+            self.method = method
+            var hasher = Hasher()
+            hasher.combine(branch)
+            hasher.combine(sentByHost)
+            hasher.combine(sentByPort)
+            hasher.combine(method)
+            hashCode = hasher.finalize()
+        }
+    }
+
+    private let fields: Fields
+
+    var branch: String { fields.branch }
     /// The top Via's sent-by, host and port (5060 when absent).
-    let sentByHost: String
-    let sentByPort: Int
-    let method: SIPMethod
-    /// The hash of the four fields above.
-    private let hashCode: Int
+    var sentByHost: String { fields.sentByHost }
+    var sentByPort: Int { fields.sentByPort }
+    var method: SIPMethod { fields.method }
 
     init(_ request: SIPMessage) {
         let top = request.vias[0]
@@ -23,35 +48,24 @@ struct TransactionKey: Hashable {
         } else {
             branch = "2543|\(request.callID)|\(request.from.tag ?? "")|\(request.cseq.number)"
         }
-        self.init(
+        fields = Fields(
             branch: branch, sentByHost: top.host, sentByPort: top.port ?? 5060,
             method: (method == .ack || method == .cancel) ? .invite : method)
     }
 
     /// The same branch and sent-by with another method (CANCEL has its own transaction, §9.2).
     init(branch other: TransactionKey, method: SIPMethod) {
-        self.init(branch: other.branch, sentByHost: other.sentByHost, sentByPort: other.sentByPort, method: method)
-    }
-
-    private init(branch: String, sentByHost: String, sentByPort: Int, method: SIPMethod) {
-        self.branch = branch
-        self.sentByHost = sentByHost
-        self.sentByPort = sentByPort
-        self.method = method
-        var hasher = Hasher()
-        hasher.combine(branch)
-        hasher.combine(sentByHost)
-        hasher.combine(sentByPort)
-        hasher.combine(method)
-        hashCode = hasher.finalize()
+        fields = Fields(branch: other.branch, sentByHost: other.sentByHost, sentByPort: other.sentByPort, method: method)
     }
 
     static func == (lhs: TransactionKey, rhs: TransactionKey) -> Bool {
-        lhs.hashCode == rhs.hashCode && lhs.sentByPort == rhs.sentByPort && lhs.method == rhs.method
-            && lhs.branch == rhs.branch && lhs.sentByHost == rhs.sentByHost
+        let (l, r) = (lhs.fields, rhs.fields)
+        return l === r
+            || (l.hashCode == r.hashCode && l.sentByPort == r.sentByPort && l.method == r.method
+                && l.branch == r.branch && l.sentByHost == r.sentByHost)
     }
 
     func hash(into hasher: inout Hasher) {
-        hasher.combine(hashCode)
+        hasher.combine(fields.hashCode)
     }
 }
