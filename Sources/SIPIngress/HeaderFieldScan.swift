@@ -19,7 +19,7 @@ extension SIPMessage {
     func header(_ name: String, compact: String? = nil, lists token: String) -> Bool {
         otherHeaders.contains { header in
             header.name.isField(name, compact: compact)
-                && HeaderFieldScan.forEachElement(of: header.value) { HeaderFieldScan.equalFolded($0, token.utf8) }
+                && HeaderFieldScan.lists(header.value, token.utf8)
         }
     }
 }
@@ -45,6 +45,11 @@ enum HeaderFieldScan {
             }
             return false
         }
+    }
+
+    /// Whether a comma-separated value has `token` among its elements, case-insensitively.
+    static func lists(_ value: String, _ token: some Collection<UInt8>) -> Bool {
+        forEachElement(of: value) { equalFolded($0, token) }
     }
 
     /// The bytes before the first `separator` and, if there is one, those after it.

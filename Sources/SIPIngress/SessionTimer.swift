@@ -72,9 +72,9 @@ public enum SessionTimerNegotiation: Sendable, Hashable {
                     return true
                 }
             } else if !supportsTimer, name.isField("Supported", compact: "k") {
-                supportsTimer = HeaderFieldScan.forEachElement(of: header.value) { HeaderFieldScan.equalFolded($0, "timer".utf8) }
+                supportsTimer = HeaderFieldScan.lists(header.value, "timer".utf8)
             } else if !allowsUpdate, name.equalsIgnoringASCIICase("Allow") {
-                allowsUpdate = HeaderFieldScan.forEachElement(of: header.value) { HeaderFieldScan.equalFolded($0, "UPDATE".utf8) }
+                allowsUpdate = HeaderFieldScan.lists(header.value, "UPDATE".utf8)
             }
         }
         let minimum = max(settings.minimumSessionExpires, callerMinimum)
