@@ -29,14 +29,15 @@ extension OSIPCodec {
 
         var media: [MediaDescription] = []
         var index: Int32 = 0
-        while let type = string(sdp_message_m_media_get(sdp, index)) {
-            guard let port = string(sdp_message_m_port_get(sdp, index)).flatMap({ Int($0) }),
+        while let type = string(sdp_message_m_media_get(sdp, index), among: .mediaTypes) {
+            guard let port = integer(sdp_message_m_port_get(sdp, index), as: Int.self),
                 (0...65535).contains(port)
             else { throw .malformedSDP("bad port in m= line \(index + 1)") }
             var description = MediaDescription(
-                media: type, port: port, proto: string(sdp_message_m_proto_get(sdp, index)) ?? "",
+                media: type, port: port, proto: string(sdp_message_m_proto_get(sdp, index), among: .mediaProtocols) ?? "",
                 formats: strings { sdp_message_m_payload_get(sdp, index, $0) },
                 connection: connection(sdp, media: index))
+            description.rtpMaps.reserveCapacity(description.formats.count)
             var attribute: Int32 = 0
             while let field = sdp_message_a_att_field_get(sdp, index, attribute) {
                 apply(field: bytes(field), value: sdp_message_a_att_value_get(sdp, index, attribute).map(bytes), to: &description)
@@ -50,8 +51,9 @@ extension OSIPCodec {
 
     private static func connection(_ sdp: UnsafeMutablePointer<sdp_message_t>, media: Int32) -> ConnectionAddress? {
         guard let address = string(sdp_message_c_addr_get(sdp, media, 0)) else { return nil }
-        let type = string(sdp_message_c_addrtype_get(sdp, media, 0)) ?? "IP4"
-        return ConnectionAddress(addressType: type.uppercased(), address: address)
+        let type = string(sdp_message_c_addrtype_get(sdp, media, 0), among: .addressTypes) ?? "IP4"
+        let upper = type.utf8.contains { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) } ? type.uppercased() : type
+        return ConnectionAddress(addressType: upper, address: address)
     }
 
     private static func strings(_ get: (Int32) -> UnsafeMutablePointer<CChar>?) -> [String] {

@@ -62,10 +62,10 @@ enum OSIPCodec {
 
     private static func convert(_ m: osip_message_t) throws(SIPIngressError) -> SIPMessage {
         // RFC 3261 §7.1, §21.5.6: only SIP/2.0 is spoken (RFC 4475 §3.1.2.16 badvers: 505).
-        guard string(m.sip_version)?.equalsIgnoringASCIICase("SIP/2.0") == true else { throw .versionNotSupported }
+        guard holds(m.sip_version, "SIP/2.0") else { throw .versionNotSupported }
         let startLine: SIPMessage.StartLine
         if m.status_code == 0 {
-            guard let method = string(m.sip_method), let uri = m.req_uri.flatMap(convertURI) else {
+            guard let method = string(m.sip_method, among: .methods), let uri = m.req_uri.flatMap(convertURI) else {
                 throw .malformedMessage("bad request line")
             }
             startLine = .request(method: SIPMethod(rawValue: method), uri: uri)
@@ -81,14 +81,13 @@ enum OSIPCodec {
         guard !vias.isEmpty else { throw .missingHeader("Via") }
         guard let from = m.from.flatMap(convertNameAddress) else { throw .missingHeader("From") }
         guard let to = m.to.flatMap(convertNameAddress) else { throw .missingHeader("To") }
-        guard let callIDPointer = m.call_id, let callID = toString(callIDPointer, osip_call_id_to_str)
-        else { throw .missingHeader("Call-ID") }
-        guard let cseqPointer = m.cseq, let number = string(cseqPointer.pointee.number).flatMap({ UInt32($0) }),
-            let cseqMethod = string(cseqPointer.pointee.method)
+        guard let callIDPointer = m.call_id, let callID = callIDText(callIDPointer) else { throw .missingHeader("Call-ID") }
+        guard let cseqPointer = m.cseq, let number = integer(cseqPointer.pointee.number, as: UInt32.self),
+            let cseqMethod = string(cseqPointer.pointee.method, among: .methods)
         else { throw .missingHeader("CSeq") }
 
         // libosip2 accepts `Content-Length: -999` (RFC 4475 §3.1.2.3 ncl); RFC 3261 §20.14 is 1*DIGIT.
-        if let length = m.content_length, string(length.pointee.value).flatMap({ UInt32($0) }) == nil {
+        if let length = m.content_length, integer(length.pointee.value, as: UInt32.self) == nil {
             throw .malformedMessage("bad Content-Length")
         }
         var maxForwards: Int?
@@ -96,7 +95,7 @@ enum OSIPCodec {
         others.reserveCapacity(Int(m.headers.nb_elt) + 2)
         var badMaxForwards = false
         forEach(&m.headers, as: osip_header_t.self) { header in
-            guard var name = string(header.pointee.hname) else { return }
+            guard var name = string(header.pointee.hname, among: .headerNames) else { return }
             // libosip2 expands only the compact forms it types; k and s are RFC 3261 §7.3.3's too.
             if name.equalsIgnoringASCIICase("k") {
                 name = "Supported"
@@ -116,7 +115,7 @@ enum OSIPCodec {
         }
         if badMaxForwards { throw .missingHeader("Max-Forwards") }
         typedHeaders(&m, into: &others)
-        var contentType = m.content_type.flatMap { toString($0, osip_content_type_to_str) }
+        var contentType = m.content_type.flatMap(contentTypeText)
         var body: [UInt8] = []
         let bodies = list(&m.bodies, as: osip_body_t.self)
         if bodies.count == 1 {
@@ -141,26 +140,29 @@ enum OSIPCodec {
         let plain = plainURIText(uri)
         assert(plain == nil || plain == toString(uri, osip_uri_to_str), "plain URI text differs from libosip2's")
         guard let text = plain ?? toString(uri, osip_uri_to_str) else { return nil }
-        let scheme = string(uri.pointee.scheme) ?? ""
+        let scheme = string(uri.pointee.scheme, among: .schemes) ?? ""
         let host = string(uri.pointee.host) ?? ""
         // A host with a colon must be an IPv6 reference (RFC 3261 §25.1, RFC 5118 §4.2 and
         // §4.10): libosip2 reads `sip:2001:db8::10` as host `2001:db8:` and accepts `:::`.
         if host.hasColon, (try? SocketAddress(ipAddress: host, port: 0))?.protocol != .inet6 { return nil }
-        let port = string(uri.pointee.port).flatMap { Int($0) }
+        let port = integer(uri.pointee.port, as: Int.self)
         return SIPURI(text: text, scheme: scheme, user: string(uri.pointee.username), host: host, port: port)
     }
 
     private static func convertVia(_ via: UnsafeMutablePointer<osip_via_t>) -> Via? {
-        guard let transport = string(via.pointee.protocol), let host = string(via.pointee.host) else {
+        guard let transport = string(via.pointee.protocol, among: .transports), let host = string(via.pointee.host) else {
             return nil
         }
         var parameters: [(name: String, value: String?)] = []
         parameters.reserveCapacity(Int(via.pointee.via_params.nb_elt))
         forEach(&via.pointee.via_params, as: osip_generic_param_t.self) { param in
-            if let name = string(param.pointee.gname) { parameters.append((name, string(param.pointee.gvalue))) }
+            if let name = string(param.pointee.gname, among: .viaParameters) {
+                parameters.append((name, string(param.pointee.gvalue)))
+            }
         }
-        let port = string(via.pointee.port).flatMap { Int($0) }
-        return Via(transport: transport.uppercased(), host: host, port: port, parameters: parameters)
+        let port = integer(via.pointee.port, as: Int.self)
+        let upper = transport.utf8.contains { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) } ? transport.uppercased() : transport
+        return Via(transport: upper, host: host, port: port, parameters: parameters)
     }
 
     private static func nameAddresses(_ items: inout osip_list_t) -> [NameAddress] {
@@ -241,11 +243,11 @@ enum OSIPCodec {
         add("Accept-Encoding", &m.accept_encodings, osip_accept_encoding_to_str)
         add("Accept-Language", &m.accept_languages, osip_accept_encoding_to_str)
         add("Alert-Info", &m.alert_infos, osip_call_info_to_str)
-        add("Allow", &m.allows, osip_content_length_to_str)
+        joined("Allow", &m.allows, into: &result)
         add("Authentication-Info", &m.authentication_infos, osip_authentication_info_to_str)
         add("Authorization", &m.authorizations, osip_authorization_to_str)
         add("Call-Info", &m.call_infos, osip_call_info_to_str)
-        add("Content-Encoding", &m.content_encodings, osip_content_length_to_str)
+        joined("Content-Encoding", &m.content_encodings, into: &result)
         add("Error-Info", &m.error_infos, osip_call_info_to_str)
         add("Proxy-Authenticate", &m.proxy_authenticates, osip_www_authenticate_to_str)
         add("Proxy-Authentication-Info", &m.proxy_authentication_infos, osip_authentication_info_to_str)
@@ -254,6 +256,36 @@ enum OSIPCodec {
         if let version = m.mime_version, let value = toString(version, osip_content_length_to_str) {
             result.append(SIPHeader("MIME-Version", value))
         }
+    }
+
+    /// A list header libosip2 splits into one token per element (`Allow`, `Content-Encoding`),
+    /// joined back into one field: RFC 3261 §7.3.1 makes `Allow: INVITE, ACK` and two `Allow`
+    /// rows the same, and one field is what the core and a log reader want to see.
+    private static func joined(_ name: String, _ items: inout osip_list_t, into result: inout [SIPHeader]) {
+        var length = 0
+        var count = 0
+        forEach(&items, as: osip_content_length_t.self) { item in
+            guard let value = item.pointee.value else { return }
+            length += strlen(value)
+            count += 1
+        }
+        guard count > 0 else { return }
+        let value = String(unsafeUninitializedCapacity: length + 2 * (count - 1)) { out in
+            var at = 0
+            forEach(&items, as: osip_content_length_t.self) { item in
+                guard let value = item.pointee.value else { return }
+                if at > 0 {
+                    out[at] = UInt8(ascii: ",")
+                    out[at + 1] = UInt8(ascii: " ")
+                    at += 2
+                }
+                let size = strlen(value)
+                UnsafeMutableRawPointer(out.baseAddress! + at).copyMemory(from: value, byteCount: size)
+                at += size
+            }
+            return at
+        }
+        result.append(SIPHeader(name, value))
     }
 
     private static func isSDP(_ type: UnsafeMutablePointer<osip_content_type_t>?) -> Bool {
@@ -281,7 +313,7 @@ enum OSIPCodec {
     }
 
     /// Runs an osip `*_to_str` function and frees its result.
-    private static func toString<T>(
+    static func toString<T>(
         _ value: UnsafeMutablePointer<T>,
         _ render: (UnsafePointer<T>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
     ) -> String? {

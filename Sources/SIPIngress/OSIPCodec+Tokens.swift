@@ -1,0 +1,124 @@
+import COSIP2
+
+/// The tokens and numbers every message repeats (methods, transports, header and parameter
+/// names, ports, CSeq numbers), read from libosip2's strings without building a `String` from
+/// bytes where a literal or an integer will do: building one validates its UTF-8 and, past 15
+/// bytes, allocates, and a carrier INVITE has dozens of such tokens.
+extension OSIPCodec {
+    /// Tokens compared byte for byte (case-sensitively), so a match returns text identical to
+    /// what was parsed.
+    struct Tokens {
+        /// Each token's bytes, and the string returned for it (made once).
+        fileprivate let literals: [(bytes: StaticString, text: String)]
+
+        init(_ literals: [StaticString]) {
+            self.literals = literals.map { ($0, $0.description) }
+        }
+
+        /// The tokens' texts.
+        var texts: [String] { literals.map(\.text) }
+
+        /// RFC 3261 §7.1 and the extension methods a trunk sends (RFC 3262, 3311, 3428, 3515,
+        /// 6086, 6665).
+        static let methods = Tokens([
+            "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "UPDATE", "INFO", "PRACK", "REGISTER", "NOTIFY", "REFER",
+            "SUBSCRIBE", "MESSAGE",
+        ])
+        /// Via transports (RFC 3261 §20.42; RFC 7118's WS and WSS).
+        static let transports = Tokens(["UDP", "TCP", "TLS", "SCTP", "WS", "WSS"])
+        /// Via parameters (RFC 3261 §20.42, RFC 3581 §3).
+        static let viaParameters = Tokens(["branch", "rport", "received", "maddr", "ttl", "alias"])
+        /// URI schemes (RFC 3261 §19.1, RFC 3966).
+        static let schemes = Tokens(["sip", "sips", "tel"])
+        /// SDP media types and transport protocols (RFC 4566 §5.14, RFC 3551, RFC 5124, RFC 5764).
+        static let mediaTypes = Tokens(["audio", "video", "image", "application", "text", "message"])
+        static let mediaProtocols = Tokens(["RTP/AVP", "RTP/SAVP", "RTP/AVPF", "RTP/SAVPF", "UDP/TLS/RTP/SAVPF", "udptl"])
+        /// SDP address types (RFC 4566 §5.7).
+        static let addressTypes = Tokens(["IP4", "IP6"])
+        /// Header names libosip2 keeps in its generic list, as it stores them (lower case).
+        static let headerNames = Tokens([
+            "supported", "require", "session-expires", "min-se", "user-agent", "server", "subject",
+            "p-asserted-identity", "p-preferred-identity", "privacy", "remote-party-id", "diversion",
+            "history-info", "p-charging-vector", "p-early-media", "reason", "event", "refer-to",
+            "referred-by", "replaces", "rseq", "rack", "organization", "date", "timestamp", "priority",
+        ])
+    }
+
+    /// `pointer`'s text: a literal from `tokens` when it is one of them, else a new string.
+    static func string(_ pointer: UnsafeMutablePointer<CChar>?, among tokens: Tokens) -> String? {
+        guard let pointer else { return nil }
+        let count = strlen(pointer)
+        for literal in tokens.literals
+        where literal.bytes.utf8CodeUnitCount == count && memcmp(literal.bytes.utf8Start, pointer, count) == 0 {
+            return literal.text
+        }
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    /// `pointer`'s text as an integer, as `T(String)` reads it: plain digits are read in place,
+    /// anything else (a sign, too many digits, garbage) goes through `T(String)` itself.
+    static func integer<T: FixedWidthInteger>(_ pointer: UnsafeMutablePointer<CChar>?, as type: T.Type) -> T? {
+        guard let pointer else { return nil }
+        let count = strlen(pointer)
+        if count > 0, count <= 9, T.bitWidth >= 32 {
+            var value: T = 0
+            var digits = true
+            for index in 0..<count {
+                let byte = UInt8(bitPattern: pointer[index])
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
+                    digits = false
+                    break
+                }
+                // At most nine digits: below 2^30, so no overflow for T of 32 bits or more.
+                value = value &* 10 &+ T(byte &- UInt8(ascii: "0"))
+            }
+            if digits { return value }
+        }
+        return string(pointer).flatMap { T($0) }
+    }
+
+    /// The Call-ID as `osip_call_id_to_str` writes it (`number@host`, RFC 3261 §20.8), without
+    /// its `sprintf`. Debug builds check the two agree.
+    static func callIDText(_ callID: UnsafeMutablePointer<osip_call_id_t>) -> String? {
+        guard let number = callID.pointee.number else { return nil }
+        let text = joined(number, callID.pointee.host.map { (UInt8(ascii: "@"), $0) })
+        assert(text == toString(callID, osip_call_id_to_str), "Call-ID text differs from libosip2's")
+        return text
+    }
+
+    /// A Content-Type without parameters as `osip_content_type_to_str` writes it (`type/subtype`,
+    /// RFC 3261 §20.15); one with parameters through libosip2. Debug builds check the two agree.
+    static func contentTypeText(_ type: UnsafeMutablePointer<osip_content_type_t>) -> String? {
+        guard type.pointee.gen_params.nb_elt == 0, let main = type.pointee.type, let sub = type.pointee.subtype else {
+            return toString(type, osip_content_type_to_str)
+        }
+        let text = joined(main, (UInt8(ascii: "/"), sub))
+        assert(text == toString(type, osip_content_type_to_str), "Content-Type text differs from libosip2's")
+        return text
+    }
+
+    /// `first`, then the separator and the second string if there is one, in one string.
+    private static func joined(
+        _ first: UnsafeMutablePointer<CChar>, _ rest: (separator: UInt8, text: UnsafeMutablePointer<CChar>)?
+    ) -> String {
+        let firstCount = strlen(first)
+        let restCount = rest.map { strlen($0.text) } ?? 0
+        let total = firstCount + (rest == nil ? 0 : 1 + restCount)
+        guard total > 0 else { return "" }
+        return String(unsafeUninitializedCapacity: total) { out in
+            UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: first, byteCount: firstCount)
+            if let rest {
+                out[firstCount] = rest.separator
+                UnsafeMutableRawPointer(out.baseAddress! + firstCount + 1).copyMemory(from: rest.text, byteCount: restCount)
+            }
+            return total
+        }
+    }
+
+    /// Whether `pointer` holds `text`, ASCII letters folded (RFC 3261 §7.1's SIP-Version).
+    static func holds(_ pointer: UnsafeMutablePointer<CChar>?, _ text: StaticString) -> Bool {
+        guard let pointer else { return false }
+        return HeaderFieldScan.equalFolded(
+            bytes(pointer), UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+}
