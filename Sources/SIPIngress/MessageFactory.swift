@@ -74,15 +74,27 @@ public enum MessageFactory {
     /// `received` when the client asked for it (RFC 3581 §4).
     static func responseVias(_ request: SIPMessage, sourceHost: String?, sourcePort: Int?) -> [Via] {
         var vias = request.vias
-        if var top = vias.first, let sourceHost {
-            if top.parameter("rport") != nil, let sourcePort {
-                top.setParameter("rport", String(sourcePort))
-                top.setParameter("received", sourceHost)
-            } else if top.host != sourceHost {
-                top.setParameter("received", sourceHost)
-            }
-            vias[0] = top
+        guard let top = vias.first, let sourceHost else { return vias }
+        // One pass over the top Via's parameters: where rport and received are.
+        var rport: Int?
+        var received: Int?
+        for (index, parameter) in top.parameters.enumerated() {
+            if rport == nil, parameter.name.equalsIgnoringASCIICase("rport") { rport = index }
+            if received == nil, parameter.name.equalsIgnoringASCIICase("received") { received = index }
         }
+        var parameters = top.parameters
+        if let rport, let sourcePort {
+            parameters[rport].value = String(sourcePort)
+        } else if top.host == sourceHost {
+            return vias
+        }
+        if let received {
+            parameters[received].value = sourceHost
+        } else {
+            parameters.reserveCapacity(parameters.count + 1)
+            parameters.append(("received", sourceHost))
+        }
+        vias[0] = Via(transport: top.transport, host: top.host, port: top.port, parameters: parameters)
         return vias
     }
 

@@ -101,7 +101,12 @@ public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
     /// to `To`). A value that already has a tag is returned unchanged.
     public func withTag(_ newTag: String) -> NameAddress {
         guard tag == nil else { return self }
-        return NameAddress(text: text + ";tag=" + newTag, uri: uri, tag: newTag)
+        var tagged = ""
+        tagged.reserveCapacity(text.utf8.count + 5 + newTag.utf8.count)
+        tagged += text
+        tagged += ";tag="
+        tagged += newTag
+        return NameAddress(text: tagged, uri: uri, tag: newTag)
     }
 
     public var description: String { text }
