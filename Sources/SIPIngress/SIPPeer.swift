@@ -55,7 +55,38 @@ public struct SIPPeer: Hashable, Sendable, CustomStringConvertible {
     public init(address: SocketAddress, transport: SIPTransport = .udp) {
         self.address = address
         self.transport = transport
-        self.ipAddress = address.ipAddress
+        self.ipAddress = Self.ipText(address)
+    }
+
+    /// The address's IP as text: an IPv4 address written here in dotted decimal (RFC 791 §3.2's
+    /// four octets; NIO's `ipAddress` goes through `inet_ntop`, ten times the work), IPv6 and
+    /// the rest as NIO writes them.
+    static func ipText(_ address: SocketAddress) -> String? {
+        guard case .v4(let v4) = address else { return address.ipAddress }
+        // `struct sockaddr_in`: family and port (two bytes each), then the address in network
+        // byte order (RFC 791's octets, first to last).
+        let octets = withUnsafeBytes(of: v4.address) { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
+        return String(unsafeUninitializedCapacity: 15) { out in
+            var at = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                if shift != 24 {
+                    out[at] = UInt8(ascii: ".")
+                    at += 1
+                }
+                let octet = UInt8(truncatingIfNeeded: octets >> UInt32(shift))
+                if octet >= 100 {
+                    out[at] = UInt8(ascii: "0") + octet / 100
+                    at += 1
+                }
+                if octet >= 10 {
+                    out[at] = UInt8(ascii: "0") + octet / 10 % 10
+                    at += 1
+                }
+                out[at] = UInt8(ascii: "0") + octet % 10
+                at += 1
+            }
+            return at
+        }
     }
 
     /// This peer with `reopenAddress` taken from a request it sent on a stream connection:

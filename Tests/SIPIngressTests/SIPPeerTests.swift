@@ -43,4 +43,14 @@ import Testing
         let again = try first.learningReopenAddress(from: Self.options(via: "SIP/2.0/TCP 127.0.0.7:6000"))
         #expect(again.reopenAddress?.port == 5070)
     }
+
+    @Test(arguments: [
+        "0.0.0.0", "255.255.255.255", "127.0.0.1", "10.0.0.9", "192.168.100.10", "1.22.103.4", "203.0.113.250",
+        "::1", "2001:db8::10", "::ffff:192.0.2.1",
+    ])
+    func ipTextIsWhatNIOWrites(ip: String) throws {
+        let address = try SocketAddress(ipAddress: ip, port: 5060)
+        #expect(SIPPeer.ipText(address) == address.ipAddress)
+        #expect(SIPPeer(address: address).ipAddress == address.ipAddress)
+    }
 }
