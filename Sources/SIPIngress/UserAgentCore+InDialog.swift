@@ -131,13 +131,19 @@ extension UserAgentCore {
 
     /// A request still waiting for the application when the session ends gets 487 (§15.1.2).
     func abandonUpdate(_ id: SessionID) {
+        // Without an exchange in progress no update timer runs (G and H run only while a 2xx
+        // awaits its ACK, and are cancelled whenever that state is left).
+        // (Read in place: `sessions[id]?.update` would copy the whole entry first.)
+        guard let update = inPlace(id, { $0.update }) ?? nil else { return }
         cancelTimer(.update(id, .G))
         cancelTimer(.update(id, .H))
-        guard let entry = sessions[id], case .awaitingApplication(let key, let request, let peer, _) = entry.update else { return }
+        guard case .awaitingApplication(let key, let request, let peer, _) = update,
+            let localTag = inPlace(id, { $0.session.localTag })
+        else { return }
         sessions[id]?.update = nil
         let source = peer.addressAndPort
         let response = MessageFactory.response(
-            to: request, status: 487, toTag: entry.session.localTag, sourceHost: source.host, sourcePort: source.port)
+            to: request, status: 487, toTag: localTag, sourceHost: source.host, sourcePort: source.port)
         respondThroughTransaction(key, response)
     }
 
