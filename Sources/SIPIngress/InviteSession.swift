@@ -77,6 +77,8 @@ public struct InviteSession: Sendable {
     private let local: LocalEndpoint
     /// The INVITE's Vias as every response to it carries them (RFC 3261 §18.2.1, RFC 3581 §4).
     private let responseVias: [Via]
+    /// `responseVias` rendered once: every response of the session copies these lines.
+    private let responseViaLines: [UInt8]
 
     /// Creates the session for an INVITE.
     /// - Parameters:
@@ -93,6 +95,7 @@ public struct InviteSession: Sendable {
         self.invite = invite
         self.localTag = localTag
         self.responseVias = MessageFactory.responseVias(invite, sourceHost: source.host, sourcePort: source.port)
+        self.responseViaLines = ViaLines(responseVias).bytes
         self.local = local
         self.timers = timers
         self.reliable = reliable
@@ -134,7 +137,9 @@ public struct InviteSession: Sendable {
 
     /// A response to the INVITE with the session's tag and the source-address Via fix-ups.
     public func response(_ status: Int, reason: String? = nil) -> SIPMessage {
-        MessageFactory.response(to: invite, vias: responseVias, status: status, reason: reason, toTag: localTag)
+        var response = MessageFactory.response(to: invite, vias: [], status: status, reason: reason, toTag: localTag)
+        response.setVias(responseVias, renderedAs: responseViaLines)
+        return response
     }
 
     /// The application answers with an SDP body (RFC 3261 §13.3.1.4, RFC 3264 §6).

@@ -25,6 +25,9 @@ extension SIPMessage {
         @exclusivity(unchecked) var contentType: String?
         @exclusivity(unchecked) var otherHeaders: [SIPHeader]
         @exclusivity(unchecked) var body: [UInt8]
+        /// The `Via` header lines as rendered from `vias`, when whoever set them had them
+        /// already (a session's responses share one rendering); dropped when `vias` changes.
+        @exclusivity(unchecked) var viaLines: [UInt8]?
 
         init(
             startLine: StartLine, vias: [Via], from: NameAddress, to: NameAddress, callID: String, cseq: CSeq,
@@ -48,10 +51,12 @@ extension SIPMessage {
 
         /// A storage of its own with the same fields (before a shared message changes).
         func copy() -> Storage {
-            Storage(
+            let copy = Storage(
                 startLine: startLine, vias: vias, from: from, to: to, callID: callID, cseq: cseq, contacts: contacts,
                 recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards, contentType: contentType,
                 otherHeaders: otherHeaders, body: body)
+            copy.viaLines = viaLines
+            return copy
         }
     }
 }

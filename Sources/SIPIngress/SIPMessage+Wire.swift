@@ -14,10 +14,10 @@ extension SIPMessage: WireRenderable {
             sink.append(reason)
             sink.append("\r\n")
         }
-        for via in vias {
-            sink.append("Via: ")
-            via.render(into: &sink)
-            sink.append("\r\n")
+        if let lines = renderedViaLines {
+            sink.append(lines)
+        } else {
+            ViaLines(vias).render(into: &sink)
         }
         for route in recordRoutes { field("Record-Route", route.text, into: &sink) }
         for route in routes { field("Route", route.text, into: &sink) }
@@ -54,6 +54,35 @@ extension SIPMessage: WireRenderable {
         sink.append(": ")
         sink.append(value)
         sink.append("\r\n")
+    }
+}
+
+/// `Via` header lines, one per value, topmost first (RFC 3261 §7.3.1, §20.42).
+struct ViaLines: WireRenderable {
+    let vias: [Via]
+
+    init(_ vias: [Via]) {
+        self.vias = vias
+    }
+
+    func render<Sink: WireSink>(into sink: inout Sink) {
+        for via in vias {
+            sink.append("Via: ")
+            via.render(into: &sink)
+            sink.append("\r\n")
+        }
+    }
+
+    /// The lines' bytes, sized and then written once.
+    var bytes: [UInt8] {
+        var length = WireLength()
+        render(into: &length)
+        return [UInt8](unsafeUninitializedCapacity: length.count) { memory, count in
+            var writer = WireWriter(UnsafeMutableRawBufferPointer(memory))
+            render(into: &writer)
+            precondition(writer.offset == length.count, "rendering changed between sizing and writing")
+            count = writer.offset
+        }
     }
 }
 

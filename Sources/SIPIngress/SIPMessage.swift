@@ -32,8 +32,20 @@ public struct SIPMessage: Sendable {
         get { storage.vias }
         _modify {
             uniqueStorage()
+            storage.viaLines = nil
             yield &storage.vias
         }
+    }
+
+    /// The `Via` header lines rendered once for several messages (`ViaLines`), if set.
+    var renderedViaLines: [UInt8]? { storage.viaLines }
+
+    /// Sets `vias` together with their rendering (`ViaLines(vias).bytes`), which every write
+    /// of this message then copies instead of rendering each Via again.
+    mutating func setVias(_ vias: [Via], renderedAs lines: [UInt8]) {
+        uniqueStorage()
+        storage.vias = vias
+        storage.viaLines = lines
     }
     /// `From` (RFC 3261 §20.20).
     public var from: NameAddress {

@@ -39,4 +39,25 @@ import Testing
         message.write(into: &fresh)
         #expect(Array(buffer.readableBytesView.dropFirst(7)) == Array(fresh.readableBytesView))
     }
+
+    @Test func aSessionsResponsesCopyTheirViaLinesAsTheViasRenderThem() throws {
+        let invite = try TestMessages.parsedInvite()
+        let session = InviteSession(
+            invite: invite, localTag: "bridgetag", source: ("203.0.113.9", 40_000), local: TestMessages.local,
+            timers: SIPTimerValues(), reliable: false)
+        let notFound = session.response(404)
+        #expect(notFound.renderedViaLines != nil)
+        // The same message with its Vias set as values renders from them: the bytes agree.
+        var fromValues = notFound
+        fromValues.vias = notFound.vias
+        #expect(fromValues.renderedViaLines == nil)
+        #expect(notFound.wireText == fromValues.wireText)
+        #expect(notFound.wireText.contains("\r\nVia: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776asdhds;rport=40000;received=203.0.113.9\r\n"))
+        // A change to the Vias drops the rendering, so the change is what goes out.
+        var changed = notFound
+        changed.vias[0].setParameter("received", "192.0.2.77")
+        #expect(changed.renderedViaLines == nil)
+        #expect(changed.wireText.contains(";received=192.0.2.77"))
+        #expect(notFound.wireText.contains(";received=203.0.113.9"))
+    }
 }
