@@ -72,7 +72,8 @@ extension OSIPCodec {
     /// libosip2's strings.
     private static func apply(field: HeaderFieldScan.Bytes, value: HeaderFieldScan.Bytes?, to description: inout MediaDescription) {
         func named(_ name: StaticString) -> Bool {
-            HeaderFieldScan.equalFolded(field, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            field.count == name.utf8CodeUnitCount
+                && HeaderFieldScan.equalFolded(field, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         }
         if named("rtpmap") || named("fmtp") {
             guard let value, case let (number, rest?) = HeaderFieldScan.split(value, at: UInt8(ascii: " ")),
