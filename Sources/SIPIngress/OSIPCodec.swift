@@ -270,7 +270,9 @@ enum OSIPCodec {
             count += 1
         }
         guard count > 0 else { return }
-        let value = String(unsafeUninitializedCapacity: length + 2 * (count - 1)) { out in
+        let capacity = length + 2 * (count - 1)
+        guard capacity > 0 else { return result.append(SIPHeader(name, "")) }
+        let value = String(unsafeUninitializedCapacity: capacity) { out in
             var at = 0
             forEach(&items, as: osip_content_length_t.self) { item in
                 guard let value = item.pointee.value else { return }
