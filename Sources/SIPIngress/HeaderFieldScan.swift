@@ -135,6 +135,12 @@ extension String {
         utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: ":")) } ?? utf8.contains(UInt8(ascii: ":"))
     }
 
+    /// The text with ASCII letters in upper case; the string itself when it has no lower-case
+    /// letter (tokens such as `UDP` or `IP4` usually arrive so), without building a new one.
+    var asciiUppercased: String {
+        utf8.contains { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) } ? uppercased() : self
+    }
+
     /// Whether this header name is `name` or its compact form (RFC 3261 §7.3.3).
     func isField(_ name: String, compact: String?) -> Bool {
         equalsIgnoringASCIICase(name) || compact.map(equalsIgnoringASCIICase) == true

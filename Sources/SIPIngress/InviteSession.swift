@@ -95,7 +95,7 @@ public struct InviteSession: Sendable {
         self.invite = invite
         self.localTag = localTag
         self.responseVias = MessageFactory.responseVias(invite, sourceHost: source.host, sourcePort: source.port)
-        self.responseViaLines = ViaLines(responseVias).bytes
+        self.responseViaLines = ViaLines(responseVias).wireBytes
         self.local = local
         self.timers = timers
         self.reliable = reliable

@@ -52,8 +52,7 @@ extension OSIPCodec {
     private static func connection(_ sdp: UnsafeMutablePointer<sdp_message_t>, media: Int32) -> ConnectionAddress? {
         guard let address = string(sdp_message_c_addr_get(sdp, media, 0)) else { return nil }
         let type = string(sdp_message_c_addrtype_get(sdp, media, 0), among: .addressTypes) ?? "IP4"
-        let upper = type.utf8.contains { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) } ? type.uppercased() : type
-        return ConnectionAddress(addressType: upper, address: address)
+        return ConnectionAddress(addressType: type.asciiUppercased, address: address)
     }
 
     private static func strings(_ get: (Int32) -> UnsafeMutablePointer<CChar>?) -> [String] {

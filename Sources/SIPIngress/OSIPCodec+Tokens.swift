@@ -55,25 +55,13 @@ extension OSIPCodec {
         return String(decoding: UnsafeRawBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
-    /// `pointer`'s text as an integer, as `T(String)` reads it: plain digits are read in place,
-    /// anything else (a sign, too many digits, garbage) goes through `T(String)` itself.
+    /// `pointer`'s text as an integer, as `T(String)` reads it: plain digits are read in place
+    /// (`HeaderFieldScan.decimal`; at most nine, below 2^30, so they fit any `T` of 32 bits or
+    /// more), anything else (a sign, more digits, garbage) goes through `T(String)` itself.
     static func integer<T: FixedWidthInteger>(_ pointer: UnsafeMutablePointer<CChar>?, as type: T.Type) -> T? {
         guard let pointer else { return nil }
-        let count = strlen(pointer)
-        if count > 0, count <= 9, T.bitWidth >= 32 {
-            var value: T = 0
-            var digits = true
-            for index in 0..<count {
-                let byte = UInt8(bitPattern: pointer[index])
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
-                    digits = false
-                    break
-                }
-                // At most nine digits: below 2^30, so no overflow for T of 32 bits or more.
-                value = value &* 10 &+ T(byte &- UInt8(ascii: "0"))
-            }
-            if digits { return value }
-        }
+        let digits = bytes(pointer)
+        if digits.count <= 9, T.bitWidth >= 32, let value = HeaderFieldScan.decimal(digits) { return T(value) }
         return string(pointer).flatMap { T($0) }
     }
 

@@ -161,8 +161,7 @@ enum OSIPCodec {
             }
         }
         let port = integer(via.pointee.port, as: Int.self)
-        let upper = transport.utf8.contains { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) } ? transport.uppercased() : transport
-        return Via(transport: upper, host: host, port: port, parameters: parameters)
+        return Via(transport: transport.asciiUppercased, host: host, port: port, parameters: parameters)
     }
 
     private static func nameAddresses(_ items: inout osip_list_t) -> [NameAddress] {
@@ -243,11 +242,11 @@ enum OSIPCodec {
         add("Accept-Encoding", &m.accept_encodings, osip_accept_encoding_to_str)
         add("Accept-Language", &m.accept_languages, osip_accept_encoding_to_str)
         add("Alert-Info", &m.alert_infos, osip_call_info_to_str)
-        joined("Allow", &m.allows, into: &result)
+        oneField("Allow", &m.allows, into: &result)
         add("Authentication-Info", &m.authentication_infos, osip_authentication_info_to_str)
         add("Authorization", &m.authorizations, osip_authorization_to_str)
         add("Call-Info", &m.call_infos, osip_call_info_to_str)
-        joined("Content-Encoding", &m.content_encodings, into: &result)
+        oneField("Content-Encoding", &m.content_encodings, into: &result)
         add("Error-Info", &m.error_infos, osip_call_info_to_str)
         add("Proxy-Authenticate", &m.proxy_authenticates, osip_www_authenticate_to_str)
         add("Proxy-Authentication-Info", &m.proxy_authentication_infos, osip_authentication_info_to_str)
@@ -261,7 +260,7 @@ enum OSIPCodec {
     /// A list header libosip2 splits into one token per element (`Allow`, `Content-Encoding`),
     /// joined back into one field: RFC 3261 §7.3.1 makes `Allow: INVITE, ACK` and two `Allow`
     /// rows the same, and one field is what the core and a log reader want to see.
-    private static func joined(_ name: String, _ items: inout osip_list_t, into result: inout [SIPHeader]) {
+    private static func oneField(_ name: String, _ items: inout osip_list_t, into result: inout [SIPHeader]) {
         var length = 0
         var count = 0
         forEach(&items, as: osip_content_length_t.self) { item in

@@ -72,18 +72,6 @@ struct ViaLines: WireRenderable {
             sink.append("\r\n")
         }
     }
-
-    /// The lines' bytes, sized and then written once.
-    var bytes: [UInt8] {
-        var length = WireLength()
-        render(into: &length)
-        return [UInt8](unsafeUninitializedCapacity: length.count) { memory, count in
-            var writer = WireWriter(UnsafeMutableRawBufferPointer(memory))
-            render(into: &writer)
-            precondition(writer.offset == length.count, "rendering changed between sizing and writing")
-            count = writer.offset
-        }
-    }
 }
 
 extension Via: WireRenderable {

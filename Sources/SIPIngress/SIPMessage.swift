@@ -40,7 +40,7 @@ public struct SIPMessage: Sendable {
     /// The `Via` header lines rendered once for several messages (`ViaLines`), if set.
     var renderedViaLines: [UInt8]? { storage.viaLines }
 
-    /// Sets `vias` together with their rendering (`ViaLines(vias).bytes`), which every write
+    /// Sets `vias` together with their rendering (`ViaLines(vias).wireBytes`), which every write
     /// of this message then copies instead of rendering each Via again.
     mutating func setVias(_ vias: [Via], renderedAs lines: [UInt8]) {
         uniqueStorage()

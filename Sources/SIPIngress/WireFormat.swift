@@ -102,3 +102,18 @@ extension ByteBuffer {
         precondition(written == length.count, "rendering changed between sizing and writing")
     }
 }
+
+extension WireRenderable {
+    /// The wire form as bytes of its own (kept and copied into several messages), sized first
+    /// and then copied in one pass, as `writeWire` does into a buffer.
+    var wireBytes: [UInt8] {
+        var length = WireLength()
+        render(into: &length)
+        return [UInt8](unsafeUninitializedCapacity: length.count) { memory, count in
+            var writer = WireWriter(UnsafeMutableRawBufferPointer(memory))
+            render(into: &writer)
+            precondition(writer.offset == length.count, "rendering changed between sizing and writing")
+            count = writer.offset
+        }
+    }
+}
