@@ -11,10 +11,16 @@ import Testing
         return Array(buffer.readableBytesView)
     }
 
-    private func expectWire(_ message: SIPMessage, _ lines: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-        let expected = lines.joined(separator: "\r\n") + "\r\n\r\n"
-        #expect(String(decoding: wire(message), as: UTF8.self) == expected, sourceLocation: sourceLocation)
-        #expect(message.wireText == expected, sourceLocation: sourceLocation)
+    /// The message as `write(into:)` writes it; `wireText` must say the same.
+    private func written(_ message: SIPMessage, sourceLocation: SourceLocation = #_sourceLocation) -> String {
+        let text = String(decoding: wire(message), as: UTF8.self)
+        #expect(message.wireText == text, sourceLocation: sourceLocation)
+        return text
+    }
+
+    /// Header lines as a bodiless message's wire text: CRLF after each, then the empty line.
+    private func lines(_ lines: [String]) -> String {
+        lines.joined(separator: "\r\n") + "\r\n\r\n"
     }
 
     @Test func responseWithRportGetsReceivedAndRportFilled() throws {
@@ -22,7 +28,7 @@ import Testing
         let invite = try TestMessages.parsedInvite()
         let response = MessageFactory.response(
             to: invite, status: 486, toTag: "bridgetag", sourceHost: "203.0.113.9", sourcePort: 40_000)
-        expectWire(response, [
+        #expect(written(response) == lines([
             "SIP/2.0 486 Busy Here",
             "Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776asdhds;rport=40000;received=203.0.113.9",
             "Via: SIP/2.0/UDP 203.0.113.5;branch=z9hG4bKproxy1;received=203.0.113.50",
@@ -32,7 +38,7 @@ import Testing
             "CSeq: 314159 INVITE",
             "Server: sipbridge",
             "Content-Length: 0",
-        ])
+        ]))
     }
 
     @Test func trying100CarriesNoToTag() throws {
@@ -41,7 +47,7 @@ import Testing
         let trying = MessageFactory.response(
             to: invite, status: 100, toTag: "bridgetag", sourceHost: "192.0.2.10", sourcePort: 5062)
         #expect(trying.to.tag == nil)
-        expectWire(trying, [
+        #expect(written(trying) == lines([
             "SIP/2.0 100 Trying",
             "Via: SIP/2.0/UDP 192.0.2.10:5062;branch=z9hG4bK776asdhds;rport=5062;received=192.0.2.10",
             "Via: SIP/2.0/UDP 203.0.113.5;branch=z9hG4bKproxy1;received=203.0.113.50",
@@ -51,7 +57,7 @@ import Testing
             "CSeq: 314159 INVITE",
             "Server: sipbridge",
             "Content-Length: 0",
-        ])
+        ]))
     }
 
     @Test func withoutRportReceivedOnlyWhenHostDiffers() throws {
@@ -93,7 +99,7 @@ import Testing
         // §12.2.1.1: first route has `lr` → Request-URI = remote target, Route = route set.
         var dialog = Dialog(invite: try TestMessages.parsedInvite(), localTag: "bridgetag", initialLocalSequence: 100)
         let bye = dialog.makeRequest(.bye, via: TestMessages.local.via(branch: "z9hG4bKbye1"), contact: TestMessages.local.contact)
-        expectWire(bye, [
+        #expect(written(bye) == lines([
             "BYE sip:alice@192.0.2.10:5062 SIP/2.0",
             "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKbye1;rport",
             "Route: <sip:p1.example.com;lr>",
@@ -105,7 +111,7 @@ import Testing
             "CSeq: 101 BYE",
             "User-Agent: sipbridge",
             "Content-Length: 0",
-        ])
+        ]))
         // The next request takes the next CSeq.
         let second = dialog.makeRequest(.bye, via: TestMessages.local.via(branch: "z9hG4bKbye2"), contact: TestMessages.local.contact)
         #expect(second.cseq == CSeq(number: 102, method: .bye))
@@ -117,7 +123,7 @@ import Testing
         let invite = try TestMessages.parsedInvite(recordRoutes: ["<sip:p1.example.com>", "<sip:p2.example.com;lr>"])
         var dialog = Dialog(invite: invite, localTag: "bridgetag", initialLocalSequence: 7)
         let bye = dialog.makeRequest(.bye, via: TestMessages.local.via(branch: "z9hG4bKbye3"), contact: TestMessages.local.contact)
-        expectWire(bye, [
+        #expect(written(bye) == lines([
             "BYE sip:p1.example.com SIP/2.0",
             "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKbye3;rport",
             "Route: <sip:p2.example.com;lr>",
@@ -129,7 +135,7 @@ import Testing
             "CSeq: 8 BYE",
             "User-Agent: sipbridge",
             "Content-Length: 0",
-        ])
+        ]))
     }
 
     @Test func byeWithoutRouteSetGoesToTheContact() throws {

@@ -25,7 +25,7 @@ import Testing
             #expect(payload.count == G722.octetsPer20ms)
             octets += payload
         }
-        G722Fixture.expectIdentical(octets, Array(expectedOctets.prefix(frames * G722.octetsPer20ms)), "octets")
+        #expect(G722Fixture.differences(octets, Array(expectedOctets.prefix(frames * G722.octetsPer20ms)), "octets") == nil)
 
         var wholeDecoder = G722Decoder()
         let expectedSamples = wholeDecoder.decode(expectedOctets)
@@ -37,7 +37,7 @@ import Testing
             #expect(audio.count == G722.samplesPer20ms)
             samples += audio
         }
-        G722Fixture.expectIdentical(samples, Array(expectedSamples.prefix(frames * G722.samplesPer20ms)), "samples")
+        #expect(G722Fixture.differences(samples, Array(expectedSamples.prefix(frames * G722.samplesPer20ms)), "samples") == nil)
     }
 
     /// Buffers of any length, odd ones included: the encoder holds an odd sample over to the
@@ -58,7 +58,7 @@ import Testing
             start = end
             call += 1
         }
-        G722Fixture.expectIdentical(octets, expected, "octets")
+        #expect(G722Fixture.differences(octets, expected, "octets") == nil)
 
         var wholeDecoder = G722Decoder()
         let expectedSamples = wholeDecoder.decode(expected)
@@ -72,7 +72,7 @@ import Testing
             start = end
             call += 1
         }
-        G722Fixture.expectIdentical(samples, expectedSamples, "samples")
+        #expect(G722Fixture.differences(samples, expectedSamples, "samples") == nil)
     }
 
     /// Broadband noise through encoder and decoder correlates with the input at one lag only:

@@ -10,7 +10,7 @@ import Testing
         let input = try G722Fixture.input()
         let expected = try G722Fixture.encoded()
         var encoder = G722Encoder()
-        G722Fixture.expectIdentical(encoder.encode(input), expected, "octets")
+        #expect(G722Fixture.differences(encoder.encode(input), expected, "octets") == nil)
     }
 
     /// spandsp 0.0.6 truncates the receive QMF's output to 16 bits where it should limit it,
@@ -35,11 +35,11 @@ import Testing
             truncated += [Int16(truncatingIfNeeded: first), Int16(truncatingIfNeeded: second)]
             clamped += [Int16(clamping: first), Int16(clamping: second)]
         }
-        G722Fixture.expectIdentical(truncated, expected, "\(mode), unclamped and truncated")
+        #expect(G722Fixture.differences(truncated, expected, "\(mode), unclamped and truncated") == nil)
 
         var decoder = G722Decoder(mode: mode)
         let decoded = decoder.decode(octets)
-        G722Fixture.expectIdentical(decoded, clamped, "\(mode), public output vs clamped")
+        #expect(G722Fixture.differences(decoded, clamped, "\(mode), public output vs clamped") == nil)
         let overflowed = mismatches(decoded, expected)
         let overflowedCount = overflowed.count
         #expect(overflowedCount == overflowCount)
@@ -94,16 +94,13 @@ enum G722Fixture {
         }
     }
 
-    /// Records an issue unless `actual == expected`, naming the number of differing elements and
-    /// the first few indices rather than printing both arrays.
-    static func expectIdentical<T: Equatable>(
-        _ actual: [T], _ expected: [T], _ what: String, sourceLocation: SourceLocation = #_sourceLocation
-    ) {
+    /// `nil` when `actual == expected`, else what differs: the number of differing elements
+    /// and the first few indices rather than both arrays (`#expect(differences(...) == nil)`
+    /// prints it on failure).
+    static func differences<T: Equatable>(_ actual: [T], _ expected: [T], _ what: String) -> String? {
         let bad = mismatches(actual, expected)
-        guard !bad.isEmpty else { return }
-        Issue.record(
-            "\(what): \(bad.count) elements differ (counts \(actual.count), \(expected.count)), first at \(bad.prefix(8))",
-            sourceLocation: sourceLocation)
+        guard !bad.isEmpty else { return nil }
+        return "\(what): \(bad.count) elements differ (counts \(actual.count), \(expected.count)), first at \(bad.prefix(8))"
     }
 }
 
