@@ -31,9 +31,11 @@ extension Call: RTPReceiver {
         case media.payloadType:
             receivedAudio(packet, at: now)
         case media.telephoneEventPayloadType:
+            noteSequenceNumber(of: packet)
             for digit in dtmf.push(packet.payload, timestamp: packet.header.timestamp) { sendDTMF(digit) }
         case 13:
-            break  // comfort noise (RFC 3389): the caller is silent; the buffer fills the gap
+            // Comfort noise (RFC 3389): the caller is silent; the buffer fills the gap.
+            noteSequenceNumber(of: packet)
         default:
             stats.packetsDropped += 1
         }
@@ -61,6 +63,13 @@ extension Call: RTPReceiver {
         return true
     }
 
+    /// A packet of the audio's stream that carries no audio still counts in its sequence, so
+    /// that the reorder buffer tells the silence it stood for from loss.
+    private func noteSequenceNumber(of packet: RTPPacket) {
+        guard packet.header.ssrc == ssrc else { return }
+        jitterBuffer.noteSequenceNumber(packet.header.sequenceNumber)
+    }
+
     private func receivedAudio(_ packet: RTPPacket, at now: NIODeadline) {
         if let ssrc, ssrc != packet.header.ssrc {
             jitterBuffer.reset()
@@ -72,7 +81,9 @@ extension Call: RTPReceiver {
         stats.packetsIn += 1
         stats.bytesIn += packet.payload.readableBytes
         bufferOutputs.removeAll(keepingCapacity: true)
-        jitterBuffer.push(timestamp: packet.header.timestamp, payload: packet.payload, arrival: now, into: &bufferOutputs)
+        jitterBuffer.push(
+            timestamp: packet.header.timestamp, sequenceNumber: packet.header.sequenceNumber, payload: packet.payload,
+            arrival: now, into: &bufferOutputs)
         forwardBufferOutputs()
     }
 

@@ -4,6 +4,9 @@ public import NIOCore
 /// AI"): in-order packets go out at once; a gap is held at most `reorderWindow` for a late
 /// packet, then declared lost; when nothing arrives (loss or DTX) the buffer keeps declaring
 /// 20 ms of missing audio on the clock, so the stream's `chunk` and `timestamp` stay on time.
+/// A gap in timestamps that the sequence numbers show to be no gap in packets (the next
+/// packet in sequence after a silence, RFC 3551 §4.1) is silence, not loss: nothing will fill
+/// it, so it is declared at once and the packet is not held.
 ///
 /// Pure: time is an argument (STYLE.md rule 9). The driver calls `push` per packet and `tick`
 /// at `nextDeadline`; missing audio comes out as `.missing(units:)` for the concealer to fill.
@@ -38,6 +41,7 @@ public struct InboundJitterBuffer: Sendable {
 
     private struct Held: Sendable {
         var timestamp: Int64
+        var sequenceNumber: UInt16?
         var payload: ByteBuffer
         var arrival: NIODeadline
     }
@@ -45,6 +49,9 @@ public struct InboundJitterBuffer: Sendable {
     private let configuration: Configuration
     private var timestamps = SequenceUnwrapper(bits: 32)
     private var next: Int64?
+    /// The sequence number of the packet that ends at `next`, or of a packet of the same
+    /// stream that followed it in sequence without audio (comfort noise, telephone-event).
+    private var lastSequence: UInt16?
     private var nextDue: NIODeadline?
     private var held: [Held] = []
     private var holdDeadline: NIODeadline?
@@ -80,6 +87,7 @@ public struct InboundJitterBuffer: Sendable {
         if next != nil { resyncs += 1 }
         timestamps = SequenceUnwrapper(bits: 32)
         next = nil
+        lastSequence = nil
         held.removeAll(keepingCapacity: true)
         holdDeadline = nil
     }
@@ -87,10 +95,15 @@ public struct InboundJitterBuffer: Sendable {
     /// Adds a packet's payload.
     /// - Parameters:
     ///   - timestamp: its RTP timestamp.
+    ///   - sequenceNumber: its RTP sequence number (RFC 3550 §5.1); `nil` when unknown, and a
+    ///     gap in timestamps is then always held as possible loss.
     ///   - payload: the codec bytes (one byte per unit).
     ///   - arrival: when it arrived.
     ///   - outputs: receives whatever can be released now.
-    public mutating func push(timestamp: UInt32, payload: ByteBuffer, arrival: NIODeadline, into outputs: inout [Output]) {
+    public mutating func push(
+        timestamp: UInt32, sequenceNumber: UInt16?, payload: ByteBuffer, arrival: NIODeadline,
+        into outputs: inout [Output]
+    ) {
         let start = timestamps.unwrap(timestamp)
         if let expected = next, start > expected {
             // A packet beyond a gap: deadlines already passed apply first, so it sees the same
@@ -99,8 +112,9 @@ public struct InboundJitterBuffer: Sendable {
             // still fills its slot rather than be declared missing at the moment it is read.
             tick(now: arrival, into: &outputs)
         }
+        let packet = Held(timestamp: start, sequenceNumber: sequenceNumber, payload: payload, arrival: arrival)
         guard let expected = next else {
-            emit(payload, at: start, arrival: arrival, into: &outputs)
+            emit(packet, at: start, into: &outputs)
             return
         }
         if abs(start - expected) > configuration.resyncUnits {
@@ -108,15 +122,32 @@ public struct InboundJitterBuffer: Sendable {
             // its SSRC sometimes): release what is held and start a new timeline here.
             drainAll(into: &outputs)
             resyncs += 1
-            emit(payload, at: start, arrival: arrival, into: &outputs)
+            emit(packet, at: start, into: &outputs)
             return
         }
         if start > expected {
-            hold(Held(timestamp: start, payload: payload, arrival: arrival), into: &outputs)
+            if held.isEmpty, followsInSequence(sequenceNumber) {
+                // RFC 3550 §5.1: the sequence number counts packets, the timestamp time. The
+                // next packet in sequence across a timestamp gap ends a silence (RFC 3551
+                // §4.1): no packet is missing, so the rest of the silence is declared now and
+                // this packet plays at once instead of waiting out the reorder window.
+                declareMissing(upTo: start, into: &outputs)
+                emit(packet, at: start, into: &outputs)
+                return
+            }
+            hold(packet, into: &outputs)
             return
         }
-        release(Held(timestamp: start, payload: payload, arrival: arrival), into: &outputs)
+        release(packet, into: &outputs)
         drainContiguous(into: &outputs)
+    }
+
+    /// A packet of the same stream without audio for this buffer (comfort noise, RFC 3389; a
+    /// telephone-event, RFC 4733) arrived: it takes a sequence number but leaves no gap in
+    /// the audio, so the next audio packet in sequence after it still ends a silence.
+    public mutating func noteSequenceNumber(_ sequenceNumber: UInt16) {
+        guard followsInSequence(sequenceNumber) else { return }
+        lastSequence = sequenceNumber
     }
 
     /// Releases held audio whose wait is over and declares missing what never came.
@@ -171,20 +202,40 @@ public struct InboundJitterBuffer: Sendable {
             // ahead of every later packet too and drop them all as late (a latch).
             let due = packet.arrival + duration(units: Int(expected - packet.timestamp))
             nextDue = max(nextDue ?? due, due)
+            // Dropped, but not lost: the next packet in sequence after it leaves no gap either.
+            if followsInSequence(packet.sequenceNumber) { lastSequence = packet.sequenceNumber }
             return
         }
         let skip = Int(expected - packet.timestamp)
-        let tail = packet.payload.getSlice(
+        var tail = packet
+        tail.payload = packet.payload.getSlice(
             at: packet.payload.readerIndex + skip, length: packet.payload.readableBytes - skip)!
-        emit(tail, at: expected, arrival: packet.arrival, into: &outputs)
+        emit(tail, at: expected, into: &outputs)
     }
 
-    private mutating func emit(_ payload: ByteBuffer, at start: Int64, arrival: NIODeadline, into outputs: inout [Output]) {
-        guard payload.readableBytes > 0 else { return }
-        outputs.append(.audio(payload))
-        next = start + Int64(payload.readableBytes)
-        let due = arrival + duration(units: payload.readableBytes)
+    /// Releases `packet`'s payload as the audio from `start` on.
+    private mutating func emit(_ packet: Held, at start: Int64, into outputs: inout [Output]) {
+        guard packet.payload.readableBytes > 0 else { return }
+        outputs.append(.audio(packet.payload))
+        next = start + Int64(packet.payload.readableBytes)
+        lastSequence = packet.sequenceNumber
+        let due = packet.arrival + duration(units: packet.payload.readableBytes)
         nextDue = max(nextDue ?? due, due)
+    }
+
+    /// Whether `sequenceNumber` is the one after the last packet released (modulo 2^16).
+    private func followsInSequence(_ sequenceNumber: UInt16?) -> Bool {
+        guard let sequenceNumber, let lastSequence else { return false }
+        return sequenceNumber == lastSequence &+ 1
+    }
+
+    /// Declares the audio from `next` up to `start` missing.
+    private mutating func declareMissing(upTo start: Int64, into outputs: inout [Output]) {
+        guard let expected = next, start > expected else { return }
+        let missing = Int(start - expected)
+        outputs.append(.missing(units: missing))
+        missingUnits += missing
+        next = start
     }
 
     /// Releases held packets that now follow on without a gap.
@@ -199,12 +250,7 @@ public struct InboundJitterBuffer: Sendable {
     /// Gives up on every gap below the held packets and releases them all.
     private mutating func drainAll(into outputs: inout [Output]) {
         while let first = held.first {
-            if let expected = next, first.timestamp > expected {
-                let missing = Int(first.timestamp - expected)
-                outputs.append(.missing(units: missing))
-                missingUnits += missing
-                next = first.timestamp
-            }
+            declareMissing(upTo: first.timestamp, into: &outputs)
             drainContiguous(into: &outputs)
         }
         holdDeadline = nil

@@ -29,35 +29,65 @@ extension InboundJitterBufferTests {
     /// with timestamps advanced by the silence continue the audio with nothing dropped or
     /// resynchronised and no burst above two frames at any instant. `phase` shifts the resumed
     /// packets later against the tick grid (the network delay grew); `tickFirst` decides ties
-    /// between a tick and a packet, which the call's event loop may run in either order.
-    @Test(arguments: [0, 0.5, 7, 15, 19.5], [true, false])
-    func tenSecondsOfSilence(phase: Double, tickFirst: Bool) {
-        let outcome = silence(resumingAt: phase, tickFirst: tickFirst)
-        #expect((499...501).contains(outcome.framesDeclaredAtResume), "declared \(outcome.framesDeclaredAtResume) frames")
-        #expect(outcome.missingUnits == 500 * 160, "exactly the silence, no more, no less")
-        #expect(outcome.late == 0)
-        #expect(outcome.resyncs == 0)
-        #expect(outcome.largestBurst <= 320, "largest release at one instant: \(outcome.largestBurst) units")
+    /// between a tick and a packet, which the call's event loop may run in either order. The
+    /// same holds whether the sequence numbers run on through the silence (DTX, RFC 3551
+    /// §4.1) or jump with the timestamps (500 packets lost).
+    @Test(arguments: [0, 0.5, 7, 15, 19.5], [Numbering.throughSilence, .withGap])
+    func tenSecondsOfSilence(phase: Double, numbering: Numbering) {
+        for tickFirst in [true, false] {
+            expectContinuousSilence(silence(resumingAt: phase, tickFirst: tickFirst, numbering: numbering))
+        }
+    }
+
+    private func expectContinuousSilence(_ outcome: SilenceOutcome, sourceLocation: SourceLocation = #_sourceLocation) {
+        let declared = outcome.framesDeclaredAtResume
+        #expect((499...501).contains(declared), "declared \(declared) frames", sourceLocation: sourceLocation)
+        #expect(outcome.missingUnits == 500 * 160, "exactly the silence, no more, no less", sourceLocation: sourceLocation)
+        #expect(outcome.late == 0, sourceLocation: sourceLocation)
+        #expect(outcome.resyncs == 0, sourceLocation: sourceLocation)
+        let burst = outcome.largestBurst
+        #expect(burst <= 320, "largest release at one instant: \(burst) units", sourceLocation: sourceLocation)
         // The stream is continuous: 100 packets of audio and the silence, in order.
         var expected: [Released] = (0..<50).map { audio(UInt32($0) * 160) }
         expected += Array(repeating: .missing(160), count: 500)
         expected += (550..<600).map { audio(UInt32($0) * 160) }
-        #expect(outcome.timeline == merged(expected))
+        #expect(outcome.timeline == merged(expected), sourceLocation: sourceLocation)
     }
 
-    /// Resuming *earlier* against the tick grid (the network delay shrank): the first packet
-    /// arrives before the clock declared the last silent slot, so it is held one reorder window
-    /// (the hold deadline is the held packet's arrival + window), and the next packet lands at
-    /// that deadline: the gap, the held packet and the new one come out at one instant.
+    /// Resuming *earlier* against the tick grid (the network delay shrank) after DTX: the first
+    /// packet arrives before the clock declared the last silent slot, but its sequence number
+    /// follows the last packet's (RFC 3551 §4.1: the timestamp jumps over a silence, the
+    /// sequence number does not), so no packet is missing: the slot is declared at once and the
+    /// packet plays on arrival, without waiting out a reorder window.
     @Test(arguments: [-0.5, -7, -15])
     func tenSecondsOfSilenceResumingEarly(phase: Double) {
-        let outcome = silence(resumingAt: phase, tickFirst: true)
+        let outcome = silence(resumingAt: phase, tickFirst: true, numbering: .throughSilence)
+        expectContinuousSilence(outcome)
+        #expect(outcome.firstResumedReleasedAt == 550 * 20 + phase, "played on arrival")
+    }
+
+    /// The same with the sequence numbers jumping too (500 packets lost): the first packet back
+    /// may be followed by a late one for the slot before it, so it is held one reorder window
+    /// from its arrival, and the next packet, landing at that deadline, comes out with it and
+    /// the gap: three frames at one instant, the price of waiting for a packet that might come.
+    @Test(arguments: [-0.5, -7, -15])
+    func tenSecondsLostResumingEarly(phase: Double) {
+        let outcome = silence(resumingAt: phase, tickFirst: true, numbering: .withGap)
         #expect(outcome.missingUnits == 500 * 160)
         #expect(outcome.late == 0)
         #expect(outcome.timeline.count == 3)
-        withKnownIssue("design: a hold deadline counts from the held packet's arrival, not the slot's due time") {
-            #expect(outcome.largestBurst <= 320, "largest release at one instant: \(outcome.largestBurst) units")
-        }
+        #expect(outcome.firstResumedReleasedAt == 550 * 20 + phase + 20, "held one window")
+        #expect(outcome.largestBurst == 480)
+    }
+
+    /// How a sender numbers its packets across the 10 s without audio.
+    enum Numbering: CustomTestStringConvertible, Sendable {
+        /// DTX: the sequence number runs on (RFC 3551 §4.1).
+        case throughSilence
+        /// Loss: the sequence number jumps with the timestamp.
+        case withGap
+
+        var testDescription: String { self == .throughSilence ? "DTX" : "loss" }
     }
 
     private struct SilenceOutcome {
@@ -67,11 +97,13 @@ extension InboundJitterBufferTests {
         var resyncs: Int
         var largestBurst: Int
         var timeline: [Released]
+        /// When the first packet after the silence was released (ms).
+        var firstResumedReleasedAt: Double?
     }
 
     /// 50 packets 20 ms apart, 500 frames (10 s) not sent, 50 more shifted by `phase` ms; the
     /// clock ticks at every `nextDeadline`.
-    private func silence(resumingAt phase: Double, tickFirst: Bool) -> SilenceOutcome {
+    private func silence(resumingAt phase: Double, tickFirst: Bool, numbering: Numbering) -> SilenceOutcome {
         var driver = Driver()
         var releases: [(time: Double, released: [Released])] = []
         var declaredAtResume = -1
@@ -86,7 +118,8 @@ extension InboundJitterBufferTests {
             let arrival = Double(index) * 20 + (index >= 550 ? phase : 0)
             runTicks(until: arrival, inclusive: tickFirst)
             if index == 550 { declaredAtResume = driver.buffer.missingUnits / 160 }
-            releases.append((arrival, driver.push(UInt32(index) * 160, at: arrival)))
+            let sequence = UInt16(numbering == .throughSilence && index >= 550 ? index - 500 : index)
+            releases.append((arrival, driver.push(UInt32(index) * 160, sequence: sequence, at: arrival)))
         }
         // Until the last packet's hold could have expired, not into the silence after it.
         runTicks(until: 599 * 20 + phase + 30, inclusive: true)
@@ -97,7 +130,8 @@ extension InboundJitterBufferTests {
         return SilenceOutcome(
             framesDeclaredAtResume: declaredAtResume, missingUnits: driver.buffer.missingUnits,
             late: driver.buffer.late, resyncs: driver.buffer.resyncs, largestBurst: perInstant.values.max() ?? 0,
-            timeline: merged(releases.flatMap(\.released)))
+            timeline: merged(releases.flatMap(\.released)),
+            firstResumedReleasedAt: releases.first { $0.released.contains(audio(550 * 160)) }?.time)
     }
 
     /// After a stall (no tick for seconds) one tick declares at most `maximumFillPerTick` frames

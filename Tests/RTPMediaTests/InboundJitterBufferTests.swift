@@ -62,15 +62,20 @@ import TestSupport
             buffer = InboundJitterBuffer(configuration: configuration)
         }
 
-        mutating func push(_ timestamp: UInt32, units: Int = 160, at milliseconds: Double) -> [Released] {
-            push(timestamp, bytes: InboundJitterBufferTests.payload(timestamp, units: units), at: milliseconds)
+        /// Pushes the packet covering `units` from `timestamp`. Its sequence number is
+        /// `timestamp / 160` unless given: a sender that numbers one packet per 20 ms, so a gap
+        /// in timestamps is a gap in packets (loss), as a sender without silence suppression sends.
+        mutating func push(_ timestamp: UInt32, units: Int = 160, sequence: UInt16? = nil, at milliseconds: Double) -> [Released] {
+            push(
+                timestamp, bytes: InboundJitterBufferTests.payload(timestamp, units: units),
+                sequence: sequence ?? UInt16(truncatingIfNeeded: timestamp / 160), at: milliseconds)
         }
 
-        mutating func push(_ timestamp: UInt32, bytes: [UInt8], at milliseconds: Double) -> [Released] {
+        mutating func push(_ timestamp: UInt32, bytes: [UInt8], sequence: UInt16?, at milliseconds: Double) -> [Released] {
             var outputs: [InboundJitterBuffer.Output] = []
             buffer.push(
-                timestamp: timestamp, payload: ByteBuffer(bytes: bytes), arrival: InboundJitterBufferTests.at(milliseconds),
-                into: &outputs)
+                timestamp: timestamp, sequenceNumber: sequence, payload: ByteBuffer(bytes: bytes),
+                arrival: InboundJitterBufferTests.at(milliseconds), into: &outputs)
             return outputs.map(Released.init)
         }
 
@@ -127,7 +132,7 @@ import TestSupport
         var buffer = InboundJitterBuffer()
         let payload = ByteBuffer(bytes: Self.payload(0, units: 160))
         var outputs: [InboundJitterBuffer.Output] = []
-        buffer.push(timestamp: 0, payload: payload, arrival: Self.origin, into: &outputs)
+        buffer.push(timestamp: 0, sequenceNumber: 0, payload: payload, arrival: Self.origin, into: &outputs)
         guard case .audio(let released) = outputs.first else {
             Issue.record("expected audio, got \(outputs.map(Released.init))")
             return
@@ -224,7 +229,7 @@ import TestSupport
         // A 10 ms packet [160, 240) is lost; the clock declares [160, 320) missing at 40 ms.
         #expect(driver.runTicks(until: 40) == [[.missing(160)]])
         let late = Self.payload(240, units: 240)
-        #expect(driver.push(240, bytes: late, at: 41) == [.audio(Array(late[80...]))])
+        #expect(driver.push(240, bytes: late, sequence: 2, at: 41) == [.audio(Array(late[80...]))])
         #expect(driver.buffer.late == 0)
         #expect(driver.push(480, at: 55) == [audio(480)])
     }
