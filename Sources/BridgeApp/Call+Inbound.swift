@@ -129,7 +129,7 @@ extension Call: RTPReceiver {
                 measureLevel(frame)
                 var buffer = stream.messageBuffer(capacity: 160 + (frame.readableBytes + 2) / 3 * 4)
                 streamSession.writeMedia(frame, into: &buffer)
-                stream.writeMedia(text: buffer)
+                stream.writeMedia(text: consume buffer)
                 stats.mediaSent += 1
                 wrote = true
             }
@@ -174,7 +174,7 @@ extension Call: RTPReceiver {
         guard route.stream.dtmfEvents, let stream else { return }
         var buffer = stream.messageBuffer(capacity: 160)
         streamSession.writeDTMF(digit: digit, durationMilliseconds: durationMilliseconds, into: &buffer)
-        stream.send(text: buffer)
+        stream.send(text: consume buffer)
     }
 }
 

@@ -20,7 +20,7 @@ extension Call {
         }
         var buffer = stream.messageBuffer(capacity: 160 + (scratch.count + 2) / 3 * 4)
         streamSession.writeMedia(stream.channel.allocator.buffer(bytes: scratch), track: .outbound, into: &buffer)
-        stream.writeMedia(text: buffer)
+        stream.writeMedia(text: consume buffer)
         stats.mediaSent += 1
         noteMediaDrops(stream)
     }

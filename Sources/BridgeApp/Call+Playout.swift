@@ -27,7 +27,7 @@ extension Call: StreamConnectionDelegate {
             guard let stream else { return }
             var buffer = stream.messageBuffer(capacity: 128)
             if streamSession.writeClearedAudio(into: &buffer) {
-                stream.send(text: buffer)
+                stream.send(text: consume buffer)
             } else if !dropped.isEmpty {
                 sendPlayedStream(dropped)
             }
@@ -156,7 +156,7 @@ extension Call: StreamConnectionDelegate {
             streamOutboundTrack(payload: nil)
             return
         }
-        var packet = rtp.allocator.buffer(capacity: RTPHeader.fixedSize + frameSize)
+        var packet = packetBuffer(capacity: RTPHeader.fixedSize + frameSize, on: rtp)
         sender.writeNextHeader(into: &packet)
         let frame: PlayoutQueue.Frame
         if media.codec.isG711 {
@@ -173,6 +173,7 @@ extension Call: StreamConnectionDelegate {
         measureLevel(frame.hasAudio ? packet : nil)
         streamOutboundTrack(payload: packet.getSlice(at: packet.readerIndex + RTPHeader.fixedSize, length: packet.readableBytes - RTPHeader.fixedSize))
         transmit(packet, on: rtp)
+        spentPacket = consume packet
         if frame.hasAudio {
             stats.audioFramesOut += 1
             if playout.queuedBytes == 0 {
@@ -185,6 +186,14 @@ extension Call: StreamConnectionDelegate {
         stats.playoutBytesQueued = playout.queuedBytes
         if !frame.passedMarkers.isEmpty { sendPlayedStream(frame.passedMarkers) }
         if drainingAfterStop && playout.queuedBytes == 0 { end(.streamStopped) }
+    }
+
+    /// A buffer for the next RTP packet: the last packet's storage when the socket no longer
+    /// holds it (sent, on a shared socket at the end of the loop's pass: 20 ms ago), else new.
+    private func packetBuffer(capacity: Int, on rtp: RTPTransport) -> ByteBuffer {
+        guard var packet = spentPacket.take() else { return rtp.allocator.buffer(capacity: capacity) }
+        packet.clear(minimumCapacity: capacity)
+        return packet
     }
 
     /// Feeds the dashboard's AI meter with the frame going out (`nil`: silence).
@@ -216,7 +225,7 @@ extension Call: StreamConnectionDelegate {
         for name in names {
             var buffer = stream.messageBuffer(capacity: 128 + name.utf8.count)
             streamSession.writePlayedStream(name: name, into: &buffer)
-            stream.write(text: buffer)
+            stream.write(text: consume buffer)
             statusCallback("PlayedStream", [("Name", name)])
         }
         stream.flush()

@@ -63,10 +63,10 @@ extension Call {
     /// (spec §3.1, §7).
     func sendStart(on connection: StreamConnection) {
         var preamble = connection.messageBuffer(capacity: 64)
-        if streamSession.writeConnected(into: &preamble) { connection.send(text: preamble) }
+        if streamSession.writeConnected(into: &preamble) { connection.send(text: consume preamble) }
         var buffer = connection.messageBuffer(capacity: 512)
         streamSession.writeStart(into: &buffer)
-        connection.send(text: buffer)
+        connection.send(text: consume buffer)
         statusCallbackStarted()
     }
 }

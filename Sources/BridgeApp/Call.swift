@@ -92,6 +92,8 @@ final class Call {
     /// Reused for transcoded stream bytes and G.722 queue frames.
     var scratch: [UInt8] = []
     var frameScratch = ByteBuffer()
+    /// The last RTP packet sent: its storage holds the next one once the socket has sent it.
+    var spentPacket: ByteBuffer?
     var dtmf = DTMFDetector()
     /// Key presses towards the caller (RFC 4733), requested by the AI server's `sendDTMF`.
     var dtmfOut = TelephoneEventSender()
@@ -277,7 +279,7 @@ final class Call {
         if route.stream.sendStopOnHangup, reason == .callerHungUp || reason == .callerCancelled, let stream {
             var buffer = stream.messageBuffer(capacity: 160)
             streamSession.writeStop(reason: reason.rawValue, into: &buffer)
-            stream.send(text: buffer)
+            stream.send(text: consume buffer)
         }
         stream?.close()
         rtp?.close()

@@ -19,6 +19,16 @@ public enum ClientFrame {
         return buffer
     }
 
+    /// `spent`, a message buffer already written, made ready for the next message: its storage
+    /// is reused when nothing else holds it any more (the socket has taken the bytes) and it is
+    /// large enough; otherwise a new one is allocated.
+    static func messageBuffer(capacity: Int, reusing spent: consuming ByteBuffer) -> ByteBuffer {
+        spent.clear(minimumCapacity: headroom + capacity)
+        spent.moveWriterIndex(forwardBy: headroom)
+        spent.moveReaderIndex(forwardBy: headroom)
+        return spent
+    }
+
     /// Whether `message` has room for any header in front of its readable bytes.
     static func fits(_ message: ByteBuffer) -> Bool { message.readerIndex >= headroom }
 

@@ -29,8 +29,22 @@ public enum InboundEventParser {
         dialect: StreamDialect = .vobiz,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) throws(StreamProtocolError) -> InboundEvent {
+        var none: ByteBuffer?
+        return try parse(frame, dialect: dialect, allocator: allocator, reusing: &none)
+    }
+
+    /// Parses the readable bytes of a frame, decoding a `playAudio` payload into `spent`'s
+    /// storage when nothing else holds it any more (the previous event's payload was consumed)
+    /// and it is large enough; `spent` then refers to the new payload. A stream's frames, one
+    /// every 20 ms, then cost no allocation for their audio.
+    public static func parse(
+        _ frame: ByteBuffer,
+        dialect: StreamDialect,
+        allocator: ByteBufferAllocator,
+        reusing spent: inout ByteBuffer?
+    ) throws(StreamProtocolError) -> InboundEvent {
         try frame.withUnsafeReadableBytes { (bytes) throws(StreamProtocolError) in
-            try parse(bytes, dialect: dialect, allocator: allocator)
+            try parse(bytes, dialect: dialect, allocator: allocator, reusing: &spent)
         }
     }
 
@@ -46,6 +60,17 @@ public enum InboundEventParser {
         dialect: StreamDialect = .vobiz,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) throws(StreamProtocolError) -> InboundEvent {
+        var none: ByteBuffer?
+        return try parse(bytes, dialect: dialect, allocator: allocator, reusing: &none)
+    }
+
+    private static func parse(
+        _ bytes: UnsafeRawBufferPointer,
+        dialect: StreamDialect,
+        allocator: ByteBufferAllocator,
+        reusing spent: inout ByteBuffer?
+    ) throws(StreamProtocolError) -> InboundEvent {
+        let storage = PayloadStorage(allocator: allocator)
         var scanner = JSONScanner(bytes, maximumDepth: maximumNestingDepth)
         guard scanner.peek() == UInt8(ascii: "{") else {
             // Distinguish "valid JSON, wrong shape" from garbage.
@@ -58,8 +83,8 @@ public enum InboundEventParser {
             try fields.scanMember(key, &scanner)
         }
         try scanner.expectEnd()
-        if dialect == .twilio { return try fields.twilioEvent(from: scanner, allocator: allocator) }
-        return try fields.event(from: scanner, allocator: allocator)
+        if dialect == .twilio { return try fields.twilioEvent(from: scanner, storage: storage, reusing: &spent) }
+        return try fields.event(from: scanner, storage: storage, reusing: &spent)
     }
 }
 
@@ -143,11 +168,13 @@ private struct Fields {
     }
 
     /// Builds the event named by `event` from the recorded members (spec §4.1–§4.5).
-    func event(from scanner: JSONScanner, allocator: ByteBufferAllocator) throws(StreamProtocolError) -> InboundEvent {
+    func event(
+        from scanner: JSONScanner, storage: PayloadStorage, reusing spent: inout ByteBuffer?
+    ) throws(StreamProtocolError) -> InboundEvent {
         let name = try eventName(scanner)
         switch name {
         case "playAudio":
-            return .playAudio(try playAudio(from: scanner, allocator: allocator))
+            return .playAudio(try playAudio(from: scanner, storage: storage, reusing: &spent))
         case "checkpoint":
             guard let checkpointName = try string(self.name, "name", scanner) else { throw .missingField("name") }
             return .checkpoint(name: checkpointName, streamId: try string(streamId, "streamId", scanner))
@@ -169,11 +196,13 @@ private struct Fields {
 
     /// Builds a Twilio Media Streams event (spec §7): `media` is µ-law 8 kHz audio to play,
     /// `mark` a checkpoint, `clear` a flush; anything else is `.other`.
-    func twilioEvent(from scanner: JSONScanner, allocator: ByteBufferAllocator) throws(StreamProtocolError) -> InboundEvent {
+    func twilioEvent(
+        from scanner: JSONScanner, storage: PayloadStorage, reusing spent: inout ByteBuffer?
+    ) throws(StreamProtocolError) -> InboundEvent {
         let name = try eventName(scanner)
         switch name {
         case "media":
-            var play = try playAudio(from: scanner, allocator: allocator)
+            var play = try playAudio(from: scanner, storage: storage, reusing: &spent)
             (play.contentType, play.sampleRate) = ("audio/x-mulaw", 8000)
             return .playAudio(play)
         case "mark":
@@ -186,7 +215,9 @@ private struct Fields {
         }
     }
 
-    private func playAudio(from scanner: JSONScanner, allocator: ByteBufferAllocator) throws(StreamProtocolError) -> PlayAudio {
+    private func playAudio(
+        from scanner: JSONScanner, storage: PayloadStorage, reusing spent: inout ByteBuffer?
+    ) throws(StreamProtocolError) -> PlayAudio {
         switch media {
         case .none, .null?: throw .missingField("media")
         case .other(let offset)? where scanner.byte(at: offset) == UInt8(ascii: "{"): break
@@ -202,7 +233,7 @@ private struct Fields {
             streamId: try string(streamId, "streamId", scanner),
             contentType: try string(contentType, "media.contentType", scanner),
             sampleRate: try sampleRateValue(scanner),
-            payload: try Self.decodeBase64(payloadString, scanner, allocator)
+            payload: try Self.decodeBase64(payloadString, scanner, storage, reusing: &spent)
         )
     }
 
@@ -249,7 +280,7 @@ private struct Fields {
         return value
     }
 
-    /// Decodes the base64 payload into a new buffer (RFC 4648 §4).
+    /// Decodes the base64 payload into a new buffer or `spent`'s storage (RFC 4648 §4).
     ///
     /// Without escapes the raw bytes are decoded directly. With escapes (some encoders write
     /// `/` as `\/`) the string is first unescaped into the output buffer's free space and then
@@ -258,9 +289,11 @@ private struct Fields {
     private static func decodeBase64(
         _ string: JSONString,
         _ scanner: JSONScanner,
-        _ allocator: ByteBufferAllocator
+        _ storage: PayloadStorage,
+        reusing spent: inout ByteBuffer?
     ) throws(StreamProtocolError) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: string.hasEscapes ? string.rawCount : Base64.maximumDecodedLength(string.rawCount))
+        var buffer = storage.buffer(
+            capacity: string.hasEscapes ? string.rawCount : Base64.maximumDecodedLength(string.rawCount), reusing: spent.take())
         do throws(Base64DecodingError) {
             if string.hasEscapes {
                 try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: string.rawCount) {
@@ -274,6 +307,23 @@ private struct Fields {
         } catch {
             throw .invalidBase64("media.payload", at: string.offset)
         }
+        if buffer.capacity <= PayloadStorage.largestSpent { spent = buffer }
+        return buffer
+    }
+}
+
+/// Where a `playAudio` payload is decoded.
+struct PayloadStorage {
+    /// Payloads larger than this do not keep their storage for the next frame.
+    static let largestSpent = 4096
+    let allocator: ByteBufferAllocator
+
+    /// `spent`'s storage when nothing else holds it and it is large enough, else a new buffer.
+    func buffer(capacity: Int, reusing spent: consuming ByteBuffer?) -> ByteBuffer {
+        // Moved out (not copied), or the storage would not be uniquely held and `clear` would
+        // allocate anew.
+        guard var buffer = spent.take() else { return allocator.buffer(capacity: capacity) }
+        buffer.clear(minimumCapacity: capacity)
         return buffer
     }
 }

@@ -111,6 +111,11 @@ public final class StreamConnection: @unchecked Sendable {
     /// The context of NIO's frame encoder: a frame built by `ClientFrame` is written from
     /// there, so it goes straight to TLS or the socket.
     private let encoder: ChannelHandlerContext?
+    /// The last message written, whose storage the next message reuses once the socket has
+    /// taken its bytes (a `media` event every 20 ms then costs no allocation).
+    private var spent: ByteBuffer?
+    /// Messages larger than this do not keep their storage for the next one.
+    private static let largestSpent = 4096
 
     init(channel: any Channel, mediaBacklogFrames: Int = 100) {
         self.channel = channel
@@ -122,7 +127,8 @@ public final class StreamConnection: @unchecked Sendable {
     /// (`ClientFrame`): `write(text:)`, `writeMedia(text:)` and `send(text:)` then frame it in
     /// place. Any other buffer is sent as a `WebSocketFrame`.
     public func messageBuffer(capacity: Int) -> ByteBuffer {
-        ClientFrame.messageBuffer(capacity: capacity, allocator: channel.allocator)
+        if let spent = spent.take() { return ClientFrame.messageBuffer(capacity: capacity, reusing: spent) }
+        return ClientFrame.messageBuffer(capacity: capacity, allocator: channel.allocator)
     }
 
     /// Media frames dropped (oldest first) because the AI server was not reading.
@@ -138,7 +144,7 @@ public final class StreamConnection: @unchecked Sendable {
         assert(channel.eventLoop.inEventLoop)
         guard !closing else { return }
         if backlog.frames.isEmpty && channel.isWritable {
-            write(text: text)
+            write(text: consume text)
         } else {
             backlog.append(text)
         }
@@ -241,7 +247,7 @@ public final class StreamConnection: @unchecked Sendable {
 
     /// Sends one JSON message as a masked text frame (RFC 6455 §5.3, §5.6) and flushes.
     public func send(text: consuming ByteBuffer) {
-        write(text: text)
+        write(text: consume text)
         flush()
     }
 
@@ -251,7 +257,9 @@ public final class StreamConnection: @unchecked Sendable {
         guard !closing else { return }
         unflushed = true
         if let encoder, ClientFrame.fits(text) {
+            // Framed in place: `text` must be the only reference, or masking copies it.
             ClientFrame.frame(&text, opcode: UInt8(webSocketOpcode: .text), maskingKey: EntropyPool.current.maskingKeyBits())
+            if text.capacity <= Self.largestSpent { spent = text }
             encoder.write(NIOAny(text), promise: nil)
         } else {
             channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: EntropyPool.current.maskingKey(), data: text), promise: nil)

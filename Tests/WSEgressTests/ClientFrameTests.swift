@@ -80,4 +80,44 @@ struct ClientFrameTests {
         #expect(header.readableBytes == 6 && body.readableBytes == 5, "the encoder's two writes")
         _ = try channel.finish()
     }
+
+    /// A `media` event is masked and framed in the buffer it was written in (no copy), and the
+    /// next message is built in the same storage once the socket has let go of it — not while
+    /// the socket still holds it. (Storage is told apart by capacity: a reused buffer keeps
+    /// the first message's large one, a new buffer gets the small one asked for.)
+    @Test func messagesAreFramedInPlaceAndTheirStorageReused() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+        let connection = StreamConnection(channel: channel)
+        var first = connection.messageBuffer(capacity: 1_000)
+        first.writeString(#"{"event":"media","n":1}"#)
+        let firstStorage = first.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        connection.writeMedia(text: consume first)
+        connection.flush()
+        var framed = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(framed.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) } == firstStorage, "framed in place")
+        let sent = Array(framed.readableBytesView)
+
+        // The socket still holds the first frame: the next message gets storage of its own.
+        var second = connection.messageBuffer(capacity: 10)
+        #expect(second.capacity < 1_000)
+        second.writeString(#"{"n":2}"#)
+        #expect(Array(framed.readableBytesView) == sent, "the first frame is untouched")
+        connection.send(text: consume second)
+        _ = try #require(try channel.readOutbound(as: ByteBuffer.self))
+
+        // Once the socket has let go of a frame, its storage takes the next message.
+        framed = ByteBuffer()
+        var third = connection.messageBuffer(capacity: 1_000)
+        third.writeString(#"{"n":3}"#)
+        connection.send(text: consume third)
+        framed = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        let thirdStorage = framed.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        framed = ByteBuffer()
+        let fourth = connection.messageBuffer(capacity: 10)
+        #expect(fourth.capacity >= 1_000, "the third message's storage, reused")
+        #expect(fourth.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) } == thirdStorage)
+        #expect(fourth.readableBytes == 0 && ClientFrame.fits(fourth))
+        _ = try channel.finish()
+    }
 }
