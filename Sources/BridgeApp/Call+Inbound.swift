@@ -118,11 +118,11 @@ extension Call: RTPReceiver {
             case .audio(let payload):
                 scratch.removeAll(keepingCapacity: true)
                 payload.withUnsafeReadableBytes { inbound.transcode($0, into: &scratch) }
-                streamBytes = stream.channel.allocator.buffer(bytes: scratch)
+                streamBytes = scratchBuffer()
             case .missing(let units):
                 scratch.removeAll(keepingCapacity: true)
                 inbound.conceal(units: units, into: &scratch)
-                streamBytes = stream.channel.allocator.buffer(bytes: scratch)
+                streamBytes = scratchBuffer()
                 stats.unitsConcealed += units
             }
             framer.push(streamBytes) { frame in
@@ -136,6 +136,17 @@ extension Call: RTPReceiver {
         }
         if wrote { stream.flush() }
         noteMediaDrops(stream)
+    }
+
+    /// `scratch` in a buffer: the last one's storage when nothing holds it any more (its frame
+    /// was written out as base64), else a new one — transcoded and concealed frames then cost no
+    /// allocation each.
+    func scratchBuffer() -> ByteBuffer {
+        var buffer = spentScratch.take() ?? ByteBuffer()
+        buffer.clear(minimumCapacity: scratch.count)
+        buffer.writeBytes(scratch)
+        if buffer.capacity <= 4096 { spentScratch = buffer }
+        return buffer
     }
 
     /// Feeds the dashboard's caller meter with a frame in the stream's format.

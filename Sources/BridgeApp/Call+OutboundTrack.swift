@@ -19,7 +19,7 @@ extension Call {
             scratch.append(contentsOf: repeatElement(format.encoding == .mulaw ? 0xFF : 0, count: format.bytesPer20ms))
         }
         var buffer = stream.messageBuffer(capacity: 160 + (scratch.count + 2) / 3 * 4)
-        streamSession.writeMedia(stream.channel.allocator.buffer(bytes: scratch), track: .outbound, into: &buffer)
+        streamSession.writeMedia(scratchBuffer(), track: .outbound, into: &buffer)
         stream.writeMedia(text: consume buffer)
         stats.mediaSent += 1
         noteMediaDrops(stream)

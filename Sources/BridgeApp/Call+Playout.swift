@@ -93,7 +93,7 @@ extension Call: StreamConnectionDelegate {
                 logger.info("dropping playAudio", metadata: ["error": "\(error)"])
                 return
             }
-            playout.append(ByteBuffer(bytes: scratch))
+            playout.append(scratchBuffer())
         }
         stats.playoutBytesQueued = playout.queuedBytes
         stats.playoutBytesDropped = playout.droppedBytes
