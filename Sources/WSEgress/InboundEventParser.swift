@@ -29,22 +29,32 @@ public enum InboundEventParser {
         dialect: StreamDialect = .vobiz,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) throws(StreamProtocolError) -> InboundEvent {
-        var none: ByteBuffer?
-        return try parse(frame, dialect: dialect, allocator: allocator, reusing: &none)
+        var recycling = Recycling()
+        return try parse(frame, dialect: dialect, allocator: allocator, recycling: &recycling)
     }
 
-    /// Parses the readable bytes of a frame, decoding a `playAudio` payload into `spent`'s
-    /// storage when nothing else holds it any more (the previous event's payload was consumed)
-    /// and it is large enough; `spent` then refers to the new payload. A stream's frames, one
-    /// every 20 ms, then cost no allocation for their audio.
+    /// What one stream's frames pass on to the next, so that a `playAudio` every 20 ms costs no
+    /// allocation of its own: the last payload's storage, decoded into again once nothing else
+    /// holds it (the call has queued the audio) if it is large enough, and the last `streamId`,
+    /// returned again while the frames repeat it.
+    public struct Recycling: Sendable {
+        var payload: ByteBuffer?
+        var streamId: String?
+
+        /// Nothing to recycle yet.
+        public init() {}
+    }
+
+    /// Parses the readable bytes of a frame, recycling storage from the stream's previous
+    /// frame (`Recycling`).
     public static func parse(
         _ frame: ByteBuffer,
         dialect: StreamDialect,
         allocator: ByteBufferAllocator,
-        reusing spent: inout ByteBuffer?
+        recycling: inout Recycling
     ) throws(StreamProtocolError) -> InboundEvent {
         try frame.withUnsafeReadableBytes { (bytes) throws(StreamProtocolError) in
-            try parse(bytes, dialect: dialect, allocator: allocator, reusing: &spent)
+            try parse(bytes, dialect: dialect, allocator: allocator, recycling: &recycling)
         }
     }
 
@@ -60,15 +70,15 @@ public enum InboundEventParser {
         dialect: StreamDialect = .vobiz,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) throws(StreamProtocolError) -> InboundEvent {
-        var none: ByteBuffer?
-        return try parse(bytes, dialect: dialect, allocator: allocator, reusing: &none)
+        var recycling = Recycling()
+        return try parse(bytes, dialect: dialect, allocator: allocator, recycling: &recycling)
     }
 
     private static func parse(
         _ bytes: UnsafeRawBufferPointer,
         dialect: StreamDialect,
         allocator: ByteBufferAllocator,
-        reusing spent: inout ByteBuffer?
+        recycling: inout Recycling
     ) throws(StreamProtocolError) -> InboundEvent {
         let storage = PayloadStorage(allocator: allocator)
         var scanner = JSONScanner(bytes, maximumDepth: maximumNestingDepth)
@@ -83,8 +93,8 @@ public enum InboundEventParser {
             try fields.scanMember(key, &scanner)
         }
         try scanner.expectEnd()
-        if dialect == .twilio { return try fields.twilioEvent(from: scanner, storage: storage, reusing: &spent) }
-        return try fields.event(from: scanner, storage: storage, reusing: &spent)
+        if dialect == .twilio { return try fields.twilioEvent(from: scanner, storage: storage, recycling: &recycling) }
+        return try fields.event(from: scanner, storage: storage, recycling: &recycling)
     }
 }
 
@@ -169,12 +179,12 @@ private struct Fields {
 
     /// Builds the event named by `event` from the recorded members (spec §4.1–§4.5).
     func event(
-        from scanner: JSONScanner, storage: PayloadStorage, reusing spent: inout ByteBuffer?
+        from scanner: JSONScanner, storage: PayloadStorage, recycling: inout InboundEventParser.Recycling
     ) throws(StreamProtocolError) -> InboundEvent {
         let name = try eventName(scanner)
         switch name {
         case "playAudio":
-            return .playAudio(try playAudio(from: scanner, storage: storage, reusing: &spent))
+            return .playAudio(try playAudio(from: scanner, storage: storage, recycling: &recycling))
         case "checkpoint":
             guard let checkpointName = try string(self.name, "name", scanner) else { throw .missingField("name") }
             return .checkpoint(name: checkpointName, streamId: try string(streamId, "streamId", scanner))
@@ -197,12 +207,12 @@ private struct Fields {
     /// Builds a Twilio Media Streams event (spec §7): `media` is µ-law 8 kHz audio to play,
     /// `mark` a checkpoint, `clear` a flush; anything else is `.other`.
     func twilioEvent(
-        from scanner: JSONScanner, storage: PayloadStorage, reusing spent: inout ByteBuffer?
+        from scanner: JSONScanner, storage: PayloadStorage, recycling: inout InboundEventParser.Recycling
     ) throws(StreamProtocolError) -> InboundEvent {
         let name = try eventName(scanner)
         switch name {
         case "media":
-            var play = try playAudio(from: scanner, storage: storage, reusing: &spent)
+            var play = try playAudio(from: scanner, storage: storage, recycling: &recycling)
             (play.contentType, play.sampleRate) = ("audio/x-mulaw", 8000)
             return .playAudio(play)
         case "mark":
@@ -216,7 +226,7 @@ private struct Fields {
     }
 
     private func playAudio(
-        from scanner: JSONScanner, storage: PayloadStorage, reusing spent: inout ByteBuffer?
+        from scanner: JSONScanner, storage: PayloadStorage, recycling: inout InboundEventParser.Recycling
     ) throws(StreamProtocolError) -> PlayAudio {
         switch media {
         case .none, .null?: throw .missingField("media")
@@ -230,10 +240,10 @@ private struct Fields {
         case let token?: throw .invalidField("media.payload", at: token.offset)
         }
         return PlayAudio(
-            streamId: try string(streamId, "streamId", scanner),
+            streamId: try string(streamId, "streamId", scanner, recycling: &recycling.streamId),
             contentType: try string(contentType, "media.contentType", scanner),
             sampleRate: try sampleRateValue(scanner),
-            payload: try Self.decodeBase64(payloadString, scanner, storage, reusing: &spent)
+            payload: try Self.decodeBase64(payloadString, scanner, storage, reusing: &recycling.payload)
         )
     }
 
@@ -244,6 +254,21 @@ private struct Fields {
         case .string(let string)?: scanner.decodeString(string)
         case let token?: throw .invalidField(path, at: token.offset)
         }
+    }
+
+    /// The same, returning `last` instead of a new `String` when the member spells it (a
+    /// stream's `streamId` is the same in every frame), and remembering a new value.
+    private func string(
+        _ token: JSONToken?, _ path: String, _ scanner: JSONScanner, recycling last: inout String?
+    ) throws(StreamProtocolError) -> String? {
+        if case .string(let string)? = token, !string.hasEscapes, let previous = last,
+            scanner.rawBytes(of: string).elementsEqual(previous.utf8)
+        {
+            return previous
+        }
+        let value = try self.string(token, path, scanner)
+        if value != nil { last = value }
+        return value
     }
 
     /// `media.sampleRate` as a JSON integer or a string of 1…9 digits (spec §4.1 rule 2).

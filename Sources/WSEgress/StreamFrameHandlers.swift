@@ -63,9 +63,8 @@ final class StreamFrameHandler: ChannelDuplexHandler {
     private var closeCode: UInt16??
     private var sentClose = false
     private var keepaliveTimedOut = false
-    /// The last `playAudio` payload, whose storage the next one is decoded into once the call
-    /// has queued its audio (`InboundEventParser.parse(_:dialect:allocator:reusing:)`).
-    private var spentPayload: ByteBuffer?
+    /// What the next frame's parse reuses from the last (`InboundEventParser.Recycling`).
+    private var recycling = InboundEventParser.Recycling()
     /// Called when the channel becomes writable again (the AI server caught up).
     var onWritable: (() -> Void)?
 
@@ -91,7 +90,7 @@ final class StreamFrameHandler: ChannelDuplexHandler {
             // Spec §2: JSON may also come in binary frames.
             do {
                 let event = try InboundEventParser.parse(
-                    frame.unmaskedData, dialect: dialect, allocator: context.channel.allocator, reusing: &spentPayload)
+                    frame.unmaskedData, dialect: dialect, allocator: context.channel.allocator, recycling: &recycling)
                 delegate?.streamReceived(event)
             } catch {
                 delegate?.streamReceivedMalformed(error)
