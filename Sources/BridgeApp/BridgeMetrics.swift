@@ -59,7 +59,9 @@ final class BridgeMetrics: Sendable {
         setupTime = registry.makeDurationHistogram(
             descriptor: name("call_setup", "seconds", "INVITE received to 200 OK sent (WebSocket connect and start included)"),
             buckets: [
-                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                // A healthy setup on a LAN takes 1–3 ms; the lower buckets tell a slow agent apart.
+                .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                .milliseconds(50), .milliseconds(100),
                 .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
             ])
         active = registry.makeGauge(descriptor: name("calls", "active", "Calls in progress"))

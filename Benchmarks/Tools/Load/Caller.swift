@@ -62,10 +62,13 @@ final class CallerFleet: Sendable {
             .bind(host: "127.0.0.1", port: 0).get()
         calls.withLockedValue { $0[call.callID] = call }
         measurements.count { $0.callsStarted += 1 }
-        try await loop.submit {
-            call.rtp = rtp
+        try await loop.submit { call.rtp = rtp }.get()
+        let invite = call.request("INVITE", cseq: 1, sdp: rtp.localAddress?.port ?? 0)
+        // Stamped on the SIP socket's loop as it is written, like the 200 OK as it is read: the
+        // generator's own hops between its loops are not part of INVITE → 200 OK.
+        try await sip.eventLoop.submit {
             call.invitedAt = LoadClock.now
-            self.sendSIP(call.request("INVITE", cseq: 1, sdp: rtp.localAddress?.port ?? 0))
+            self.sip.writeAndFlush(AddressedEnvelope(remoteAddress: self.bridge, data: self.sip.allocator.buffer(string: invite)), promise: nil)
         }.get()
     }
 
@@ -88,11 +91,12 @@ final class CallerFleet: Sendable {
         sip.writeAndFlush(AddressedEnvelope(remoteAddress: bridge, data: sip.allocator.buffer(string: text)), promise: nil)
     }
 
-    /// A SIP message for the call with this Call-ID arrived (on the SIP socket's loop).
-    func received(_ message: SIPMessageText) {
-        guard let callID = message.header("Call-ID"), let call = calls.withLockedValue({ $0[callID] }), let rtp = call.rtp else { return }
+    /// A SIP message for the call with this Call-ID arrived (on the SIP socket's loop) at
+    /// `arrival` (`LoadClock`).
+    func received(_ message: SIPMessageText, at arrival: UInt64) {
+        guard let callID = message.callID, let call = calls.withLockedValue({ $0[callID] }), let rtp = call.rtp else { return }
         rtp.eventLoop.execute {
-            switch call.received(message) {
+            switch call.received(message, at: arrival) {
             case .answered where self.hangUpOnAnswer:
                 self.sendSIP(call.request("BYE", cseq: 2))
             case .answered:
@@ -117,6 +121,8 @@ final class LoadCall: PacedSender, @unchecked Sendable {
     var rtp: (any Channel)?
     var remoteRTP: SocketAddress?
     var toTag: String?
+    /// When the INVITE was written (`LoadClock`); set on the SIP socket's loop before the
+    /// INVITE leaves, read here once its 200 OK has come back through that loop.
     var invitedAt: UInt64 = 0
     var sequence: UInt16 = 0
     var timestamp: UInt32 = 0
@@ -140,14 +146,14 @@ final class LoadCall: PacedSender, @unchecked Sendable {
         case ended
     }
 
-    /// Handles a response or request.
-    func received(_ message: SIPMessageText) -> Event? {
+    /// Handles a response or request that arrived at `arrival`.
+    func received(_ message: SIPMessageText, at arrival: UInt64) -> Event? {
         if let status = message.status {
-            if message.header("CSeq")?.hasSuffix("BYE") == true {
+            if message.cseqMethod == .bye {
                 if status == 200 { measurements.count { $0.byesAnswered += 1 } }
                 return status >= 200 ? .ended : nil
             }
-            guard message.header("CSeq")?.hasSuffix("INVITE") == true else { return nil }
+            guard message.cseqMethod == .invite else { return nil }
             if status == 200, toTag != nil {
                 // The bridge sent its 200 again (RFC 3261 §13.3.1.4: it has not seen the ACK).
                 measurements.count { $0.okRetransmissions += 1 }
@@ -155,12 +161,12 @@ final class LoadCall: PacedSender, @unchecked Sendable {
                 return nil
             }
             if status == 200, toTag == nil {
-                toTag = message.header("To")?.components(separatedBy: "tag=").last
+                toTag = message.toTag
                 guard let port = message.mediaPort, let address = try? SocketAddress(ipAddress: message.mediaAddress ?? "127.0.0.1", port: port)
                 else { return nil }
                 remoteRTP = address
                 fleet.sendSIP(request("ACK", cseq: 1))
-                measurements.record(.setup, nanoseconds: LoadClock.now &- invitedAt)
+                measurements.record(.setup, nanoseconds: arrival &- invitedAt)
                 measurements.count { $0.callsAnswered += 1 }
                 return .answered
             }
@@ -170,7 +176,7 @@ final class LoadCall: PacedSender, @unchecked Sendable {
             return nil
         }
         // A request from the bridge (a BYE): answer it; the call is over early.
-        if message.startLine.hasPrefix("BYE ") {
+        if message.requestMethod == "BYE" {
             fleet.sendSIP(message.response(200))
             measurements.count { $0.callsFailed += 1 }
             remoteRTP = nil
@@ -310,46 +316,9 @@ private final class SIPHandler: ChannelInboundHandler {
     private let inbox: SIPInbox
     init(inbox: SIPInbox) { self.inbox = inbox }
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let message = SIPMessageText(String(buffer: unwrapInboundIn(data).data))
-        inbox.fleet.withLockedValue { $0 }?.received(message)
+        let arrival = LoadClock.now
+        let message = SIPMessageText(unwrapInboundIn(data).data)
+        inbox.fleet.withLockedValue { $0 }?.received(message, at: arrival)
     }
     func errorCaught(context: ChannelHandlerContext, error: any Error) {}
-}
-
-/// Just enough SIP parsing for a UAC on loopback.
-struct SIPMessageText: Sendable {
-    let text: String
-    init(_ text: String) { self.text = text }
-
-    var startLine: String { String(text.prefix { $0 != "\r" }) }
-
-    var status: Int? {
-        guard startLine.hasPrefix("SIP/2.0 ") else { return nil }
-        return Int(startLine.split(separator: " ")[1])
-    }
-
-    func header(_ name: String) -> String? {
-        for line in text.components(separatedBy: "\r\n").dropFirst() {
-            if line.isEmpty { return nil }
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            if line[..<colon].trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(name) == .orderedSame {
-                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return nil
-    }
-
-    private var sdpLines: [Substring] {
-        guard let range = text.range(of: "\r\n\r\n") else { return [] }
-        return text[range.upperBound...].split(separator: "\r\n")
-    }
-
-    var mediaPort: Int? { sdpLines.first { $0.hasPrefix("m=audio ") }.flatMap { Int($0.split(separator: " ")[1]) } }
-    var mediaAddress: String? { sdpLines.first { $0.hasPrefix("c=IN IP4 ") }.map { String($0.dropFirst("c=IN IP4 ".count)) } }
-
-    /// A response to this request, for the bridge's BYE.
-    func response(_ status: Int) -> String {
-        let copied = ["Via", "From", "To", "Call-ID", "CSeq"].compactMap { name in header(name).map { "\(name): \($0)" } }
-        return (["SIP/2.0 \(status) OK"] + copied + ["Content-Length: 0", "", ""]).joined(separator: "\r\n")
-    }
 }
