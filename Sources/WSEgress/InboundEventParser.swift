@@ -262,7 +262,7 @@ private struct Fields {
         _ token: JSONToken?, _ path: String, _ scanner: JSONScanner, recycling last: inout String?
     ) throws(StreamProtocolError) -> String? {
         if case .string(let string)? = token, !string.hasEscapes, let previous = last,
-            scanner.rawBytes(of: string).elementsEqual(previous.utf8)
+            scanner.rawBytes(of: string, spell: previous)
         {
             return previous
         }

@@ -88,6 +88,23 @@ struct JSONScannerTests {
             #expect(result == expected, "\(json)")
         }
     }
+
+    @Test("a string's raw bytes are compared with a Swift string byte for byte")
+    func rawBytesSpell() throws {
+        let streamID = "6f1c2a4e-93b7-4d0a-8f55-0c9e7a1b2d3f"  // longer than a small string
+        let cases: [(String, String, Bool)] = [
+            (#""\#(streamID)""#, streamID, true), (#""\#(streamID)x""#, streamID, false),
+            (#""\#(streamID.dropLast())""#, streamID, false), ("\"\"", "", true), ("\"\"", "a", false),
+            (#""abc""#, "abd", false), (#""é""#, "é", true),
+        ]
+        for (json, text, expected) in cases {
+            let result = try withToken(json) { scanner, token -> Bool in
+                guard case .string(let string) = token else { return false }
+                return scanner.rawBytes(of: string, spell: text)
+            }
+            #expect(result == expected, "\(json) against \(text)")
+        }
+    }
 }
 
 /// The eight-bytes-at-a-time string scan: for every byte value at every position of a word of
