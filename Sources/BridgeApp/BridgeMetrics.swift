@@ -31,6 +31,7 @@ final class BridgeMetrics: Sendable {
     enum StreamFailure: String, CaseIterable {
         case connectionLost = "connection_lost"
         case pingTimeout = "ping_timeout"
+        case protocolError = "protocol_error"
     }
 
     /// `status_callbacks_total{result}`.

@@ -57,6 +57,7 @@ extension Call: StreamConnectionDelegate {
         switch reason {
         case .connectionLost: metrics?.streamFailed(.connectionLost)
         case .keepaliveTimeout: metrics?.streamFailed(.pingTimeout)
+        case .protocolError: metrics?.streamFailed(.protocolError)
         case .remoteClose, .localClose: break
         }
         streamLost(reason)

@@ -14,6 +14,9 @@ public enum StreamCloseReason: Hashable, Sendable, CustomStringConvertible {
     case keepaliveTimeout
     /// The bridge closed the stream.
     case localClose
+    /// The AI server broke the WebSocket protocol (RFC 6455 §7.4.1: the bridge closed with
+    /// `code`, 1002 or 1009).
+    case protocolError(code: UInt16, detail: String)
 
     public var description: String {
         switch self {
@@ -21,6 +24,7 @@ public enum StreamCloseReason: Hashable, Sendable, CustomStringConvertible {
         case .connectionLost: "connection to the AI server lost"
         case .keepaliveTimeout: "AI server stopped answering pings"
         case .localClose: "closed by the bridge"
+        case .protocolError(let code, let detail): "AI server broke the WebSocket protocol (\(code): \(detail))"
         }
     }
 }
@@ -196,28 +200,23 @@ public final class StreamConnection: @unchecked Sendable {
             .channelOption(.socketOption(.so_sndbuf), value: 128 << 10)
             .connectTimeout(options.timeout)
             .channelInitializer { channel in
-                let upgrader = NIOWebSocketClientUpgrader(
-                    maxFrameSize: maximumMessageSize, automaticErrorHandling: true
-                ) { channel, _ in
-                    channel.eventLoop.makeCompletedFuture {
-                        let sync = channel.pipeline.syncOperations
-                        // The handshake handler speaks HTTP; from here on the bytes are frames.
-                        sync.removeHandler(try sync.handler(type: UpgradeRequestHandler.self), promise: nil)
-                        try sync.addHandler(
-                            NIOWebSocketFrameAggregator(
-                                minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024,
-                                maxAccumulatedFrameSize: maximumMessageSize))
-                        if let interval = options.pingInterval {
-                            try sync.addHandler(StreamKeepaliveHandler(interval: interval))
-                        }
-                        let handler = StreamFrameHandler(delegate: delegateBox.value, dialect: options.dialect)
-                        try sync.addHandler(handler)
-                        let connection = StreamConnection(channel: channel, mediaBacklogFrames: options.mediaBacklogFrames)
-                        // Strong, like the handler's delegate: the handler drops it when it leaves the
-                        // pipeline (a weak capture gave each connection a side table).
-                        handler.onWritable = { connection.drainBacklog() }
-                        promise.succeed(connection)
+                let upgrader = StreamUpgrader { channel in
+                    let sync = channel.pipeline.syncOperations
+                    // The handshake handler speaks HTTP; from here on the bytes are frames.
+                    sync.removeHandler(try sync.handler(type: UpgradeRequestHandler.self), promise: nil)
+                    let handler = StreamFrameHandler(
+                        delegate: delegateBox.value, dialect: options.dialect, maximumMessageSize: maximumMessageSize)
+                    try sync.addHandler(handler)
+                    if let interval = options.pingInterval {
+                        // Behind the frame handler: pongs reach it as inbound events, its
+                        // timeout goes back as an outbound one.
+                        try sync.addHandler(StreamKeepaliveHandler(interval: interval))
                     }
+                    let connection = StreamConnection(channel: channel, mediaBacklogFrames: options.mediaBacklogFrames)
+                    // Strong, like the handler's delegate: the handler drops it when it leaves the
+                    // pipeline (a weak capture gave each connection a side table).
+                    handler.onWritable = { connection.drainBacklog() }
+                    promise.succeed(connection)
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations

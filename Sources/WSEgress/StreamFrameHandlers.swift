@@ -48,9 +48,10 @@ final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 }
 
-/// Turns WebSocket frames into stream events and answers the control frames (RFC 6455 §5.5).
+/// Reads the server's frames from the bytes (`ServerFrameReader`), turns messages into stream
+/// events and answers the control frames (RFC 6455 §5.5).
 final class StreamFrameHandler: ChannelDuplexHandler {
-    typealias InboundIn = WebSocketFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
@@ -63,19 +64,24 @@ final class StreamFrameHandler: ChannelDuplexHandler {
     private var closeCode: UInt16??
     private var sentClose = false
     private var keepaliveTimedOut = false
+    /// The server broke the protocol (§7.4.1: the bridge closed with this code).
+    private var failure: ServerFrameReader.Failure?
+    private var reader: ServerFrameReader
     /// What the next frame's parse reuses from the last (`InboundEventParser.Recycling`).
     private var recycling = InboundEventParser.Recycling()
     /// Called when the channel becomes writable again (the AI server caught up).
     var onWritable: (() -> Void)?
 
-    init(delegate: any StreamConnectionDelegate, dialect: StreamDialect) {
+    init(delegate: any StreamConnectionDelegate, dialect: StreamDialect, maximumMessageSize: Int) {
         self.delegate = delegate
         self.dialect = dialect
+        self.reader = ServerFrameReader(maximumMessageSize: maximumMessageSize)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    /// The keepalive handler (behind this one) gave up on the server.
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         if event is StreamKeepaliveTimeout { keepaliveTimedOut = true }
-        context.fireUserInboundEventTriggered(event)
+        context.triggerUserOutboundEvent(event, promise: promise)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -84,22 +90,34 @@ final class StreamFrameHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text, .binary:
-            // Spec §2: JSON may also come in binary frames.
+        // After a Close, sent or received, nothing more is read (§5.5.1).
+        guard closeCode == nil, failure == nil else { return }
+        reader.append(unwrapInboundIn(data))
+        do {
+            while closeCode == nil, let message = try reader.next() {
+                received(message, context: context)
+            }
+        } catch {
+            fail(error, context: context)
+        }
+    }
+
+    private func received(_ message: ServerFrameReader.Message, context: ChannelHandlerContext) {
+        switch message {
+        case .data(let payload):
             do {
                 let event = try InboundEventParser.parse(
-                    frame.unmaskedData, dialect: dialect, allocator: context.channel.allocator, recycling: &recycling)
+                    payload, dialect: dialect, allocator: context.channel.allocator, recycling: &recycling)
                 delegate?.streamReceived(event)
             } catch {
                 delegate?.streamReceivedMalformed(error)
             }
-        case .ping:
-            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
+        case .ping(let payload):
+            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: payload)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
-        case .connectionClose:
-            var payload = frame.unmaskedData
+        case .pong:
+            context.fireUserInboundEventTriggered(StreamPongReceived())
+        case .close(var payload):
             closeCode = .some(payload.readInteger(as: UInt16.self))
             if !sentClose {
                 sentClose = true
@@ -112,8 +130,20 @@ final class StreamFrameHandler: ChannelDuplexHandler {
             } else {
                 context.close(promise: nil)
             }
-        default:
-            break
+        }
+    }
+
+    /// The server broke the protocol: Close with the reason's code (§7.1.7), then the
+    /// connection (the stream is reported lost, not closed by the bridge).
+    private func fail(_ error: ServerFrameReader.Failure, context: ChannelHandlerContext) {
+        failure = error
+        guard !sentClose else { return context.close(promise: nil) }
+        sentClose = true
+        var body = context.channel.allocator.buffer(capacity: 2)
+        body.writeInteger(error.code)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: body)
+        context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
         }
     }
 
@@ -124,7 +154,9 @@ final class StreamFrameHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         let reason: StreamCloseReason =
-            if let code = closeCode { .remoteClose(code: code) } else if keepaliveTimedOut {
+            if let failure { .protocolError(code: failure.code, detail: failure.description) } else if let code = closeCode {
+                .remoteClose(code: code)
+            } else if keepaliveTimedOut {
                 .keepaliveTimeout
             } else if sentClose { .localClose } else { .connectionLost }
         delegate?.streamClosed(reason)

@@ -4,13 +4,18 @@ import NIOWebSocket
 /// The AI server stopped answering pings: the stream is dead though TCP may not know it yet.
 struct StreamKeepaliveTimeout: Sendable {}
 
+/// A Pong arrived (`StreamFrameHandler` tells the keepalive behind it).
+struct StreamPongReceived: Sendable {}
+
 /// Liveness of the stream (issue 5): a Ping (RFC 6455 §5.5.2) every `interval`; when two
 /// have gone unanswered by a Pong (§5.5.3) at the time the next is due, the connection is
 /// closed as dead. A NAT or load balancer that silently dropped the TCP flow is found within
 /// three intervals instead of when the kernel gives up minutes later.
+///
+/// It sits behind `StreamFrameHandler`, which reads the frames: a Pong reaches it as an inbound
+/// user event, and its timeout goes back to the frame handler as an outbound one.
 final class StreamKeepaliveHandler: ChannelDuplexHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias InboundOut = WebSocketFrame
+    typealias InboundIn = Never
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
@@ -41,9 +46,9 @@ final class StreamKeepaliveHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if unwrapInboundIn(data).opcode == .pong { unanswered = 0 }
-        context.fireChannelRead(data)
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is StreamPongReceived { return unanswered = 0 }
+        context.fireUserInboundEventTriggered(event)
     }
 
     private func schedule(context: ChannelHandlerContext) {
@@ -59,7 +64,7 @@ final class StreamKeepaliveHandler: ChannelDuplexHandler {
     private func tick(context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
         if unanswered >= 2 {
-            context.fireUserInboundEventTriggered(StreamKeepaliveTimeout())
+            context.triggerUserOutboundEvent(StreamKeepaliveTimeout(), promise: nil)
             context.close(promise: nil)
             return
         }
