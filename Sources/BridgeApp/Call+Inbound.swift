@@ -142,10 +142,9 @@ extension Call: RTPReceiver {
     /// was written out as base64), else a new one — transcoded and concealed frames then cost no
     /// allocation each.
     func scratchBuffer() -> ByteBuffer {
-        var buffer = spentScratch.take() ?? ByteBuffer()
-        buffer.clear(minimumCapacity: scratch.count)
+        var buffer = spentScratch.take(minimumCapacity: scratch.count) ?? ByteBuffer()
         buffer.writeBytes(scratch)
-        if buffer.capacity <= 4096 { spentScratch = buffer }
+        spentScratch.keep(buffer)
         return buffer
     }
 

@@ -174,7 +174,7 @@ extension Call: StreamConnectionDelegate {
         measureLevel(frame.hasAudio ? packet : nil)
         streamOutboundTrack(payload: packet.getSlice(at: packet.readerIndex + RTPHeader.fixedSize, length: packet.readableBytes - RTPHeader.fixedSize))
         transmit(packet, on: rtp)
-        spentPacket = consume packet
+        spentPacket.keep(packet)
         if frame.hasAudio {
             stats.audioFramesOut += 1
             if playout.queuedBytes == 0 {
@@ -192,9 +192,7 @@ extension Call: StreamConnectionDelegate {
     /// A buffer for the next RTP packet: the last packet's storage when the socket no longer
     /// holds it (sent, on a shared socket at the end of the loop's pass: 20 ms ago), else new.
     private func packetBuffer(capacity: Int, on rtp: RTPTransport) -> ByteBuffer {
-        guard var packet = spentPacket.take() else { return rtp.allocator.buffer(capacity: capacity) }
-        packet.clear(minimumCapacity: capacity)
-        return packet
+        spentPacket.take(minimumCapacity: capacity) ?? rtp.allocator.buffer(capacity: capacity)
     }
 
     /// Feeds the dashboard's AI meter with the frame going out (`nil`: silence).

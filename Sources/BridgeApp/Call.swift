@@ -93,9 +93,9 @@ final class Call {
     var scratch: [UInt8] = []
     var frameScratch = ByteBuffer()
     /// The last RTP packet sent: its storage holds the next one once the socket has sent it.
-    var spentPacket: ByteBuffer?
+    var spentPacket = SpentBuffer()
     /// The last `scratch` handed on as a buffer (`scratchBuffer()`).
-    var spentScratch: ByteBuffer?
+    var spentScratch = SpentBuffer()
     var dtmf = DTMFDetector()
     /// Key presses towards the caller (RFC 4733), requested by the AI server's `sendDTMF`.
     var dtmfOut = TelephoneEventSender()

@@ -19,14 +19,12 @@ public enum ClientFrame {
         return buffer
     }
 
-    /// `spent`, a message buffer already written, made ready for the next message: its storage
-    /// is reused when nothing else holds it any more (the socket has taken the bytes) and it is
-    /// large enough; otherwise a new one is allocated.
-    static func messageBuffer(capacity: Int, reusing spent: consuming ByteBuffer) -> ByteBuffer {
-        spent.clear(minimumCapacity: headroom + capacity)
-        spent.moveWriterIndex(forwardBy: headroom)
-        spent.moveReaderIndex(forwardBy: headroom)
-        return spent
+    /// The same in `empty`, an emptied buffer with room for `headroom` + the message
+    /// (`SpentBuffer.take(minimumCapacity:)`).
+    static func messageBuffer(in empty: consuming ByteBuffer) -> ByteBuffer {
+        empty.moveWriterIndex(forwardBy: headroom)
+        empty.moveReaderIndex(forwardBy: headroom)
+        return empty
     }
 
     /// Whether `message` has room for any header in front of its readable bytes.

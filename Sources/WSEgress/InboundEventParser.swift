@@ -38,7 +38,7 @@ public enum InboundEventParser {
     /// holds it (the call has queued the audio) if it is large enough, and the last `streamId`,
     /// returned again while the frames repeat it.
     public struct Recycling: Sendable {
-        var payload: ByteBuffer?
+        var payload = SpentBuffer()
         var streamId: String?
 
         /// Nothing to recycle yet.
@@ -80,7 +80,6 @@ public enum InboundEventParser {
         allocator: ByteBufferAllocator,
         recycling: inout Recycling
     ) throws(StreamProtocolError) -> InboundEvent {
-        let storage = PayloadStorage(allocator: allocator)
         var scanner = JSONScanner(bytes, maximumDepth: maximumNestingDepth)
         guard scanner.peek() == UInt8(ascii: "{") else {
             // Distinguish "valid JSON, wrong shape" from garbage.
@@ -93,8 +92,8 @@ public enum InboundEventParser {
             try fields.scanMember(key, &scanner)
         }
         try scanner.expectEnd()
-        if dialect == .twilio { return try fields.twilioEvent(from: scanner, storage: storage, recycling: &recycling) }
-        return try fields.event(from: scanner, storage: storage, recycling: &recycling)
+        if dialect == .twilio { return try fields.twilioEvent(from: scanner, allocator: allocator, recycling: &recycling) }
+        return try fields.event(from: scanner, allocator: allocator, recycling: &recycling)
     }
 }
 
@@ -179,12 +178,12 @@ private struct Fields {
 
     /// Builds the event named by `event` from the recorded members (spec §4.1–§4.5).
     func event(
-        from scanner: JSONScanner, storage: PayloadStorage, recycling: inout InboundEventParser.Recycling
+        from scanner: JSONScanner, allocator: ByteBufferAllocator, recycling: inout InboundEventParser.Recycling
     ) throws(StreamProtocolError) -> InboundEvent {
         let name = try eventName(scanner)
         switch name {
         case "playAudio":
-            return .playAudio(try playAudio(from: scanner, storage: storage, recycling: &recycling))
+            return .playAudio(try playAudio(from: scanner, allocator: allocator, recycling: &recycling))
         case "checkpoint":
             guard let checkpointName = try string(self.name, "name", scanner) else { throw .missingField("name") }
             return .checkpoint(name: checkpointName, streamId: try string(streamId, "streamId", scanner))
@@ -207,12 +206,12 @@ private struct Fields {
     /// Builds a Twilio Media Streams event (spec §7): `media` is µ-law 8 kHz audio to play,
     /// `mark` a checkpoint, `clear` a flush; anything else is `.other`.
     func twilioEvent(
-        from scanner: JSONScanner, storage: PayloadStorage, recycling: inout InboundEventParser.Recycling
+        from scanner: JSONScanner, allocator: ByteBufferAllocator, recycling: inout InboundEventParser.Recycling
     ) throws(StreamProtocolError) -> InboundEvent {
         let name = try eventName(scanner)
         switch name {
         case "media":
-            var play = try playAudio(from: scanner, storage: storage, recycling: &recycling)
+            var play = try playAudio(from: scanner, allocator: allocator, recycling: &recycling)
             (play.contentType, play.sampleRate) = ("audio/x-mulaw", 8000)
             return .playAudio(play)
         case "mark":
@@ -226,7 +225,7 @@ private struct Fields {
     }
 
     private func playAudio(
-        from scanner: JSONScanner, storage: PayloadStorage, recycling: inout InboundEventParser.Recycling
+        from scanner: JSONScanner, allocator: ByteBufferAllocator, recycling: inout InboundEventParser.Recycling
     ) throws(StreamProtocolError) -> PlayAudio {
         switch media {
         case .none, .null?: throw .missingField("media")
@@ -243,7 +242,7 @@ private struct Fields {
             streamId: try string(streamId, "streamId", scanner, recycling: &recycling.streamId),
             contentType: try string(contentType, "media.contentType", scanner),
             sampleRate: try sampleRateValue(scanner),
-            payload: try Self.decodeBase64(payloadString, scanner, storage, reusing: &recycling.payload)
+            payload: try Self.decodeBase64(payloadString, scanner, allocator, reusing: &recycling.payload)
         )
     }
 
@@ -314,11 +313,11 @@ private struct Fields {
     private static func decodeBase64(
         _ string: JSONString,
         _ scanner: JSONScanner,
-        _ storage: PayloadStorage,
-        reusing spent: inout ByteBuffer?
+        _ allocator: ByteBufferAllocator,
+        reusing spent: inout SpentBuffer
     ) throws(StreamProtocolError) -> ByteBuffer {
-        var buffer = storage.buffer(
-            capacity: string.hasEscapes ? string.rawCount : Base64.maximumDecodedLength(string.rawCount), reusing: spent.take())
+        let capacity = string.hasEscapes ? string.rawCount : Base64.maximumDecodedLength(string.rawCount)
+        var buffer = spent.take(minimumCapacity: capacity) ?? allocator.buffer(capacity: capacity)
         do throws(Base64DecodingError) {
             if string.hasEscapes {
                 try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: string.rawCount) {
@@ -332,23 +331,7 @@ private struct Fields {
         } catch {
             throw .invalidBase64("media.payload", at: string.offset)
         }
-        if buffer.capacity <= PayloadStorage.largestSpent { spent = buffer }
-        return buffer
-    }
-}
-
-/// Where a `playAudio` payload is decoded.
-struct PayloadStorage {
-    /// Payloads larger than this do not keep their storage for the next frame.
-    static let largestSpent = 4096
-    let allocator: ByteBufferAllocator
-
-    /// `spent`'s storage when nothing else holds it and it is large enough, else a new buffer.
-    func buffer(capacity: Int, reusing spent: consuming ByteBuffer?) -> ByteBuffer {
-        // Moved out (not copied), or the storage would not be uniquely held and `clear` would
-        // allocate anew.
-        guard var buffer = spent.take() else { return allocator.buffer(capacity: capacity) }
-        buffer.clear(minimumCapacity: capacity)
+        spent.keep(buffer)
         return buffer
     }
 }

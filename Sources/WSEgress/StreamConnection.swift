@@ -117,9 +117,7 @@ public final class StreamConnection: @unchecked Sendable {
     private let encoder: ChannelHandlerContext?
     /// The last message written, whose storage the next message reuses once the socket has
     /// taken its bytes (a `media` event every 20 ms then costs no allocation).
-    private var spent: ByteBuffer?
-    /// Messages larger than this do not keep their storage for the next one.
-    private static let largestSpent = 4096
+    private var spent = SpentBuffer()
 
     init(channel: any Channel, mediaBacklogFrames: Int = 100) {
         self.channel = channel
@@ -131,7 +129,9 @@ public final class StreamConnection: @unchecked Sendable {
     /// (`ClientFrame`): `write(text:)`, `writeMedia(text:)` and `send(text:)` then frame it in
     /// place. Any other buffer is sent as a `WebSocketFrame`.
     public func messageBuffer(capacity: Int) -> ByteBuffer {
-        if let spent = spent.take() { return ClientFrame.messageBuffer(capacity: capacity, reusing: spent) }
+        if let spent = spent.take(minimumCapacity: ClientFrame.headroom + capacity) {
+            return ClientFrame.messageBuffer(in: spent)
+        }
         return ClientFrame.messageBuffer(capacity: capacity, allocator: channel.allocator)
     }
 
@@ -258,7 +258,7 @@ public final class StreamConnection: @unchecked Sendable {
         if let encoder, ClientFrame.fits(text) {
             // Framed in place: `text` must be the only reference, or masking copies it.
             ClientFrame.frame(&text, opcode: UInt8(webSocketOpcode: .text), maskingKey: EntropyPool.current.maskingKeyBits())
-            if text.capacity <= Self.largestSpent { spent = text }
+            spent.keep(text)
             encoder.write(NIOAny(text), promise: nil)
         } else {
             channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: EntropyPool.current.maskingKey(), data: text), promise: nil)
