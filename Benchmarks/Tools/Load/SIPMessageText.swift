@@ -99,13 +99,6 @@ struct SIPMessageText: Sendable {
         fields.first { field in named(field.name, name) || compact.map { named(field.name, $0) } == true }?.value
     }
 
-    /// The first value of a header field, trimmed, or nil.
-    func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        let compact: String? = ["call-id": "i", "to": "t", "from": "f", "via": "v", "contact": "m"][lower]
-        return value(of: lower, compact: compact).map { String(decoding: bytes[$0], as: UTF8.self) }
-    }
-
     /// The `tag` parameter of the To header field (RFC 3261 §19.3).
     var toTag: String? {
         guard let value = value(of: "to", compact: "t") else { return nil }
