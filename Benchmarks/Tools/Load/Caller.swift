@@ -30,7 +30,8 @@ final class CallerFleet: Sendable {
 
     /// Binds the SIP socket and starts one pacer per event loop.
     static func start(
-        group: any EventLoopGroup, measurements: Measurements, bridge: SocketAddress, hangUpOnAnswer: Bool = false
+        group: any EventLoopGroup, measurements: Measurements, bridge: SocketAddress, phases: PacerPhases = .spread,
+        hangUpOnAnswer: Bool = false
     ) async throws -> CallerFleet {
         let inbox = SIPInbox()
         let sip = try await DatagramBootstrap(group: group)
@@ -40,7 +41,10 @@ final class CallerFleet: Sendable {
             }
             .bind(host: "127.0.0.1", port: 0).get()
         var pacers: [ObjectIdentifier: Pacer] = [:]
-        for loop in group.makeIterator() { pacers[ObjectIdentifier(loop)] = Pacer(eventLoop: loop, measurements: measurements) }
+        let loops = Array(group.makeIterator())
+        for (number, loop) in loops.enumerated() {
+            pacers[ObjectIdentifier(loop)] = Pacer(eventLoop: loop, measurements: measurements, phases: phases, loop: number, loops: loops.count)
+        }
         let fleet = CallerFleet(
             group: group, measurements: measurements, bridge: bridge, sip: sip, pacers: pacers, hangUpOnAnswer: hangUpOnAnswer)
         inbox.fleet.withLockedValue { $0 = fleet }
@@ -254,48 +258,6 @@ final class LoadCall: PacedSender, @unchecked Sendable {
 
 extension CallerFleet {
     var sipPortText: Int { sipPort }
-}
-
-/// Something that sends one frame per 20 ms tick.
-protocol PacedSender: AnyObject {
-    func sendFrame()
-}
-
-/// Sends every answered call's frame on one 20 ms clock per event loop (absolute deadlines, so
-/// the cadence does not drift with the work done per tick).
-final class Pacer: @unchecked Sendable {
-    private let eventLoop: any EventLoop
-    private let measurements: Measurements
-    private var senders: [ObjectIdentifier: any PacedSender] = [:]
-    private var next: NIODeadline?
-
-    init(eventLoop: any EventLoop, measurements: Measurements) {
-        self.eventLoop = eventLoop
-        self.measurements = measurements
-    }
-
-    func add(_ sender: any PacedSender) {
-        senders[ObjectIdentifier(sender)] = sender
-        if next == nil {
-            next = .now()
-            tick()
-        }
-    }
-
-    func remove(_ sender: any PacedSender) { senders[ObjectIdentifier(sender)] = nil }
-
-    private func tick() {
-        guard let deadline = next else { return }
-        let start = NIODeadline.now()
-        for sender in senders.values { sender.sendFrame() }
-        var following = deadline + .milliseconds(20)
-        let now = NIODeadline.now()
-        // How late the tick began and how long its sends took: the caller side's own lateness.
-        measurements.pacerTicked(lag: start - deadline, work: now - start)
-        if following < now { following = now }  // after a stall, do not burst
-        next = following
-        eventLoop.assumeIsolated().scheduleTask(deadline: following) { self.tick() }
-    }
 }
 
 private final class RTPHandler: ChannelInboundHandler {

@@ -29,6 +29,8 @@ struct LoadCommand: AsyncParsableCommand {
     var rtpBase = 46000
     @Option(help: "The bridge's rtp.sockets: per_call (a port pair per call) or per_loop (one shared pair per event loop).")
     var rtpSockets = "per_call"
+    @Option(help: "When the calls send within each 20 ms: spread (each call its own phase, as from a carrier) or aligned (all of an event loop's calls in one burst).")
+    var phases = PacerPhases.spread
     @Option(help: "Sample the bridge's RSS, descriptors and CPU every N seconds of the steady state (soak runs).")
     var sampleEvery = 10
     @Option(help: "Write the results as JSON to this file.")
@@ -50,7 +52,7 @@ struct LoadCommand: AsyncParsableCommand {
         try await process.waitUntilRunning()
         let idleRSS = process.residentMiB
         let fleet = try await CallerFleet.start(
-            group: group, measurements: measurements, bridge: try SocketAddress(ipAddress: "127.0.0.1", port: sipPort))
+            group: group, measurements: measurements, bridge: try SocketAddress(ipAddress: "127.0.0.1", port: sipPort), phases: phases)
 
         // Ramp.
         let rampStart = ContinuousClock.now
@@ -128,7 +130,7 @@ struct LoadCommand: AsyncParsableCommand {
         try await group.shutdownGracefully()
         let answered = measurements.counters.callsAnswered
         let report = LoadReport(
-            calls: calls, rtpSockets: rtpSockets, answered: answered, failed: measurements.counters.callsFailed, seconds: seconds,
+            calls: calls, rtpSockets: rtpSockets, phases: phases.rawValue, answered: answered, failed: measurements.counters.callsFailed, seconds: seconds,
             bridgeCPUSeconds: after.bridge - before.bridge, loadGeneratorCPUSeconds: after.own - before.own,
             bridgeRSSMiB: rss, bridgeIdleRSSMiB: idleRSS, bridgeHalfRSSMiB: halfRSS, bridgeDescriptors: descriptors, underruns: Int(underruns),
             bridgeLate: Int(bridgeLate), bridgeLost: Int(bridgeLost),
@@ -163,7 +165,7 @@ struct LoadCommand: AsyncParsableCommand {
             binary: rtpengine, ngPort: statusPort + 10, portMin: rtpBase, portMax: rtpBase + calls * 4 + 200, directory: directory)
         defer { engine.stop() }
         try await engine.waitUntilRunning()
-        let fleet = try await RelayFleet.start(calls: calls, group: group, engine: engine, measurements: measurements)
+        let fleet = try await RelayFleet.start(calls: calls, group: group, engine: engine, measurements: measurements, phases: phases)
         try await Task.sleep(for: .seconds(2))
         let before = (cpu: engine.cpuSeconds, time: ContinuousClock.now, sent: measurements.counters.relayFramesSent,
                       received: measurements.counters.relayFramesReceived)
@@ -194,3 +196,5 @@ struct LoadCommand: AsyncParsableCommand {
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }
+
+extension PacerPhases: ExpressibleByArgument {}

@@ -194,9 +194,14 @@ final class RelayFleet: Sendable {
         self.pacers = pacers
     }
 
-    static func start(calls: Int, group: any EventLoopGroup, engine: RTPEngineProcess, measurements: Measurements) async throws -> RelayFleet {
+    static func start(
+        calls: Int, group: any EventLoopGroup, engine: RTPEngineProcess, measurements: Measurements, phases: PacerPhases
+    ) async throws -> RelayFleet {
         var pacers: [ObjectIdentifier: Pacer] = [:]
-        for loop in group.makeIterator() { pacers[ObjectIdentifier(loop)] = Pacer(eventLoop: loop, measurements: measurements) }
+        let loops = Array(group.makeIterator())
+        for (number, loop) in loops.enumerated() {
+            pacers[ObjectIdentifier(loop)] = Pacer(eventLoop: loop, measurements: measurements, phases: phases, loop: number, loops: loops.count)
+        }
         var relays: [RelayCall] = []
         for index in 0..<calls {
             let loop = group.next()

@@ -5,6 +5,8 @@ struct LoadReport: Codable {
     var calls: Int
     /// The bridge's `rtp.sockets`.
     var rtpSockets: String
+    /// How the callers' frames were placed in each 20 ms (`--phases`).
+    var phases: String
     var answered: Int
     var failed: Int
     /// Length of the measured steady state.
@@ -68,7 +70,7 @@ struct LoadReport: Codable {
     var markdown: String {
         func ms(_ microseconds: UInt64) -> String { String(format: "%.2f", Double(microseconds) / 1000) }
         var lines = [
-            "## sipbridge load: \(calls) calls, \(String(format: "%.0f", seconds)) s steady state, rtp.sockets: \(rtpSockets)",
+            "## sipbridge load: \(calls) calls, \(String(format: "%.0f", seconds)) s steady state, rtp.sockets: \(rtpSockets), caller phases: \(phases)",
             "",
             "| figure | value |",
             "|---|---|",
