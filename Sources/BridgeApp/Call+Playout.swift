@@ -102,19 +102,16 @@ extension Call: StreamConnectionDelegate {
             queueRanDryAt = nil
             if playoutStarved && arrival - dryAt <= .milliseconds(300) { stats.playoutUnderruns += 1 }
         }
-        if wasIdle && playout.queuedBytes > 0 && isActive { startTalkSpurt(arrival: arrival) }
+        if wasIdle && playout.queuedBytes > 0 && isActive { sendOnArrival(arrival) }
     }
 
-    /// The first frame of a talk-spurt goes out now with the marker bit (RFC 3551 §4.1), not
-    /// at the next tick; it takes the next grid slot, so the cadence and timestamps hold.
-    private func startTalkSpurt(arrival: NIODeadline) {
-        // At most one early packet per grid slot: if the next slot is already claimed, the
-        // pacer sends this audio on its deadline.
-        guard !dtmfOut.isActive, var pacer, pacer.nextDeadline <= arrival + pacer.interval else { return }
-        sender.startTalkSpurt()
-        sendFrame()
-        pacer.claimNextFrame()
+    /// Audio that finds the queue empty goes out now, not at the next tick, when its slot is
+    /// near enough (`Pacer.claimNextFrame(arrival:)`); it takes that slot, so the cadence and
+    /// timestamps hold.
+    private func sendOnArrival(_ arrival: NIODeadline) {
+        guard !dtmfOut.isActive, var pacer, pacer.claimNextFrame(arrival: arrival) else { return }
         self.pacer = pacer
+        sendFrame()
         stream?.flush()
         if stats.firstAudioDelayMicroseconds == nil {
             stats.firstAudioDelayMicroseconds = Int((NIODeadline.now() - arrival).nanoseconds / 1000)
@@ -122,8 +119,13 @@ extension Call: StreamConnectionDelegate {
     }
 
     /// Sends one 20 ms RTP packet: queued AI audio, or silence to keep NAT bindings and the
-    /// carrier's RTP timeout alive. Checkpoints whose audio is now out are acknowledged.
+    /// carrier's RTP timeout alive. Checkpoints whose audio is now out are acknowledged. The
+    /// marker bit (RFC 3551 §4.1) goes on the first audio after a slot without any — not on
+    /// every frame that found the queue empty: an AI server streaming in real time empties it
+    /// with each frame, and a receiver may re-synchronise its jitter buffer on every marker.
     func sendFrame() {
+        let slotHadAudio = previousSlotHadAudio
+        previousSlotHadAudio = false
         guard let rtp else { return }
         guard sendsMedia else {
             // On hold (RFC 3264 §8.4): nothing goes out, the queued AI audio waits for the
@@ -157,6 +159,7 @@ extension Call: StreamConnectionDelegate {
             streamOutboundTrack(payload: nil)
             return
         }
+        if !slotHadAudio && playout.queuedBytes > 0 { sender.startTalkSpurt() }
         var packet = packetBuffer(capacity: RTPHeader.fixedSize + frameSize, on: rtp)
         sender.writeNextHeader(into: &packet)
         let frame: PlayoutQueue.Frame
@@ -176,6 +179,7 @@ extension Call: StreamConnectionDelegate {
         transmit(packet, on: rtp)
         spentPacket.keep(packet)
         if frame.hasAudio {
+            previousSlotHadAudio = true
             stats.audioFramesOut += 1
             if playout.queuedBytes == 0 {
                 queueRanDryAt = .now()

@@ -101,6 +101,8 @@ final class Call {
     var dtmfOut = TelephoneEventSender()
     /// Whether the previous slot carried a telephone-event (the next audio starts a talk-spurt).
     var lastSlotWasEvent = false
+    /// Whether the previous slot went out with AI audio (the next audio continues its talk-spurt).
+    var previousSlotHadAudio = false
     /// How streams are opened (kept for reconnecting).
     var connectOptions: StreamConnectOptions?
     /// Reconnect attempts since the stream was last up (`reconnect_max_retries`).
@@ -250,7 +252,7 @@ final class Call {
         answeredAt = Date()
         let now = NIODeadline.now()
         // Frames fall due on the clock's ticks, so they go out when a tick runs.
-        pacer = Pacer(start: clock.tick(atOrAfter: now))
+        pacer = Pacer(start: clock.tick(atOrAfter: now), earlyTolerance: clock.resolution)
         timeoutTask = eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(route.stream.streamTimeoutSeconds))) {
             self.end(.streamTimeout)
         }
@@ -344,6 +346,7 @@ final class Call {
         let tick = pacer.tick(now: now)
         self.pacer = pacer
         if tick.skipped > 0 {
+            previousSlotHadAudio = false
             sender.skip(frames: tick.skipped)
             stats.framesSkipped += tick.skipped
         }

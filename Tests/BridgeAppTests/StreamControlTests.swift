@@ -155,6 +155,37 @@ struct TalkSpurtTests {
         await harness.stop()
     }
 
+    /// An AI server streaming 20 ms frames in real time empties the queue with every frame;
+    /// each goes out as it arrives, and only audio after a slot of silence is marked (RFC 3551
+    /// §4.1) — before, every such frame carried the marker.
+    @Test func aRealTimeStreamIsMarkedOnlyAfterSilence() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 56)
+        let caller = try await harness.caller()
+        #expect(try await caller.invite() == 200)
+        let agent = try await harness.agent.connection()
+        try await agent.waitFor("start")
+        for frame in 0..<15 {
+            agent.send(json: [
+                "event": "playAudio",
+                "media": ["contentType": "audio/x-mulaw", "sampleRate": 8000, "payload": Data(pattern(160, seed: frame)).base64EncodedString()],
+            ])
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        agent.send(json: ["event": "checkpoint", "name": "done"])
+        try await agent.waitFor("playedStream")
+        let packets = caller.rtp.datagrams.map(\.bytes).filter { $0.count > 12 }
+        let hasAudio = packets.map { $0[12...].contains { $0 != 0xFF } }
+        #expect(hasAudio.filter { $0 }.count == 15)
+        for index in packets.indices where hasAudio[index] {
+            let afterSilence = index == 0 || !hasAudio[index - 1]
+            #expect((packets[index][1] & 0x80 != 0) == afterSilence, "packet \(index): marker only on audio after silence")
+        }
+        #expect(try await caller.bye() == 200)
+        try await harness.waitIdle()
+        await caller.close()
+        await harness.stop()
+    }
+
     @Test func dtxSendsNothingWhileIdleAndJumpsTheTimestamp() async throws {
         let harness = try await BridgeHarness.start(rtpRangeIndex: 17, rtpExtra: "silence_when_idle: false")
         let caller = try await harness.caller()
