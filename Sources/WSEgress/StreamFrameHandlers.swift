@@ -78,10 +78,13 @@ final class StreamFrameHandler: ChannelDuplexHandler {
         self.reader = ServerFrameReader(maximumMessageSize: maximumMessageSize)
     }
 
-    /// The keepalive handler (behind this one) gave up on the server.
+    /// The keepalive handler (behind this one) gave up on the server. The event is meant for
+    /// this handler alone and ends here: the socket at the head of the pipeline would refuse
+    /// it as an unsupported operation.
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
-        if event is StreamKeepaliveTimeout { keepaliveTimedOut = true }
-        context.triggerUserOutboundEvent(event, promise: promise)
+        guard event is StreamKeepaliveTimeout else { return context.triggerUserOutboundEvent(event, promise: promise) }
+        keepaliveTimedOut = true
+        promise?.succeed(())
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

@@ -17,8 +17,19 @@ import Testing
         func streamClosed(_ reason: StreamCloseReason) { closed = reason }
     }
 
-    static func channel(_ recorder: Recorder, keepalive: TimeAmount? = nil) throws -> EmbeddedChannel {
+    /// Sits at the socket's end of the pipeline and counts the outbound user events that get there.
+    final class HeadEvents: ChannelOutboundHandler {
+        typealias OutboundIn = WebSocketFrame
+        var count = 0
+        func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+            count += 1
+            context.triggerUserOutboundEvent(event, promise: promise)
+        }
+    }
+
+    static func channel(_ recorder: Recorder, keepalive: TimeAmount? = nil, head: HeadEvents? = nil) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
+        if let head { try channel.pipeline.syncOperations.addHandler(head) }
         let handler = StreamFrameHandler(delegate: recorder, dialect: .vobiz, maximumMessageSize: 1 << 20)
         try channel.pipeline.syncOperations.addHandler(handler)
         if let keepalive { try channel.pipeline.syncOperations.addHandler(StreamKeepaliveHandler(interval: keepalive)) }
@@ -77,10 +88,11 @@ import Testing
         #expect(recorder.events.isEmpty, "nothing is read after a Close (RFC 6455 §5.5.1)")
     }
 
-    @Test("keepalive behind the frame handler: a pong resets it, two unanswered pings end the stream")
+    @Test("keepalive behind the frame handler: a pong resets it, two unanswered pings end the stream, the timeout stays inside")
     func keepalive() throws {
         let recorder = Recorder()
-        let channel = try Self.channel(recorder, keepalive: .seconds(1))
+        let head = HeadEvents()
+        let channel = try Self.channel(recorder, keepalive: .seconds(1), head: head)
         func pings() throws -> Int {
             var count = 0
             while let frame = try channel.readOutbound(as: WebSocketFrame.self) { if frame.opcode == .ping { count += 1 } }
@@ -95,5 +107,6 @@ import Testing
         channel.embeddedEventLoop.advanceTime(by: .seconds(1))
         #expect(!channel.isActive)
         #expect(recorder.closed == .keepaliveTimeout)
+        #expect(head.count == 0, "the frame handler keeps the timeout: the socket would refuse it")
     }
 }
