@@ -252,7 +252,7 @@ final class Call {
         answeredAt = Date()
         let now = NIODeadline.now()
         // Frames fall due on the clock's ticks, so they go out when a tick runs.
-        pacer = Pacer(start: clock.tick(atOrAfter: now), earlyTolerance: clock.resolution)
+        pacer = Pacer(start: clock.tick(atOrAfter: now), earlyTolerance: clock.resolution, lateTolerance: clock.resolution)
         timeoutTask = eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(route.stream.streamTimeoutSeconds))) {
             self.end(.streamTimeout)
         }
@@ -343,7 +343,8 @@ final class Call {
     /// five frames the oldest slots are skipped, not burst (`Pacer.maximumBurst`).
     func paceFrames(now: NIODeadline) {
         guard var pacer, now >= pacer.nextDeadline else { return }
-        let tick = pacer.tick(now: now)
+        let tick = pacer.tick(now: now, awaitingAudio: previousSlotHadAudio && playout.queuedBytes == 0)
+        guard tick.due > 0 || tick.skipped > 0 else { return }
         self.pacer = pacer
         if tick.skipped > 0 {
             previousSlotHadAudio = false

@@ -14,6 +14,9 @@ public struct Pacer: Sendable {
     /// to an empty queue (`claimNextFrame(arrival:)`): the jitter of the AI server's arrivals
     /// that does not cost a whole slot of waiting.
     public let earlyTolerance: TimeAmount
+    /// How long after its deadline a slot waits for audio while the AI server is streaming
+    /// (`tick(now:awaitingAudio:)`), so that a frame arriving a little late still fills it.
+    public let lateTolerance: TimeAmount
     /// Index of the next frame to send.
     public private(set) var nextFrame: Int64 = 0
 
@@ -24,14 +27,18 @@ public struct Pacer: Sendable {
     ///   - maximumBurst: frames sent at once when a wake-up comes very late.
     ///   - earlyTolerance: see `earlyTolerance` (the bridge uses its media clock's resolution,
     ///     the granularity its slots are kept with anyway).
+    ///   - lateTolerance: see `lateTolerance` (the bridge: one media clock tick).
     public init(
-        start: NIODeadline, interval: TimeAmount = .milliseconds(20), maximumBurst: Int = 5, earlyTolerance: TimeAmount = .zero
+        start: NIODeadline, interval: TimeAmount = .milliseconds(20), maximumBurst: Int = 5,
+        earlyTolerance: TimeAmount = .zero, lateTolerance: TimeAmount = .zero
     ) {
         precondition(maximumBurst > 0 && interval > .zero && earlyTolerance >= .zero, "a pacer must be able to send")
+        precondition(lateTolerance >= .zero && lateTolerance < interval, "a slot waits less than one interval")
         self.start = start
         self.interval = interval
         self.maximumBurst = maximumBurst
         self.earlyTolerance = earlyTolerance
+        self.lateTolerance = lateTolerance
     }
 
     /// The deadline of frame `index`.
@@ -75,7 +82,19 @@ public struct Pacer: Sendable {
     }
 
     /// Advances the clock to `now`.
-    public mutating func tick(now: NIODeadline) -> Tick {
+    ///
+    /// `awaitingAudio`: the queue is empty but the last slot carried audio, so the AI server
+    /// is probably streaming in real time and its next frame is on its way. A slot then falls
+    /// due only `lateTolerance` after its deadline: a frame arriving in between still fills
+    /// it (`claimNextFrame(arrival:)` takes a slot whose deadline has passed), a little late
+    /// instead of a slot of silence followed by the frame a whole slot early. Without it, an
+    /// AI stream whose frames went out ahead of their slots stayed one frame behind after
+    /// one such late frame, every later frame waiting up to a whole slot in the queue until
+    /// the next pause. What the wait costs when the stream has really stopped: its first
+    /// silence packet leaves `lateTolerance` late (RFC 3550 §5.1: its timestamp is the
+    /// slot's all the same).
+    public mutating func tick(now: NIODeadline, awaitingAudio: Bool = false) -> Tick {
+        let now = awaitingAudio ? now - lateTolerance : now
         let elapsed = (now - start).nanoseconds
         let lastDue = elapsed < 0 ? -1 : elapsed / interval.nanoseconds
         var due = Int(max(0, lastDue - nextFrame + 1))
