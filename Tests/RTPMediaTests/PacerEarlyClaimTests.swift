@@ -5,15 +5,7 @@ import Testing
 
 /// Audio that arrives to an empty queue goes out at once when its slot is near
 /// (`Pacer.claimNextFrame(arrival:)`), in simulated time.
-@Suite struct PacerEarlyClaimTests {
-    static let start = NIODeadline.uptimeNanoseconds(5_000_000_000)
-    static let millisecond: Int64 = 1_000_000
-
-    /// `start + offset` nanoseconds.
-    private func at(_ offset: Int64) -> NIODeadline {
-        Self.start + .nanoseconds(offset)
-    }
-
+@Suite struct PacerEarlyClaimTests: SimulatedTime {
     @Test func aSlotWithinOneIntervalPlusTheToleranceIsClaimed() {
         var strict = Pacer(start: Self.start)
         let tooEarly = strict.claimNextFrame(arrival: at(-20 * Self.millisecond - 1))

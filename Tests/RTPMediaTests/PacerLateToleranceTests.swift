@@ -6,10 +6,7 @@ import Testing
 /// A slot waits one clock tick for a real-time AI stream's late frame
 /// (`Pacer.tick(now:awaitingAudio:)`), in simulated time: a model of the call's playout
 /// (`Call.paceFrames`, `Call.sendOnArrival`) with 5 ms clock ticks on the slots' grid.
-@Suite struct PacerLateToleranceTests {
-    static let start = NIODeadline.uptimeNanoseconds(5_000_000_000)
-    static let millisecond: Int64 = 1_000_000
-
+@Suite struct PacerLateToleranceTests: SimulatedTime {
     /// What went out towards the caller.
     struct Outcome {
         /// Per frame of the AI stream: how long it waited between its arrival and its packet.

@@ -6,14 +6,8 @@ import TestSupport
 
 /// The 20 ms clock, driven by simulated time: `now` is an argument, so an hour of ticks
 /// runs in milliseconds.
-@Suite struct PacerTests {
-    static let start = NIODeadline.uptimeNanoseconds(5_000_000_000)
+@Suite struct PacerTests: SimulatedTime {
     static let frame: Int64 = 20_000_000
-
-    /// `start + offset` nanoseconds.
-    private func at(_ offset: Int64) -> NIODeadline {
-        Self.start + .nanoseconds(offset)
-    }
 
     /// Whether `deadline` lies on the `start + n·20 ms` grid.
     private func onGrid(_ deadline: NIODeadline) -> Bool {
