@@ -340,7 +340,9 @@ final class Call {
     // MARK: - Pacer (AI → caller)
 
     /// Sends the frames due by `now` (the loop's clock ticked); after a stall of more than
-    /// five frames the oldest slots are skipped, not burst (`Pacer.maximumBurst`).
+    /// five frames the oldest slots are skipped, not burst (`Pacer.maximumBurst`). While the
+    /// AI's audio flows and the queue is empty, a slot waits one more tick for its frame
+    /// (`Pacer.tick(now:awaitingAudio:)`).
     func paceFrames(now: NIODeadline) {
         guard var pacer, now >= pacer.nextDeadline else { return }
         let tick = pacer.tick(now: now, awaitingAudio: previousSlotHadAudio && playout.queuedBytes == 0)
