@@ -51,28 +51,32 @@ import Testing
     /// ahead, so the first late frame finds that slot gone without audio; it then claims the
     /// next one, 19 ms ahead, where ±1 ms fits: one empty slot in 500.
     @Test func realTimeStreamWithJitterIsSentOnArrival() {
-        func run(tolerance: TimeAmount) -> (held: Int, emptySlots: Int) {
-            var pacer = Pacer(start: Self.start, earlyTolerance: tolerance)
-            var held = 0
-            var emptySlots = 0
-            var tick = Self.start
-            for frame: Int64 in 0..<500 {
-                let jitter: Int64 = [0, 1, -1, 1, 0, -1][Int(frame % 6)] * Self.millisecond
-                let arrival = at(frame * 20 * Self.millisecond - 200_000 + jitter)
-                // The media clock's 5 ms ticks up to the arrival: whatever falls due there goes
-                // out without this audio.
-                while tick <= arrival {
-                    if tick >= pacer.nextDeadline { emptySlots += pacer.tick(now: tick).due }
-                    tick = tick + .milliseconds(5)
-                }
-                if !pacer.claimNextFrame(arrival: arrival) { held += 1 }
-            }
-            return (held, emptySlots)
-        }
-        let strict = run(tolerance: .zero)
+        let strict = Self.jitteredStream(tolerance: .zero)
         #expect(strict.held > 0)
-        let tolerant = run(tolerance: .milliseconds(5))
+        let tolerant = Self.jitteredStream(tolerance: .milliseconds(5))
         #expect(tolerant.held == 0)
         #expect(tolerant.emptySlots <= 1)
+    }
+
+    /// 500 frames 0.2 ms before their slots with ±1 ms of jitter, the media clock's 5 ms ticks
+    /// between them: how many frames could not claim a slot on arrival (`held`), and how many
+    /// slots fell due without audio (`emptySlots`).
+    static func jitteredStream(tolerance: TimeAmount) -> (held: Int, emptySlots: Int) {
+        var pacer = Pacer(start: start, earlyTolerance: tolerance)
+        var held = 0
+        var emptySlots = 0
+        var tick = start
+        for frame: Int64 in 0..<500 {
+            let jitter: Int64 = [0, 1, -1, 1, 0, -1][Int(frame % 6)] * millisecond
+            let arrival = start + .nanoseconds(frame * 20 * millisecond - 200_000 + jitter)
+            // The media clock's 5 ms ticks up to the arrival: whatever falls due there goes
+            // out without this audio.
+            while tick <= arrival {
+                if tick >= pacer.nextDeadline { emptySlots += pacer.tick(now: tick).due }
+                tick = tick + .milliseconds(5)
+            }
+            if !pacer.claimNextFrame(arrival: arrival) { held += 1 }
+        }
+        return (held, emptySlots)
     }
 }
