@@ -82,15 +82,15 @@ public final class MediaClock: @unchecked Sendable {
         if task == nil { schedule(after: eventLoop.now) }
     }
 
-    /// Stops ticking `client`; the clock stops when the last one goes.
+    /// Stops ticking `client`; the clock stops when the last one goes, at its pending tick,
+    /// which finds no client and schedules no other. That tick is not cancelled: the loop may
+    /// already have taken it from its timer heap in the batch that runs this call, and then it
+    /// runs anyway. Left pending, it also serves a client added before it falls due, so the
+    /// clock never has two ticks in flight.
     public func remove(_ client: any MediaClockClient) {
         eventLoop.assertInEventLoop()
         guard let index = clients.firstIndex(where: { $0 === client }) else { return }
         clients.remove(at: index)
-        if clients.isEmpty {
-            task?.cancel()
-            task = nil
-        }
     }
 
     private func schedule(after now: NIODeadline) {
@@ -109,6 +109,7 @@ public final class MediaClock: @unchecked Sendable {
 
     private func fire() {
         task = nil
+        guard !clients.isEmpty else { return }
         let now = eventLoop.now
         ticks += 1
         // A client that ends during its tick removes itself; the copy keeps this tick's list.
