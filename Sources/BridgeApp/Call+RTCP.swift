@@ -23,9 +23,18 @@ extension Call {
         let nominal = Double(rtpConfig.rtcpIntervalSeconds) * 1e9
         let interval = Int64(nominal * Double.random(in: 0.5...1.5))
         rtcpTask = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(interval)) {
-            self.sendRTCP()
-            self.scheduleRTCP()
+            self.rtcpTimerFired()
         }
+    }
+
+    /// The RTCP timer ran: send a report and schedule the next. It can run after the call has
+    /// ended: NIO runs a task it has already taken into its batch even when `end` cancels it in
+    /// that batch. An ended call sends nothing and schedules nothing, else the timer would keep
+    /// rescheduling itself, and holding the ended call, every few seconds for ever.
+    func rtcpTimerFired() {
+        guard isActive else { return }
+        sendRTCP()
+        scheduleRTCP()
     }
 
     private func sendRTCP() {

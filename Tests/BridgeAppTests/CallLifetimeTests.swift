@@ -13,6 +13,10 @@ import TestSupport
     /// Set on the call's loop; read there.
     final class WeakCall: @unchecked Sendable {
         weak var call: Call?
+        /// Holds a call past its end; set and read on the call's loop.
+        final class Strong: @unchecked Sendable {
+            var call: Call?
+        }
     }
 
     /// The live call's object, weakly.
@@ -48,6 +52,30 @@ import TestSupport
             try await caller.waitForBye()
         }
         try await harness.waitIdle()
+        try await waitFreed(watcher, on: loop)
+        await caller.close()
+        await harness.stop()
+    }
+
+    /// The call's RTCP timer runs after the call has ended, as NIO runs it when `end` cancels it
+    /// in the batch that had already taken it: the call is still freed (it used to reschedule
+    /// the timer, which then held the ended call for ever).
+    @Test func anRTCPTimerRunningAfterTheEndDoesNotKeepTheCall() async throws {
+        let harness = try await BridgeHarness.start(rtpRangeIndex: 84)
+        let caller = try await harness.caller()
+        #expect(try await caller.invite(payloadType: 0) == 200)
+        let agent = try await harness.agent.connection()
+        _ = try await agent.waitFor("start")
+        let (watcher, loop) = try await watch(harness)
+        let held = WeakCall.Strong()
+        try await loop.submit { held.call = watcher.call }.get()
+
+        #expect(try await caller.bye() == 200)
+        try await harness.waitIdle()
+        try await loop.submit {
+            held.call?.rtcpTimerFired()
+            held.call = nil
+        }.get()
         try await waitFreed(watcher, on: loop)
         await caller.close()
         await harness.stop()
