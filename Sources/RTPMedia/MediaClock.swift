@@ -31,7 +31,8 @@ public final class MediaClock: @unchecked Sendable {
     public let resolution: TimeAmount
     private let epoch: NIODeadline
     private var clients: [any MediaClockClient] = []
-    private var task: NIOScheduledCallback?
+    /// Whether a tick is scheduled (never cancelled: see `remove`).
+    private var tickPending = false
     /// What the loop calls at each tick: made once, so scheduling a tick allocates nothing
     /// (`scheduleTask` made a promise, a future and two closures: 4 `malloc`s per tick).
     private lazy var tickHandler = TickHandler(clock: self)
@@ -79,7 +80,7 @@ public final class MediaClock: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         guard !clients.contains(where: { $0 === client }) else { return }
         clients.append(client)
-        if task == nil { schedule(after: eventLoop.now) }
+        if !tickPending { schedule(after: eventLoop.now) }
     }
 
     /// Stops ticking `client`; the clock stops when the last one goes, at its pending tick,
@@ -96,7 +97,7 @@ public final class MediaClock: @unchecked Sendable {
     private func schedule(after now: NIODeadline) {
         let elapsed = max(0, (now - epoch).nanoseconds)
         let next = epoch + .nanoseconds((elapsed / resolution.nanoseconds + 1) * resolution.nanoseconds)
-        task = try? eventLoop.assumeIsolated().scheduleCallback(at: next, handler: tickHandler)
+        tickPending = (try? eventLoop.assumeIsolated().scheduleCallback(at: next, handler: tickHandler)) != nil
     }
 
     /// Fires the clock's ticks (`NIOScheduledCallbackHandler`). Weak: a clock dropped with a
@@ -108,18 +109,18 @@ public final class MediaClock: @unchecked Sendable {
     }
 
     private func fire() {
-        task = nil
+        tickPending = false
         guard !clients.isEmpty else { return }
         let now = eventLoop.now
         ticks += 1
         // A client that ends during its tick removes itself; the copy keeps this tick's list.
-        // One added during the tick has already scheduled the next (`task` is set again).
+        // One added during the tick has already scheduled the next (`tickPending` is set again).
         let current = clients
         var unsettled = false
         for client in current {
             if client.mediaClockTicked(now: now) { unsettled = true }
         }
-        if task == nil, !clients.isEmpty { schedule(after: now) }
+        if !tickPending, !clients.isEmpty { schedule(after: now) }
         guard unsettled else { return }
         if let wakeup { wakeup.request() } else { settle(asOf: now) }
     }
