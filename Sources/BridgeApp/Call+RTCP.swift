@@ -38,7 +38,7 @@ extension Call {
     }
 
     private func sendRTCP() {
-        guard isActive, let rtp, let port = remoteRTPAddress.port, !remoteRTPUnspecified,
+        guard let rtp, let port = remoteRTPAddress.port, !remoteRTPUnspecified,
             let destination = try? SocketAddress(ipAddress: remoteRTPAddress.ipAddress ?? "", port: port + 1)
         else { return }
         // NTP time: seconds since 1900-01-01 in 32.32 fixed point (RFC 3550 §4).
