@@ -27,42 +27,42 @@ extension OSIPCodec {
         }
         guard status == 0 else { throw .malformedSDP("rejected by the parser (\(status))") }
 
+        // The lists are walked node by node: libosip2's indexed getters (`sdp_message_m_*_get`,
+        // `sdp_message_a_att_*_get`) walk each list from its head on every call.
         var media: [MediaDescription] = []
-        var index: Int32 = 0
-        while let type = string(sdp_message_m_media_get(sdp, index), among: .mediaTypes) {
-            guard let port = integer(sdp_message_m_port_get(sdp, index), as: Int.self),
-                (0...65535).contains(port)
-            else { throw .malformedSDP("bad port in m= line \(index + 1)") }
+        media.reserveCapacity(Int(sdp.pointee.m_medias.nb_elt))
+        var failure: SIPIngressError?
+        var ended = false  // at an m= line without a media type, as the indexed getters end
+        forEach(&sdp.pointee.m_medias, as: sdp_media_t.self) { m in
+            guard !ended else { return }
+            guard let type = string(m.pointee.m_media, among: .mediaTypes) else { return ended = true }
+            guard let port = integer(m.pointee.m_port, as: Int.self), (0...65535).contains(port) else {
+                failure = .malformedSDP("bad port in m= line \(media.count + 1)")
+                return ended = true
+            }
+            var formats: [String] = []
+            formats.reserveCapacity(Int(m.pointee.m_payloads.nb_elt))
+            forEach(&m.pointee.m_payloads, as: CChar.self) { formats.append(string($0) ?? "") }
+            let firstConnection = m.pointee.c_connections.node?.pointee.element?.assumingMemoryBound(to: sdp_connection_t.self)
             var description = MediaDescription(
-                media: type, port: port, proto: string(sdp_message_m_proto_get(sdp, index), among: .mediaProtocols) ?? "",
-                formats: strings { sdp_message_m_payload_get(sdp, index, $0) },
-                connection: connection(sdp, media: index))
-            description.rtpMaps.reserveCapacity(description.formats.count)
-            var attribute: Int32 = 0
-            while let field = sdp_message_a_att_field_get(sdp, index, attribute) {
-                apply(field: bytes(field), value: sdp_message_a_att_value_get(sdp, index, attribute).map(bytes), to: &description)
-                attribute += 1
+                media: type, port: port, proto: string(m.pointee.m_proto, among: .mediaProtocols) ?? "",
+                formats: formats, connection: firstConnection.flatMap(connection))
+            description.rtpMaps.reserveCapacity(formats.count)
+            var attributesEnded = false
+            forEach(&m.pointee.a_attributes, as: sdp_attribute_t.self) { attribute in
+                guard !attributesEnded, let field = attribute.pointee.a_att_field else { return attributesEnded = true }
+                apply(field: bytes(field), value: attribute.pointee.a_att_value.map(bytes), to: &description)
             }
             media.append(description)
-            index += 1
         }
-        return SessionDescription(connection: connection(sdp, media: -1), media: media)
+        if let failure { throw failure }
+        return SessionDescription(connection: sdp.pointee.c_connection.flatMap(connection), media: media)
     }
 
-    private static func connection(_ sdp: UnsafeMutablePointer<sdp_message_t>, media: Int32) -> ConnectionAddress? {
-        guard let address = string(sdp_message_c_addr_get(sdp, media, 0)) else { return nil }
-        let type = string(sdp_message_c_addrtype_get(sdp, media, 0), among: .addressTypes) ?? "IP4"
+    private static func connection(_ c: UnsafeMutablePointer<sdp_connection_t>) -> ConnectionAddress? {
+        guard let address = string(c.pointee.c_addr) else { return nil }
+        let type = string(c.pointee.c_addrtype, among: .addressTypes) ?? "IP4"
         return ConnectionAddress(addressType: type.asciiUppercased, address: address)
-    }
-
-    private static func strings(_ get: (Int32) -> UnsafeMutablePointer<CChar>?) -> [String] {
-        var result: [String] = []
-        var index: Int32 = 0
-        while let value = string(get(index)) {
-            result.append(value)
-            index += 1
-        }
-        return result
     }
 
     private static let directions: [MediaDirection] = [.sendrecv, .sendonly, .recvonly, .inactive]

@@ -45,6 +45,37 @@ import Testing
         #expect(sdp.media[1].connection == ConnectionAddress(addressType: "IP6", address: "2001:db8::20"))
     }
 
+    /// The conversion walks libosip2's media, format and attribute lists node by node: each
+    /// m= line keeps its own formats and attributes, in order.
+    @Test func eachMediaLineKeepsItsFormatsAndAttributes() throws {
+        let sdp = try parse([
+            "v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "t=0 0",
+            "m=audio 4000 RTP/AVP 0 8 101", "a=ptime:30", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15",
+            "m=audio 4002 RTP/AVP 96 97", "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 L16/16000", "a=sendonly",
+        ])
+
+        try #require(sdp.media.count == 2)
+        #expect(sdp.media[0].formats == ["0", "8", "101"])
+        #expect(sdp.media[0].packetTime == 30)
+        #expect(sdp.media[0].rtpMaps.keys.sorted() == [101])
+        #expect(sdp.media[0].formatParameters[101] == "0-15")
+        #expect(sdp.media[0].direction == .sendrecv)
+        #expect(sdp.media[1].port == 4002)
+        #expect(sdp.media[1].formats == ["96", "97"])
+        #expect(sdp.media[1].packetTime == nil)
+        #expect(sdp.media[1].rtpMaps[96] == RTPMap(encodingName: "opus", clockRate: 48000, channels: 2))
+        #expect(sdp.media[1].rtpMaps[97] == RTPMap(encodingName: "L16", clockRate: 16000))
+        #expect(sdp.media[1].formatParameters.isEmpty)
+        #expect(sdp.media[1].direction == .sendonly)
+    }
+
+    @Test func aPortOutOfRangeNamesItsMediaLine() {
+        let lines = ["v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "t=0 0", "m=audio 4000 RTP/AVP 0"]
+        #expect(throws: SIPIngressError.malformedSDP("bad port in m= line 2")) {
+            try parse(lines + ["m=audio 70000 RTP/AVP 0"])
+        }
+    }
+
     @Test func staticPayloadTypesNeedNoRtpmap() {
         // RFC 3551 Table 4: PT 0 is PCMU and PT 8 is PCMA without an a=rtpmap.
         let media = MediaDescription(media: "audio", port: 1, proto: "RTP/AVP", formats: ["0", "8", "18"])
