@@ -77,6 +77,7 @@ enum OSIPCodec {
         }
         var m = m
         var vias: [Via] = []
+        vias.reserveCapacity(Int(m.vias.nb_elt))
         forEach(&m.vias, as: osip_via_t.self) { if let via = convertVia($0) { vias.append(via) } }
         guard !vias.isEmpty else { throw .missingHeader("Via") }
         guard let from = m.from.flatMap(convertNameAddress) else { throw .missingHeader("From") }
@@ -117,10 +118,9 @@ enum OSIPCodec {
         typedHeaders(&m, into: &others)
         var contentType = m.content_type.flatMap(contentTypeText)
         var body: [UInt8] = []
-        let bodies = list(&m.bodies, as: osip_body_t.self)
-        if bodies.count == 1 {
-            body = bytes(bodies[0].pointee)
-        } else if let sdp = bodies.first(where: { isSDP($0.pointee.content_type) }) {
+        if m.bodies.nb_elt == 1, let only = m.bodies.node?.pointee.element?.assumingMemoryBound(to: osip_body_t.self) {
+            body = bytes(only.pointee)
+        } else if let sdp = list(&m.bodies, as: osip_body_t.self).first(where: { isSDP($0.pointee.content_type) }) {
             // A multipart body (RFC 5621): keep the SDP part, the only one the bridge reads. The
             // CRLF before a boundary belongs to the boundary (RFC 2046 §5.1.1), so the part's
             // last SDP line gets its line end back (RFC 4566 §5 ends every line with one).
@@ -144,7 +144,11 @@ enum OSIPCodec {
         let host = string(uri.pointee.host) ?? ""
         // A host with a colon must be an IPv6 reference (RFC 3261 §25.1, RFC 5118 §4.2 and
         // §4.10): libosip2 reads `sip:2001:db8::10` as host `2001:db8:` and accepts `:::`.
-        if host.hasColon, (try? SocketAddress(ipAddress: host, port: 0))?.protocol != .inet6 { return nil }
+        if let hostText = uri.pointee.host, strchr(hostText, Int32(UInt8(ascii: ":"))) != nil,
+            (try? SocketAddress(ipAddress: host, port: 0))?.protocol != .inet6
+        {
+            return nil
+        }
         let port = integer(uri.pointee.port, as: Int.self)
         return SIPURI(text: text, scheme: scheme, user: string(uri.pointee.username), host: host, port: port)
     }
@@ -165,7 +169,9 @@ enum OSIPCodec {
     }
 
     private static func nameAddresses(_ items: inout osip_list_t) -> [NameAddress] {
+        guard items.nb_elt > 0 else { return [] }
         var result: [NameAddress] = []
+        result.reserveCapacity(Int(items.nb_elt))
         forEach(&items, as: osip_from_t.self) { if let value = convertNameAddress($0) { result.append(value) } }
         return result
     }
