@@ -82,16 +82,17 @@ public enum MessageFactory {
             if rport == nil, parameter.name.equalsIgnoringASCIICase("rport") { rport = index }
             if received == nil, parameter.name.equalsIgnoringASCIICase("received") { received = index }
         }
-        var parameters = top.parameters
-        if let rport, let sourcePort {
-            parameters[rport].value = String(sourcePort)
-        } else if top.host == sourceHost {
-            return vias
-        }
+        let fillsRport = rport != nil && sourcePort != nil
+        if !fillsRport, top.host == sourceHost { return vias }
+        // Copied once with room for `received` (changing the shared array in place would copy
+        // it, and appending to the copy would copy it again).
+        var parameters: [(name: String, value: String?)] = []
+        parameters.reserveCapacity(top.parameters.count + 1)
+        parameters.append(contentsOf: top.parameters)
+        if let rport, let sourcePort { parameters[rport].value = String(sourcePort) }
         if let received {
             parameters[received].value = sourceHost
         } else {
-            parameters.reserveCapacity(parameters.count + 1)
             parameters.append(("received", sourceHost))
         }
         vias[0] = Via(transport: top.transport, host: top.host, port: top.port, parameters: parameters)

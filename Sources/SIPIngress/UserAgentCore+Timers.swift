@@ -18,7 +18,12 @@ extension UserAgentCore {
                 timers.values[index].append((timer, sequence))
             }
         } else {
-            timers[owner] = [(timer, sequence)]
+            // Room for an owner's usual timers (an INVITE server transaction's G and H, a
+            // session's retransmission and wait), so that starting the second does not copy.
+            var running: [(timer: SIPTimer?, sequence: UInt64)] = []
+            running.reserveCapacity(4)
+            running.append((timer, sequence))
+            timers[owner] = running
         }
         armTimerWakeup()
     }
