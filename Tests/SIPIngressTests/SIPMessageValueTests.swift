@@ -28,6 +28,17 @@ import Testing
         #expect(copy.body.count == original.body.count + 1)
     }
 
+    /// RFC 3261 §8.2.6.2: the UAS's tag goes after the To value's other parameters, once.
+    @Test func aTagIsAppendedAfterTheParametersOnce() throws {
+        let uri = SIPURI(text: "sip:bob@example.com", scheme: "sip", user: "bob", host: "example.com", port: nil)
+        let to = NameAddress(text: "\"Bob\" <sip:bob@example.com>;x=1", uri: uri, tag: nil)
+        let tagged = to.withTag("4f2a")
+        #expect(tagged.text == "\"Bob\" <sip:bob@example.com>;x=1;tag=4f2a")
+        #expect(tagged.tag == "4f2a" && tagged.uri == uri)
+        #expect(tagged.withTag("other") == tagged)
+        #expect(NameAddress(text: "", uri: uri, tag: nil).withTag("t").text == ";tag=t")
+    }
+
     @Test func copiesThatNeverChangeShareTheirFields() throws {
         let original = try TestMessages.parsedInvite()
         var copies = Array(repeating: original, count: 3)
