@@ -61,10 +61,9 @@ public struct InviteServerTransaction: Sendable {
             return [.send(response), .schedule(.L, after: timers.transactionTimeout)]
         default:
             state = .completed(finalResponse: response, retransmitInterval: timers.t1)
-            var actions: [TransactionAction] = [.send(response)]
-            if !reliable { actions.append(.schedule(.G, after: timers.t1)) }
-            actions.append(.schedule(.H, after: timers.transactionTimeout))
-            return actions
+            // Each list made whole (appending to a one-element array copied it twice).
+            if reliable { return [.send(response), .schedule(.H, after: timers.transactionTimeout)] }
+            return [.send(response), .schedule(.G, after: timers.t1), .schedule(.H, after: timers.transactionTimeout)]
         }
     }
 
@@ -86,14 +85,11 @@ public struct InviteServerTransaction: Sendable {
     public mutating func receivedAck() -> [TransactionAction] {
         guard case .completed = state else { return [] }
         state = .confirmed
-        var actions: [TransactionAction] = [.cancel(.G), .cancel(.H)]
         if reliable {
             state = .terminated
-            actions.append(.terminated)
-        } else {
-            actions.append(.schedule(.I, after: timers.t4))
+            return [.cancel(.G), .cancel(.H), .terminated]
         }
-        return actions
+        return [.cancel(.G), .cancel(.H), .schedule(.I, after: timers.t4)]
     }
 
     /// A timer fired.

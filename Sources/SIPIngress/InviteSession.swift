@@ -161,10 +161,8 @@ public struct InviteSession: Sendable {
         ok.body = Array(sdp.utf8)
         dialog = Dialog(invite: invite, localTag: localTag, initialLocalSequence: initialLocalSequence)
         state = .answered(response: ok, interval: timers.t1, hangUpPending: false)
-        var actions: [SessionAction] = [.respond(ok)]
-        if !reliable { actions.append(.schedule(.G, after: timers.t1)) }
-        actions.append(.schedule(.H, after: timers.transactionTimeout))
-        return actions
+        if reliable { return [.respond(ok), .schedule(.H, after: timers.transactionTimeout)] }
+        return [.respond(ok), .schedule(.G, after: timers.t1), .schedule(.H, after: timers.transactionTimeout)]
     }
 
     /// A provisional response before the answer (RFC 3261 §13.3.1.1): 180 Ringing, or 183
@@ -193,7 +191,7 @@ public struct InviteSession: Sendable {
     public mutating func reject(status: Int, reason: String? = nil, headers: [SIPHeader] = []) -> [SessionAction] {
         guard case .proceeding = state else { return [] }
         var message = response(status, reason: reason)
-        message.otherHeaders.append(contentsOf: headers)
+        if !headers.isEmpty { message.otherHeaders.append(contentsOf: headers) }
         state = .terminated
         return [.respond(message), .ended(.rejected(status: status))]
     }

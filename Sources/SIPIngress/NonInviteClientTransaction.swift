@@ -40,10 +40,8 @@ public struct NonInviteClientTransaction: Sendable {
 
     /// Sends the request and starts Timers E (UDP only) and F (§17.1.2.2).
     public func start() -> [TransactionAction] {
-        var actions: [TransactionAction] = [.send(request)]
-        if !reliable { actions.append(.schedule(.E, after: timers.t1)) }
-        actions.append(.schedule(.F, after: timers.transactionTimeout))
-        return actions
+        if reliable { return [.send(request), .schedule(.F, after: timers.transactionTimeout)] }
+        return [.send(request), .schedule(.E, after: timers.t1), .schedule(.F, after: timers.transactionTimeout)]
     }
 
     /// A response matched this transaction (§17.1.3).
