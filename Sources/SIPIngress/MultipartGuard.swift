@@ -8,10 +8,13 @@ import Glibc
 /// refused as malformed (400) instead of being parsed.
 enum MultipartGuard {
     /// Whether `bytes` is a message with a multipart body in which some part's headers name
-    /// `Content-Type` more than once. Messages without "multipart" in their headers cost one scan
-    /// of the header block.
+    /// `Content-Type` more than once. A part with two needs two in the body, so a message whose
+    /// body has fewer (an SDP body has none) costs a walk to the body and one scan of it; only
+    /// then are the headers searched for "multipart".
     static func repeatsPartContentType(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let bodyStart = headerEnd(bytes), contains(bytes[..<bodyStart], "multipart") else { return false }
+        guard let bodyStart = headerEnd(bytes), let first = end(of: "content-type", in: bytes[bodyStart...]),
+            end(of: "content-type", in: bytes[first...]) != nil, contains(bytes[..<bodyStart], "multipart")
+        else { return false }
         var inPartHeaders = false
         var contentTypes = 0
         var lineStart = bodyStart
@@ -53,12 +56,18 @@ enum MultipartGuard {
         return nil
     }
 
-    /// ASCII case-insensitive search for a lower-case word. Eight positions at a time are ruled
-    /// out when none of their bytes is the word's first letter in either case (the "has a zero
-    /// byte" test on the bytes XORed with that letter, which never misses one).
+    /// ASCII case-insensitive search for a lower-case word.
     private static func contains(_ bytes: Slice<UnsafeRawBufferPointer>, _ word: StaticString) -> Bool {
+        end(of: word, in: bytes) != nil
+    }
+
+    /// The index just after the first occurrence of a lower-case word, letters compared without
+    /// case, or nil. Eight positions at a time are ruled out when none of their bytes is the
+    /// word's first letter in either case (the "has a zero byte" test on the bytes XORed with
+    /// that letter, which never misses one).
+    private static func end(of word: StaticString, in bytes: Slice<UnsafeRawBufferPointer>) -> Int? {
         let pattern = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        guard bytes.count >= pattern.count, let base = bytes.base.baseAddress else { return false }
+        guard bytes.count >= pattern.count, let base = bytes.base.baseAddress else { return nil }
         let first = pattern[0]
         let firstInEveryByte = UInt64(first) &* 0x0101_0101_0101_0101
         var start = bytes.startIndex
@@ -77,11 +86,11 @@ enum MultipartGuard {
                 while offset < pattern.count, base.load(fromByteOffset: start + offset, as: UInt8.self) | 0x20 == pattern[offset] {
                     offset += 1
                 }
-                if offset == pattern.count { return true }
+                if offset == pattern.count { return start + offset }
             }
             start += 1
         }
-        return false
+        return nil
     }
 
     /// Whether `line` is the header field `name` (case-insensitive, optional spaces before `:`).

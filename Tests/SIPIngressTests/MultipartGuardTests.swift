@@ -5,8 +5,8 @@ import Testing
 /// libosip2 5.3 leaks when a multipart body part repeats Content-Type (found by FuzzSIP); such
 /// messages are refused before parsing, and ordinary multipart bodies still parse.
 struct MultipartGuardTests {
-    private func message(_ partHeaders: String, contentType: String = "multipart/mixed;boundary=b1") -> String {
-        let body = "--b1\r\n\(partHeaders)\r\nHello\r\n--b1--\r\n"
+    private func message(_ partHeaders: String, contentType: String = "multipart/mixed;boundary=b1", body: String? = nil) -> String {
+        let body = body ?? "--b1\r\n\(partHeaders)\r\nHello\r\n--b1--\r\n"
         return """
             MESSAGE sip:a@example.org SIP/2.0\r
             Via: SIP/2.0/UDP 127.0.0.5:5070;branch=z9hG4bKmp1\r
@@ -56,6 +56,21 @@ struct MultipartGuardTests {
             // Almost the word (every letter but one) is not the word.
             let near = String(repeating: " ", count: spaces) + "multipar/mixed;boundary=b1"
             #expect(!repeats(message(twoTypes, contentType: near)), "\(spaces) spaces, multipar")
+        }
+    }
+
+    @Test func theBodysContentTypesAreFoundAtEveryOffsetInAnyCase() {
+        // Only a body with two "content-type"s is searched further: both must be found
+        // wherever they start relative to the search's eight-byte steps.
+        for padding in 0..<17 {
+            let pad = "X-Pad: " + String(repeating: "p", count: padding) + "\r\n"
+            for spelling in ["Content-Type", "CONTENT-TYPE", "content-type", "cONTENT-tYPE"] {
+                let part = pad + "\(spelling): text/plain\r\n" + pad + "\(spelling): text/html\r\n"
+                #expect(repeats(message(part)), "\(padding) bytes, \(spelling)")
+            }
+            // One Content-Type in each of two parts is not two in one part.
+            let body = "--b1\r\n" + pad + "Content-Type: text/plain\r\n\r\nA\r\n--b1\r\nContent-Type: text/html\r\n\r\nB\r\n--b1--\r\n"
+            #expect(!repeats(message("", body: body)), "\(padding) bytes, two parts")
         }
     }
 
