@@ -68,27 +68,30 @@ extension OSIPCodec {
     private static let directions: [MediaDirection] = [.sendrecv, .sendonly, .recvonly, .inactive]
 
     /// Applies one media-level attribute (RFC 4566 §6, RFC 3264 §5.1), read in place from
-    /// libosip2's strings.
+    /// libosip2's strings. The name's length picks the candidates (most attributes of an offer
+    /// are compared with one name, not six).
     private static func apply(field: HeaderFieldScan.Bytes, value: HeaderFieldScan.Bytes?, to description: inout MediaDescription) {
         func named(_ name: StaticString) -> Bool {
-            field.count == name.utf8CodeUnitCount
-                && HeaderFieldScan.equalFolded(field, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            HeaderFieldScan.equalFolded(field, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         }
-        if named("rtpmap") || named("fmtp") {
+        switch field.count {
+        case 4 where named("fmtp"), 6 where named("rtpmap"):
             guard let value, case let (number, rest?) = HeaderFieldScan.split(value, at: UInt8(ascii: " ")),
                 let payloadType = HeaderFieldScan.decimal(number), (0...127).contains(payloadType)
             else { return }
-            if named("rtpmap") {
+            if field.count == 6 {
                 description.rtpMaps[payloadType] = RTPMap(rest)
             } else {
                 description.formatParameters[payloadType] = String(decoding: rest, as: UTF8.self)
             }
-        } else if named("ptime") {
+        case 5 where named("ptime"):
             description.packetTime = value.flatMap(HeaderFieldScan.decimal)
-        } else if let direction = directions.first(where: { named($0.name) }) {
-            description.direction = direction
-        } else if named("crypto") {
+        case 6 where named("crypto"):
             if let value, let crypto = CryptoAttribute(String(decoding: value, as: UTF8.self)) { description.crypto.append(crypto) }
+        case 8:
+            if let direction = directions.first(where: { named($0.name) }) { description.direction = direction }
+        default:
+            break
         }
     }
 }
