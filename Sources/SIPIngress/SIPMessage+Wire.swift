@@ -1,7 +1,11 @@
 /// The wire forms of a message and of a Via value (RFC 3261 §7, §20.42).
 extension SIPMessage: WireRenderable {
     func render<Sink: WireSink>(into sink: inout Sink) {
-        switch startLine {
+        // Fields are read in place from the storage: reading `from` or a list element as a
+        // value copies it whole, each of its strings retained and released (a name-addr has
+        // up to six), for the one string written.
+        let fields = storage
+        switch fields.startLine {
         case .request(let method, let uri):
             sink.append(method.rawValue)
             sink.append(" ")
@@ -14,38 +18,38 @@ extension SIPMessage: WireRenderable {
             sink.append(reason)
             sink.append("\r\n")
         }
-        if let lines = renderedViaLines {
+        if let lines = fields.viaLines {
             sink.append(lines)
         } else {
-            ViaLines(vias).render(into: &sink)
+            ViaLines(fields.vias).render(into: &sink)
         }
-        for route in recordRoutes { field("Record-Route", route.text, into: &sink) }
-        for route in routes { field("Route", route.text, into: &sink) }
-        if let maxForwards {
+        for index in fields.recordRoutes.indices { field("Record-Route", fields.recordRoutes[index].text, into: &sink) }
+        for index in fields.routes.indices { field("Route", fields.routes[index].text, into: &sink) }
+        if let maxForwards = fields.maxForwards {
             sink.append("Max-Forwards: ")
             sink.appendDecimal(maxForwards)
             sink.append("\r\n")
         }
-        field("From", from.text, into: &sink)
-        field("To", to.text, into: &sink)
-        field("Call-ID", callID, into: &sink)
+        field("From", fields.from.text, into: &sink)
+        field("To", fields.to.text, into: &sink)
+        field("Call-ID", fields.callID, into: &sink)
         sink.append("CSeq: ")
-        sink.appendDecimal(Int(cseq.number))
+        sink.appendDecimal(Int(fields.cseq.number))
         sink.append(" ")
-        sink.append(cseq.method.rawValue)
+        sink.append(fields.cseq.method.rawValue)
         sink.append("\r\n")
-        for contact in contacts { field("Contact", contact.text, into: &sink) }
-        for header in otherHeaders {
-            sink.append(header.name)
+        for index in fields.contacts.indices { field("Contact", fields.contacts[index].text, into: &sink) }
+        for index in fields.otherHeaders.indices {
+            sink.append(fields.otherHeaders[index].name)
             sink.append(": ")
-            sink.append(header.value)
+            sink.append(fields.otherHeaders[index].value)
             sink.append("\r\n")
         }
-        if let contentType { field("Content-Type", contentType, into: &sink) }
+        if let contentType = fields.contentType { field("Content-Type", contentType, into: &sink) }
         sink.append("Content-Length: ")
-        sink.appendDecimal(body.count)
+        sink.appendDecimal(fields.body.count)
         sink.append("\r\n\r\n")
-        sink.append(body)
+        sink.append(fields.body)
     }
 
     /// `name: value` and CRLF (RFC 3261 §7.3).
