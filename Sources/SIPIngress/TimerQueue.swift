@@ -66,8 +66,8 @@ struct TimerQueue<Payload> {
     }
 
     /// Whether the entry at `a` fires before the one at `b`. Reads the two fields in place: a
-    /// method called on `heap[a]` copied the whole entry, its payload retained and released
-    /// (about a hundred retains per INVITE, the heap being a few thousand entries deep).
+    /// method called on `heap[a]` copied both whole entries, payloads retained and released, at
+    /// every step of a sift (firing an INVITE's timers cost about 1 000 more instructions so).
     private func precedes(_ a: Int, _ b: Int) -> Bool {
         let (first, second) = (heap[a].deadline, heap[b].deadline)
         return first != second ? first < second : heap[a].sequence < heap[b].sequence
