@@ -16,8 +16,9 @@ public struct SIPMessage: Sendable {
 
     /// The fields, behind one reference: a copy of a message (into a transaction, a session, an
     /// action list) costs one retain instead of one per string and array; a change to a shared
-    /// message copies the fields first (copy on write). Writing reads it in place, where a
-    /// field read as a value would be copied whole for one string of it.
+    /// message copies the fields first (copy on write). Writing the message reads it in place,
+    /// where a field read as a value would be copied whole for one string of it. Outside this
+    /// file it is read only: a field set through it would change every copy that shares it.
     private(set) var storage: Storage
 
     /// The request or status line.
