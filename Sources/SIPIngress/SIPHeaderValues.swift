@@ -54,7 +54,13 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
     public var branch: String? { parameter("branch") ?? nil }
 
     /// Whether the branch carries the RFC 3261 magic cookie `z9hG4bK` (§8.1.1.7).
-    public var hasMagicCookie: Bool { branch?.hasPrefix("z9hG4bK") ?? false }
+    public var hasMagicCookie: Bool { branch.map(Self.beginsWithMagicCookie) ?? false }
+
+    /// Whether `branch` begins with the magic cookie `z9hG4bK` (RFC 3261 §8.1.1.7), compared
+    /// byte for byte (a branch is a `token`, §25.1).
+    static func beginsWithMagicCookie(_ branch: String) -> Bool {
+        branch.utf8.starts(with: "z9hG4bK".utf8)
+    }
 
     /// Sets (or adds) a parameter, keeping the position of an existing one.
     public mutating func setParameter(_ name: String, _ value: String?) {
@@ -103,9 +109,9 @@ public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
         guard tag == nil else { return self }
         // Written into one string of the right size: three `+=` cost about twice as much
         // (each checks capacity and uniqueness).
-        var (text, newTagText) = (self.text, newTag)
-        let tagged = text.withUTF8 { head in
-            newTagText.withUTF8 { tail in
+        var (value, tagText) = (text, newTag)
+        let tagged = value.withUTF8 { head in
+            tagText.withUTF8 { tail in
                 String(unsafeUninitializedCapacity: head.count + 5 + tail.count) { out in
                     let base = UnsafeMutableRawPointer(out.baseAddress!)
                     if head.count > 0 { base.copyMemory(from: head.baseAddress!, byteCount: head.count) }

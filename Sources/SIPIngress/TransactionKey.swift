@@ -43,7 +43,7 @@ struct TransactionKey: Hashable {
         let top = request.vias[0]
         let method = request.method ?? request.cseq.method
         let branch: String
-        if let magic = top.branch, magic.utf8.count > 7, magic.utf8.starts(with: "z9hG4bK".utf8) {
+        if let magic = top.branch, magic.utf8.count > 7, Via.beginsWithMagicCookie(magic) {
             branch = magic
         } else {
             branch = "2543|\(request.callID)|\(request.from.tag ?? "")|\(request.cseq.number)"
