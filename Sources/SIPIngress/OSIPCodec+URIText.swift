@@ -13,6 +13,16 @@ extension OSIPCodec {
     /// host, an empty part, `%` or reserved characters, a non-SIP URI) returns nil and goes to
     /// libosip2. Debug builds check every plain text against `osip_uri_to_str`'s (`convertURI`).
     static func plainURIText(_ uri: UnsafeMutablePointer<osip_uri_t>) -> String? {
+        guard let length = plainURILength(uri) else { return nil }
+        return String(unsafeUninitializedCapacity: length) { out in
+            var writer = TextWriter(out)
+            writePlainURI(uri, into: &writer)
+            return writer.count
+        }
+    }
+
+    /// The length of `uri`'s plain text (`plainURIText`), or nil when it is not plain.
+    static func plainURILength(_ uri: UnsafeMutablePointer<osip_uri_t>) -> Int? {
         guard uri.pointee.string == nil, uri.pointee.password == nil, uri.pointee.url_headers.nb_elt == 0,
             let scheme = uri.pointee.scheme, let host = uri.pointee.host,
             let schemeLength = plainLength(scheme, .scheme), let hostLength = plainLength(host, .host)
@@ -41,38 +51,29 @@ extension OSIPCodec {
                 length += 1 + valueLength
             }
         }
-        guard plain else { return nil }
-        return String(unsafeUninitializedCapacity: length) { out in
-            var at = 0
-            func put(_ text: UnsafeMutablePointer<CChar>) {
-                let count = strlen(text)
-                UnsafeMutableRawPointer(out.baseAddress! + at).copyMemory(from: text, byteCount: count)
-                at += count
+        return plain ? length : nil
+    }
+
+    /// Writes the text of a URI that `plainURILength` measured.
+    static func writePlainURI(_ uri: UnsafeMutablePointer<osip_uri_t>, into writer: inout TextWriter) {
+        writer.put(uri.pointee.scheme!)
+        writer.put(UInt8(ascii: ":"))
+        if let user = uri.pointee.username {
+            writer.put(user)
+            writer.put(UInt8(ascii: "@"))
+        }
+        writer.put(uri.pointee.host!)
+        if let port = uri.pointee.port {
+            writer.put(UInt8(ascii: ":"))
+            writer.put(port)
+        }
+        forEach(&uri.pointee.url_params, as: osip_uri_param_t.self) { param in
+            writer.put(UInt8(ascii: ";"))
+            writer.put(param.pointee.gname!)
+            if let value = param.pointee.gvalue {
+                writer.put(UInt8(ascii: "="))
+                writer.put(value)
             }
-            func put(_ byte: UInt8) {
-                out[at] = byte
-                at += 1
-            }
-            put(scheme)
-            put(UInt8(ascii: ":"))
-            if let user = uri.pointee.username {
-                put(user)
-                put(UInt8(ascii: "@"))
-            }
-            put(host)
-            if let port = uri.pointee.port {
-                put(UInt8(ascii: ":"))
-                put(port)
-            }
-            forEach(&uri.pointee.url_params, as: osip_uri_param_t.self) { param in
-                put(UInt8(ascii: ";"))
-                put(param.pointee.gname!)
-                if let value = param.pointee.gvalue {
-                    put(UInt8(ascii: "="))
-                    put(value)
-                }
-            }
-            return at
         }
     }
 

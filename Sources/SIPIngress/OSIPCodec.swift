@@ -195,36 +195,27 @@ enum OSIPCodec {
         var uriText = uri.text
         let text = uriText.withUTF8 { uriBytes in
             String(unsafeUninitializedCapacity: length) { out in
-                var at = 0
-                func put(_ source: UnsafeRawPointer?, _ count: Int) {
-                    guard let source, count > 0 else { return }
-                    UnsafeMutableRawPointer(out.baseAddress! + at).copyMemory(from: source, byteCount: count)
-                    at += count
-                }
-                func put(_ byte: UInt8) {
-                    out[at] = byte
-                    at += 1
-                }
+                var writer = TextWriter(out)
                 if let displayName {
-                    put(displayName, strlen(displayName))
-                    put(UInt8(ascii: " "))
+                    writer.put(displayName)
+                    writer.put(UInt8(ascii: " "))
                 }
-                put(UInt8(ascii: "<"))
-                put(uriBytes.baseAddress, uriBytes.count)
-                put(UInt8(ascii: ">"))
+                writer.put(UInt8(ascii: "<"))
+                writer.put(uriBytes.baseAddress, uriBytes.count)
+                writer.put(UInt8(ascii: ">"))
                 forEach(&header.pointee.gen_params, as: osip_generic_param_t.self) { param in
-                    put(UInt8(ascii: ";"))
+                    writer.put(UInt8(ascii: ";"))
                     if let name = param.pointee.gname {
-                        put(name, strlen(name))
+                        writer.put(name)
                     } else {
-                        missingName.withUnsafeBytes { put($0.baseAddress, $0.count) }
+                        missingName.withUnsafeBytes { writer.put($0.baseAddress, $0.count) }
                     }
                     if let value = param.pointee.gvalue {
-                        put(UInt8(ascii: "="))
-                        put(value, strlen(value))
+                        writer.put(UInt8(ascii: "="))
+                        writer.put(value)
                     }
                 }
-                return at
+                return writer.count
             }
         }
         return NameAddress(text: text, uri: uri, tag: tag)
