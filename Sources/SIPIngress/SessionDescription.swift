@@ -98,9 +98,9 @@ public struct MediaDescription: Sendable, Hashable {
     /// The media-level `c=` address, which overrides the session level one.
     public var connection: ConnectionAddress?
     /// `a=rtpmap` values by payload type.
-    public var rtpMaps: [Int: RTPMap]
+    public var rtpMaps: PayloadTypeMap<RTPMap>
     /// `a=fmtp` values by payload type (RFC 4566 §6).
-    public var formatParameters: [Int: String]
+    public var formatParameters: PayloadTypeMap<String>
     /// `a=ptime` in milliseconds, if given.
     public var packetTime: Int?
     /// The direction attribute (RFC 3264 §5.1; `sendrecv` when absent).
@@ -111,7 +111,7 @@ public struct MediaDescription: Sendable, Hashable {
     /// Creates a media description.
     public init(
         media: String, port: Int, proto: String, formats: [String], connection: ConnectionAddress? = nil,
-        rtpMaps: [Int: RTPMap] = [:], formatParameters: [Int: String] = [:], packetTime: Int? = nil,
+        rtpMaps: PayloadTypeMap<RTPMap> = [:], formatParameters: PayloadTypeMap<String> = [:], packetTime: Int? = nil,
         direction: MediaDirection = .sendrecv, crypto: [CryptoAttribute] = []
     ) {
         self.media = media
