@@ -140,6 +140,12 @@ enum OSIPCodec {
         let plain = plainURIText(uri)
         assert(plain == nil || plain == toString(uri, osip_uri_to_str), "plain URI text differs from libosip2's")
         guard let text = plain ?? toString(uri, osip_uri_to_str) else { return nil }
+        return makeURI(uri, text: text, range: nil)
+    }
+
+    /// The URI with its text (or, for a name-addr's URI, the name-addr's text and the URI's
+    /// UTF-8 offsets in it), or nil for a host that is not one.
+    private static func makeURI(_ uri: UnsafeMutablePointer<osip_uri_t>, text: String, range: Range<Int>?) -> SIPURI? {
         let scheme = string(uri.pointee.scheme, among: .schemes) ?? ""
         let host = string(uri.pointee.host) ?? ""
         // A host with a colon must be an IPv6 reference (RFC 3261 §25.1, RFC 5118 §4.2 and
@@ -149,8 +155,9 @@ enum OSIPCodec {
         {
             return nil
         }
-        let port = integer(uri.pointee.port, as: Int.self)
-        return SIPURI(text: text, scheme: scheme, user: string(uri.pointee.username), host: host, port: port)
+        let (user, port) = (string(uri.pointee.username), integer(uri.pointee.port, as: Int.self))
+        guard let range else { return SIPURI(text: text, scheme: scheme, user: user, host: host, port: port) }
+        return SIPURI(enclosing: text, range: range, scheme: scheme, user: user, host: host, port: port)
     }
 
     private static func convertVia(_ via: UnsafeMutablePointer<osip_via_t>) -> Via? {
@@ -177,14 +184,19 @@ enum OSIPCodec {
     }
 
     /// A name-addr with its wire text rendered as `osip_from_to_str` does (`display-name <uri>`
-    /// or `<uri>`, then `;name[=value]` per parameter, RFC 3261 §25.1), from the URI text
-    /// already rendered once: sized in one walk over osip's strings and copied in a second,
-    /// into one string.
+    /// or `<uri>`, then `;name[=value]` per parameter, RFC 3261 §25.1): sized in one walk over
+    /// osip's strings and copied in a second, into one string, which also holds the URI's text
+    /// (`SIPURI(enclosing:range:...)`).
     private static func convertNameAddress(_ header: UnsafeMutablePointer<osip_from_t>) -> NameAddress? {
-        guard let urlPointer = header.pointee.url, let uri = convertURI(urlPointer) else { return nil }
+        guard let url = header.pointee.url else { return nil }
+        // A URI that is not plain is written by libosip2 (escaped as it escapes it).
+        let plainLength = plainURILength(url)
+        var rendered = plainLength == nil ? toString(url, osip_uri_to_str) : nil
+        guard let uriLength = plainLength ?? rendered?.utf8.count else { return nil }
         let displayName = header.pointee.displayname
+        let uriStart = (displayName.map { strlen($0) + 1 } ?? 0) + 1
         var tag: String?
-        var length = uri.text.utf8.count + 2 + (displayName.map { strlen($0) + 1 } ?? 0)
+        var length = uriStart + uriLength + 1
         forEach(&header.pointee.gen_params, as: osip_generic_param_t.self) { param in
             length += 1 + (param.pointee.gname.map { strlen($0) } ?? missingName.count)
             if let value = param.pointee.gvalue { length += 1 + strlen(value) }
@@ -192,32 +204,41 @@ enum OSIPCodec {
                 tag = string(param.pointee.gvalue)
             }
         }
-        var uriText = uri.text
-        let text = uriText.withUTF8 { uriBytes in
-            String(unsafeUninitializedCapacity: length) { out in
-                var writer = TextWriter(out)
-                if let displayName {
-                    writer.put(displayName)
-                    writer.put(UInt8(ascii: " "))
-                }
-                writer.put(UInt8(ascii: "<"))
-                writer.put(uriBytes.baseAddress, uriBytes.count)
-                writer.put(UInt8(ascii: ">"))
-                forEach(&header.pointee.gen_params, as: osip_generic_param_t.self) { param in
-                    writer.put(UInt8(ascii: ";"))
-                    if let name = param.pointee.gname {
-                        writer.put(name)
-                    } else {
-                        missingName.withUnsafeBytes { writer.put($0.baseAddress, $0.count) }
-                    }
-                    if let value = param.pointee.gvalue {
-                        writer.put(UInt8(ascii: "="))
-                        writer.put(value)
-                    }
-                }
-                return writer.count
+        let text = String(unsafeUninitializedCapacity: length) { out in
+            var writer = TextWriter(out)
+            if let displayName {
+                writer.put(displayName)
+                writer.put(UInt8(ascii: " "))
             }
+            writer.put(UInt8(ascii: "<"))
+            if plainLength != nil {
+                writePlainURI(url, into: &writer)
+            } else {
+                rendered?.withUTF8 { writer.put($0.baseAddress, $0.count) }
+            }
+            writer.put(UInt8(ascii: ">"))
+            forEach(&header.pointee.gen_params, as: osip_generic_param_t.self) { param in
+                writer.put(UInt8(ascii: ";"))
+                if let name = param.pointee.gname {
+                    writer.put(name)
+                } else {
+                    missingName.withUnsafeBytes { writer.put($0.baseAddress, $0.count) }
+                }
+                if let value = param.pointee.gvalue {
+                    writer.put(UInt8(ascii: "="))
+                    writer.put(value)
+                }
+            }
+            return writer.count
         }
+        guard text.utf8.count == length else {
+            // Bytes that are not UTF-8 (in a display name or a parameter) were replaced, which
+            // moved the URI: it gets a string of its own.
+            guard let own = rendered ?? plainURIText(url), let uri = makeURI(url, text: own, range: nil) else { return nil }
+            return NameAddress(text: text, uri: uri, tag: tag)
+        }
+        guard let uri = makeURI(url, text: text, range: uriStart..<(uriStart + uriLength)) else { return nil }
+        assert(uri.text == toString(url, osip_uri_to_str), "name-addr URI text differs from libosip2's")
         return NameAddress(text: text, uri: uri, tag: tag)
     }
 

@@ -255,6 +255,41 @@ import Testing
         #expect(parsed.contacts.map(\.text) == ["\"A B\" <sip:ab@192.0.2.1:5070;transport=tcp>;expires=60"])
     }
 
+    @Test("a name-addr's URI text is its part of the name-addr's text, equal to a URI parsed alone")
+    func uriInsideTheNameAddress() throws {
+        let parsed = try TestMessages.parse(Array(message.utf8))
+        #expect(parsed.from.uri.text == "sip:bob@example.com;user=phone")
+        #expect(parsed.to.uri.text == "sip:b@example.com")
+        #expect(parsed.contacts.first?.uri.text == "sip:ab@192.0.2.1:5070;transport=tcp")
+        #expect(parsed.contacts.first?.uri.port == 5070)
+        let alone = SIPURI(text: "sip:b@example.com", scheme: "sip", user: "b", host: "example.com", port: nil)
+        #expect(parsed.to.uri == alone)
+        #expect(parsed.to.uri.hashValue == alone.hashValue)
+        #expect(parsed.from.uri != alone)
+        var changed = parsed.from.uri
+        changed.text = "sip:carol@example.com"
+        #expect(changed.text == "sip:carol@example.com")
+        #expect(parsed.from.uri.text == "sip:bob@example.com;user=phone")
+    }
+
+    @Test("an escaped URI and a display name that is not UTF-8 keep the URI text right")
+    func uriTextOffTheFastPath() throws {
+        var bytes = Array(message.utf8)
+        let escaped = Array("From: Bob <sip:b%40b@example.com>;tag=77".utf8)
+        let from = try #require(bytes.firstRange(of: Array("From: Bob <sip:bob@example.com;user=phone>;tag=77;lr".utf8)))
+        bytes.replaceSubrange(from, with: escaped)
+        var parsed = try TestMessages.parse(bytes)
+        #expect(parsed.from.uri.text == "sip:b%40b@example.com")
+        #expect(parsed.from.text == "Bob <sip:b%40b@example.com>;tag=77")
+
+        let contact = try #require(bytes.firstRange(of: Array("A B".utf8)))
+        bytes.replaceSubrange(contact, with: [UInt8(ascii: "A"), 0xFF, 0xFE, UInt8(ascii: "B")])
+        parsed = try TestMessages.parse(bytes)
+        #expect(parsed.contacts.first?.uri.text == "sip:ab@192.0.2.1:5070;transport=tcp")
+        #expect(parsed.contacts.first?.text.hasPrefix("\"A\u{FFFD}") == true)
+        #expect(parsed.contacts.first?.text.hasSuffix("B\" <sip:ab@192.0.2.1:5070;transport=tcp>;expires=60") == true)
+    }
+
     @Test("list headers are matched by full or compact name, element by element, case folded")
     func listScans() throws {
         let parsed = try TestMessages.parse(Array(message.utf8))
