@@ -2,7 +2,7 @@ import COSIP2
 
 /// Session descriptions (RFC 4566) through libosip2's SDP parser, read into Swift values.
 extension OSIPCodec {
-    private static let sdpTerminator = [UInt8](repeating: 0, count: 16)
+    private static let terminatorLength = 16
 
     /// Parses a session description with libosip2's SDP parser.
     /// - Parameter body: the `application/sdp` body.
@@ -22,8 +22,12 @@ extension OSIPCodec {
         // an m= line (e.g. `m=video 5 RTP/\n`), steps past the terminating NUL and scans on
         // with strchr (found by FuzzSDP under AddressSanitizer: a heap over-read in libosip2
         // 5.3). Sixteen NULs keep every such scan inside this buffer.
-        let status = (body + Self.sdpTerminator).withUnsafeBufferPointer { chars in
-            chars.withMemoryRebound(to: CChar.self) { sdp_message_parse(sdp, $0.baseAddress) }
+        // (Copied with them into temporary memory: on the stack for a body of the usual size.)
+        let status = withUnsafeTemporaryAllocation(of: CChar.self, capacity: body.count + Self.terminatorLength) { chars in
+            let base = UnsafeMutableRawPointer(chars.baseAddress!)
+            body.withUnsafeBytes { if let source = $0.baseAddress { base.copyMemory(from: source, byteCount: $0.count) } }
+            (base + body.count).initializeMemory(as: UInt8.self, repeating: 0, count: Self.terminatorLength)
+            return sdp_message_parse(sdp, chars.baseAddress)
         }
         guard status == 0 else { throw .malformedSDP("rejected by the parser (\(status))") }
 
@@ -42,7 +46,7 @@ extension OSIPCodec {
             }
             var formats: [String] = []
             formats.reserveCapacity(Int(m.pointee.m_payloads.nb_elt))
-            forEach(&m.pointee.m_payloads, as: CChar.self) { formats.append(string($0) ?? "") }
+            forEach(&m.pointee.m_payloads, as: CChar.self) { formats.append(format($0)) }
             let firstConnection = m.pointee.c_connections.node?.pointee.element?.assumingMemoryBound(to: sdp_connection_t.self)
             var description = MediaDescription(
                 media: type, port: port, proto: string(m.pointee.m_proto, among: .mediaProtocols) ?? "",
@@ -53,7 +57,7 @@ extension OSIPCodec {
                 guard !attributesEnded, let field = attribute.pointee.a_att_field else { return attributesEnded = true }
                 apply(field: bytes(field), value: attribute.pointee.a_att_value.map(bytes), to: &description)
             }
-            media.append(description)
+            media.append(consume description)
         }
         if let failure { throw failure }
         return SessionDescription(connection: sdp.pointee.c_connection.flatMap(connection), media: media)

@@ -35,6 +35,10 @@ extension OSIPCodec {
         static let mediaProtocols = Tokens(["RTP/AVP", "RTP/SAVP", "RTP/AVPF", "RTP/SAVPF", "UDP/TLS/RTP/SAVPF", "udptl"])
         /// SDP address types (RFC 4566 §5.7).
         static let addressTypes = Tokens(["IP4", "IP6"])
+        /// `a=rtpmap` encoding names (RFC 3551 §6, RFC 4733, RFC 7587, RFC 3389).
+        static let encodingNames = Tokens([
+            "PCMU", "PCMA", "G722", "G729", "telephone-event", "opus", "L16", "CN", "GSM", "iLBC", "AMR", "AMR-WB",
+        ])
         /// Header names libosip2 keeps in its generic list, as it stores them (lower case).
         static let headerNames = Tokens([
             "supported", "require", "session-expires", "min-se", "user-agent", "server", "subject",
@@ -47,13 +51,30 @@ extension OSIPCodec {
     /// `pointer`'s text: a literal from `tokens` when it is one of them, else a new string.
     static func string(_ pointer: UnsafeMutablePointer<CChar>?, among tokens: Tokens) -> String? {
         guard let pointer else { return nil }
-        let count = strlen(pointer)
+        return string(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), among: tokens)
+    }
+
+    /// `bytes` as text: a literal from `tokens` when it is one of them, else a new string.
+    static func string(_ bytes: UnsafeRawBufferPointer, among tokens: Tokens) -> String {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return "" }
         for literal in tokens.literals
-        where literal.bytes.utf8CodeUnitCount == count && memcmp(literal.bytes.utf8Start, pointer, count) == 0 {
+        where literal.bytes.utf8CodeUnitCount == bytes.count && memcmp(literal.bytes.utf8Start, base, bytes.count) == 0 {
             return literal.text
         }
-        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: count), as: UTF8.self)
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// An SDP format (RFC 4566 §5.14): RTP payload types 0-127, written without leading zeros,
+    /// come from a table made once; anything else is a new string.
+    static func format(_ pointer: UnsafeMutablePointer<CChar>) -> String {
+        let digits = bytes(pointer)
+        if let value = HeaderFieldScan.decimal(digits), value < payloadTypeTexts.count, digits.count == (value < 10 ? 1 : value < 100 ? 2 : 3) {
+            return payloadTypeTexts[value]
+        }
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    private static let payloadTypeTexts = (0..<128).map { String($0) }
 
     /// `pointer`'s text as an integer, as `T(String)` reads it: plain digits are read in place
     /// (`HeaderFieldScan.decimal`; at most nine, below 2^30, so they fit any `T` of 32 bits or

@@ -81,7 +81,8 @@ public struct RTPMap: Sendable, Hashable {
         let (rate, afterRate) = HeaderFieldScan.split(afterName, at: UInt8(ascii: "/"))
         guard let clockRate = HeaderFieldScan.decimal(rate) else { return nil }
         guard let channels = afterRate.map(HeaderFieldScan.decimal) ?? 1 else { return nil }
-        self.init(encodingName: String(decoding: name, as: UTF8.self), clockRate: clockRate, channels: channels)
+        let encodingName = OSIPCodec.string(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: name)), among: .encodingNames)
+        self.init(encodingName: encodingName, clockRate: clockRate, channels: channels)
     }
 }
 
