@@ -10,22 +10,21 @@ extension UserAgentCore {
     func schedule(_ key: TimerKey, after delay: TimeAmount) {
         let (owner, timer) = key.parts
         let sequence = timerQueue.push(key, at: eventLoop.now + delay)
-        if let index = timers.index(forKey: owner) {
-            if let slot = timers.values[index].firstIndex(where: { $0.timer == timer }) {
-                // The earlier start is forgotten: its entry will be skipped.
-                timers.values[index][slot].sequence = sequence
-            } else {
-                timers.values[index].append((timer, sequence))
-            }
-        } else {
-            // Room for an owner's usual timers (an INVITE server transaction's G and H, a
-            // session's retransmission and wait), so that starting the second does not copy.
-            var running: [(timer: SIPTimer?, sequence: UInt64)] = []
-            running.reserveCapacity(4)
-            running.append((timer, sequence))
-            timers[owner] = running
-        }
+        // One lookup, whether the owner has timers yet or not.
+        Self.start(timer, sequence, in: &timers[owner, default: []])
         armTimerWakeup()
+    }
+
+    private static func start(_ timer: SIPTimer?, _ sequence: UInt64, in running: inout [(timer: SIPTimer?, sequence: UInt64)]) {
+        if let slot = running.firstIndex(where: { $0.timer == timer }) {
+            // The earlier start is forgotten: its entry will be skipped.
+            running[slot].sequence = sequence
+            return
+        }
+        // Room for an owner's usual timers (an INVITE server transaction's G and H, a session's
+        // retransmission and wait), so that starting the second does not copy.
+        if running.capacity == 0 { running.reserveCapacity(4) }
+        running.append((timer, sequence))
     }
 
     /// Stops a timer, if it runs.
