@@ -41,7 +41,7 @@ extension OSIPCodec {
         ])
         /// Header names libosip2 keeps in its generic list, as it stores them (lower case).
         static let headerNames = Tokens([
-            "supported", "require", "session-expires", "min-se", "user-agent", "server", "subject",
+            "max-forwards", "supported", "require", "session-expires", "min-se", "user-agent", "server", "subject",
             "p-asserted-identity", "p-preferred-identity", "privacy", "remote-party-id", "diversion",
             "history-info", "p-charging-vector", "p-early-media", "reason", "event", "refer-to",
             "referred-by", "replaces", "rseq", "rack", "organization", "date", "timestamp", "priority",

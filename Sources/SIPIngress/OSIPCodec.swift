@@ -103,15 +103,15 @@ enum OSIPCodec {
             } else if name.equalsIgnoringASCIICase("s") {
                 name = "Subject"
             }
-            let value = string(header.pointee.hvalue) ?? ""
             if name.equalsIgnoringASCIICase("Max-Forwards") {
-                guard maxForwards == nil, let hops = Int(value), (0...255).contains(hops) else {
+                // Read as a number in place: the text itself is not kept.
+                guard maxForwards == nil, let hops = integer(header.pointee.hvalue, as: Int.self), (0...255).contains(hops) else {
                     badMaxForwards = true
                     return
                 }
                 maxForwards = hops
             } else {
-                others.append(SIPHeader(name, value))
+                others.append(SIPHeader(name, string(header.pointee.hvalue) ?? ""))
             }
         }
         if badMaxForwards { throw .missingHeader("Max-Forwards") }
