@@ -5,10 +5,12 @@ extension SIPMessage {
     /// Every value of a header (by full or compact name), comma-separated lists split.
     func headerValues(_ name: String, compact: String? = nil) -> [String] {
         var values: [String] = []
-        for header in otherHeaders where header.name.isField(name, compact: compact) {
-            HeaderFieldScan.forEachElement(of: header.value) { element in
-                values.append(String(decoding: element, as: UTF8.self))
-                return false
+        withOtherHeaders { headers in
+            for index in headers.indices where headers[index].name.isField(name, compact: compact) {
+                HeaderFieldScan.forEachElement(of: headers[index].value) { element in
+                    values.append(String(decoding: element, as: UTF8.self))
+                    return false
+                }
             }
         }
         return values
@@ -17,9 +19,10 @@ extension SIPMessage {
     /// Whether a list header (by full or compact name) has `token` among its elements, e.g.
     /// `Supported: timer` or `Allow: UPDATE` (RFC 3261 §20.37, §20.5), case-insensitively.
     func header(_ name: String, compact: String? = nil, lists token: String) -> Bool {
-        otherHeaders.contains { header in
-            header.name.isField(name, compact: compact)
-                && HeaderFieldScan.lists(header.value, token.utf8)
+        withOtherHeaders { headers in
+            headers.indices.contains { index in
+                headers[index].name.isField(name, compact: compact) && HeaderFieldScan.lists(headers[index].value, token.utf8)
+            }
         }
     }
 }

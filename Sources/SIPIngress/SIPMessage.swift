@@ -173,6 +173,14 @@ public struct SIPMessage: Sendable {
         return nil
     }
 
+    /// Calls `body` with `otherHeaders` read in place: iterating the array itself copies every
+    /// element, retaining and releasing its name and value, and an INVITE's headers are scanned
+    /// several times.
+    func withOtherHeaders<Result>(_ body: (UnsafeBufferPointer<SIPHeader>) -> Result) -> Result {
+        let headers = storage.otherHeaders
+        return headers.withUnsafeBufferPointer(body)
+    }
+
     /// The first value of an uninterpreted header, matched case-insensitively (RFC 3261 §7.3.1).
     public func header(_ name: String) -> String? {
         let lower = name.lowercased()

@@ -50,31 +50,33 @@ public enum SessionTimerNegotiation: Sendable, Hashable {
         var seenMinimum = false
         var supportsTimer = false
         var allowsUpdate = false
-        for header in request.otherHeaders {
-            let name = header.name
-            if !seenSessionExpires, name.isField("Session-Expires", compact: "x") {
-                HeaderFieldScan.forEachElement(of: header.value) { element in
-                    let value = HeaderFieldScan.parameters(of: element) { name, value in
-                        guard HeaderFieldScan.equalFolded(name, "refresher".utf8), let value else { return false }
-                        askedRefresher =
-                            HeaderFieldScan.equalFolded(value, "uac".utf8) ? .uac
-                            : HeaderFieldScan.equalFolded(value, "uas".utf8) ? .uas : nil
-                        return askedRefresher != nil
+        // The headers are read in place (`headers[index]`, never a copy of one).
+        request.withOtherHeaders { headers in
+            for index in headers.indices {
+                if !seenSessionExpires, headers[index].name.isField("Session-Expires", compact: "x") {
+                    HeaderFieldScan.forEachElement(of: headers[index].value) { element in
+                        let value = HeaderFieldScan.parameters(of: element) { name, value in
+                            guard HeaderFieldScan.equalFolded(name, "refresher".utf8), let value else { return false }
+                            askedRefresher =
+                                HeaderFieldScan.equalFolded(value, "uac".utf8) ? .uac
+                                : HeaderFieldScan.equalFolded(value, "uas".utf8) ? .uas : nil
+                            return askedRefresher != nil
+                        }
+                        asked = HeaderFieldScan.decimal(value)
+                        seenSessionExpires = true
+                        return true
                     }
-                    asked = HeaderFieldScan.decimal(value)
-                    seenSessionExpires = true
-                    return true
+                } else if !seenMinimum, headers[index].name.equalsIgnoringASCIICase("Min-SE") {
+                    HeaderFieldScan.forEachElement(of: headers[index].value) { element in
+                        callerMinimum = HeaderFieldScan.decimal(HeaderFieldScan.parameters(of: element) { _, _ in true }) ?? 0
+                        seenMinimum = true
+                        return true
+                    }
+                } else if !supportsTimer, headers[index].name.isField("Supported", compact: "k") {
+                    supportsTimer = HeaderFieldScan.lists(headers[index].value, "timer".utf8)
+                } else if !allowsUpdate, headers[index].name.equalsIgnoringASCIICase("Allow") {
+                    allowsUpdate = HeaderFieldScan.lists(headers[index].value, "UPDATE".utf8)
                 }
-            } else if !seenMinimum, name.equalsIgnoringASCIICase("Min-SE") {
-                HeaderFieldScan.forEachElement(of: header.value) { element in
-                    callerMinimum = HeaderFieldScan.decimal(HeaderFieldScan.parameters(of: element) { _, _ in true }) ?? 0
-                    seenMinimum = true
-                    return true
-                }
-            } else if !supportsTimer, name.isField("Supported", compact: "k") {
-                supportsTimer = HeaderFieldScan.lists(header.value, "timer".utf8)
-            } else if !allowsUpdate, name.equalsIgnoringASCIICase("Allow") {
-                allowsUpdate = HeaderFieldScan.lists(header.value, "UPDATE".utf8)
             }
         }
         let minimum = max(settings.minimumSessionExpires, callerMinimum)
