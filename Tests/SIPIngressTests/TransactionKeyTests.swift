@@ -4,6 +4,16 @@ import Testing
 /// `TransactionKey` (RFC 3261 §17.2.3) with its hash computed once: equal keys hash alike, and
 /// every field still tells keys apart.
 @Suite struct TransactionKeyTests {
+
+    @Test("the magic cookie is the exact, case-sensitive seven-byte prefix z9hG4bK (RFC 3261 §8.1.1.7)")
+    func magicCookiePrefix() {
+        for branch in ["z9hG4bK", "z9hG4bK1", "z9hG4bK-a-much-longer-branch-than-fifteen-bytes"] {
+            #expect(Via.beginsWithMagicCookie(branch), "\(branch)")
+        }
+        for branch in ["", "z9hG4b", "Z9hG4bK1", "z9hg4bk1", "xz9hG4bK", "z9hG4b-K-longer-than-fifteen-bytes"] {
+            #expect(!Via.beginsWithMagicCookie(branch), "\(branch)")
+        }
+    }
     private func key(_ via: String, method: String = "INVITE", cseqMethod: String? = nil) throws -> TransactionKey {
         TransactionKey(
             try TestMessages.parse(
