@@ -15,9 +15,9 @@ extension OSIPCodec {
     static func plainURIText(_ uri: UnsafeMutablePointer<osip_uri_t>) -> String? {
         guard let length = plainURILength(uri) else { return nil }
         return String(unsafeUninitializedCapacity: length) { out in
-            var writer = TextWriter(out)
+            var writer = WireWriter(UnsafeMutableRawBufferPointer(out))
             writePlainURI(uri, into: &writer)
-            return writer.count
+            return writer.offset
         }
     }
 
@@ -55,24 +55,24 @@ extension OSIPCodec {
     }
 
     /// Writes the text of a URI that `plainURILength` measured.
-    static func writePlainURI(_ uri: UnsafeMutablePointer<osip_uri_t>, into writer: inout TextWriter) {
-        writer.put(uri.pointee.scheme!)
-        writer.put(UInt8(ascii: ":"))
+    static func writePlainURI(_ uri: UnsafeMutablePointer<osip_uri_t>, into writer: inout WireWriter) {
+        writer.append(cString: uri.pointee.scheme!)
+        writer.appendByte(UInt8(ascii: ":"))
         if let user = uri.pointee.username {
-            writer.put(user)
-            writer.put(UInt8(ascii: "@"))
+            writer.append(cString: user)
+            writer.appendByte(UInt8(ascii: "@"))
         }
-        writer.put(uri.pointee.host!)
+        writer.append(cString: uri.pointee.host!)
         if let port = uri.pointee.port {
-            writer.put(UInt8(ascii: ":"))
-            writer.put(port)
+            writer.appendByte(UInt8(ascii: ":"))
+            writer.append(cString: port)
         }
         forEach(&uri.pointee.url_params, as: osip_uri_param_t.self) { param in
-            writer.put(UInt8(ascii: ";"))
-            writer.put(param.pointee.gname!)
+            writer.appendByte(UInt8(ascii: ";"))
+            writer.append(cString: param.pointee.gname!)
             if let value = param.pointee.gvalue {
-                writer.put(UInt8(ascii: "="))
-                writer.put(value)
+                writer.appendByte(UInt8(ascii: "="))
+                writer.append(cString: value)
             }
         }
     }

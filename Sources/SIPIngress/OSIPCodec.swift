@@ -205,31 +205,31 @@ enum OSIPCodec {
             }
         }
         let text = String(unsafeUninitializedCapacity: length) { out in
-            var writer = TextWriter(out)
+            var writer = WireWriter(UnsafeMutableRawBufferPointer(out))
             if let displayName {
-                writer.put(displayName)
-                writer.put(UInt8(ascii: " "))
+                writer.append(cString: displayName)
+                writer.appendByte(UInt8(ascii: " "))
             }
-            writer.put(UInt8(ascii: "<"))
+            writer.appendByte(UInt8(ascii: "<"))
             if plainLength != nil {
                 writePlainURI(url, into: &writer)
             } else {
-                rendered?.withUTF8 { writer.put($0.baseAddress, $0.count) }
+                rendered?.withUTF8 { writer.append(UnsafeRawBufferPointer($0)) }
             }
-            writer.put(UInt8(ascii: ">"))
+            writer.appendByte(UInt8(ascii: ">"))
             forEach(&header.pointee.gen_params, as: osip_generic_param_t.self) { param in
-                writer.put(UInt8(ascii: ";"))
+                writer.appendByte(UInt8(ascii: ";"))
                 if let name = param.pointee.gname {
-                    writer.put(name)
+                    writer.append(cString: name)
                 } else {
-                    missingName.withUnsafeBytes { writer.put($0.baseAddress, $0.count) }
+                    missingName.withUnsafeBytes { writer.append($0) }
                 }
                 if let value = param.pointee.gvalue {
-                    writer.put(UInt8(ascii: "="))
-                    writer.put(value)
+                    writer.appendByte(UInt8(ascii: "="))
+                    writer.append(cString: value)
                 }
             }
-            return writer.count
+            return writer.offset
         }
         guard text.utf8.count == length else {
             // Bytes that are not UTF-8 (in a display name or a parameter) were replaced, which

@@ -102,11 +102,11 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
         // Seven bytes compared in place (the generic `starts(with:)` over two UTF-8 views cost
         // about 500 instructions per request).
         let cookie: StaticString = "z9hG4bK"
+        let cookieBytes = UnsafeRawBufferPointer(start: cookie.utf8Start, count: cookie.utf8CodeUnitCount)
         let compared = branch.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.count >= cookie.utf8CodeUnitCount
-                && memcmp(bytes.baseAddress!, cookie.utf8Start, cookie.utf8CodeUnitCount) == 0
+            bytes.count >= cookieBytes.count && memcmp(bytes.baseAddress!, cookieBytes.baseAddress!, cookieBytes.count) == 0
         }
-        return compared ?? branch.utf8.starts(with: "z9hG4bK".utf8)
+        return compared ?? branch.utf8.starts(with: cookieBytes)
     }
 
     /// Sets (or adds) a parameter, keeping the position of an existing one.

@@ -64,6 +64,27 @@ struct WireWriter: WireSink {
         offset += count
     }
 
+    // Pieces of libosip2's results (`OSIPCodec`'s name-addr and URI texts, written straight
+    // into a new string's storage).
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        copy(bytes)
+    }
+
+    /// A C string, without its NUL.
+    @inline(__always)
+    mutating func append(cString text: UnsafePointer<CChar>) {
+        copy(UnsafeRawBufferPointer(start: text, count: strlen(text)))
+    }
+
+    @inline(__always)
+    mutating func appendByte(_ byte: UInt8) {
+        precondition(offset < memory.count, "rendering larger than its length")
+        memory[offset] = byte
+        offset += 1
+    }
+
     @inline(__always)
     private mutating func copy(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
