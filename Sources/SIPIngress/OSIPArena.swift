@@ -53,6 +53,15 @@ enum OSIPArena {
     @inline(never)
     static func bytesInUse() -> Int { cosip_arena_in_use() }
 
+    /// A block of `byteCount` bytes from this thread's arena inside a scope (the scope's end
+    /// reclaims it), else from `malloc`; give it back with `release`.
+    @inline(never)
+    static func allocate(byteCount: Int) -> UnsafeMutableRawPointer? { cosip_arena_malloc(byteCount) }
+
+    /// Gives back a block from `allocate` (nothing to do for one in the arena).
+    @inline(never)
+    static func release(_ block: UnsafeMutableRawPointer) { cosip_arena_free(block) }
+
     // Every call into the arena's C functions stays in this file and out of line: the compiler
     // gives each file that uses a header's static function its own copy of it and of its
     // thread-local, and the hooks installed above are this file's copies.

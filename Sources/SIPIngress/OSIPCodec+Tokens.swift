@@ -10,9 +10,22 @@ extension OSIPCodec {
     struct Tokens {
         /// Each token's bytes, and the string returned for it (made once).
         fileprivate let literals: [(bytes: StaticString, text: String)]
+        /// Each token's length in bytes, scanned before any token is compared.
+        fileprivate let counts: [Int]
 
         init(_ literals: [StaticString]) {
             self.literals = literals.map { ($0, $0.description) }
+            counts = literals.map(\.utf8CodeUnitCount)
+        }
+
+        /// `body`'s result for the first token `count` bytes long it gives one for.
+        fileprivate func first<T>(ofCount count: Int, _ body: (_ bytes: StaticString, _ text: String) -> T?) -> T? {
+            counts.withUnsafeBufferPointer { counts in
+                for index in counts.indices where counts[index] == count {
+                    if let result = body(literals[index].bytes, literals[index].text) { return result }
+                }
+                return nil
+            }
         }
 
         /// The tokens' texts.
@@ -48,6 +61,12 @@ extension OSIPCodec {
         ])
     }
 
+    /// The literal from `tokens` that `bytes` spell with letters in any case (`tokens` written
+    /// in lower case), if any.
+    static func literal(folding bytes: UnsafeRawBufferPointer, among tokens: Tokens) -> String? {
+        tokens.first(ofCount: bytes.count) { literal, text in UninterpretedFields.isFolded(bytes, literal) ? text : nil }
+    }
+
     /// `pointer`'s text: a literal from `tokens` when it is one of them, else a new string.
     static func string(_ pointer: UnsafeMutablePointer<CChar>?, among tokens: Tokens) -> String? {
         guard let pointer else { return nil }
@@ -57,11 +76,8 @@ extension OSIPCodec {
     /// `bytes` as text: a literal from `tokens` when it is one of them, else a new string.
     static func string(_ bytes: UnsafeRawBufferPointer, among tokens: Tokens) -> String {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return "" }
-        for literal in tokens.literals
-        where literal.bytes.utf8CodeUnitCount == bytes.count && memcmp(literal.bytes.utf8Start, base, bytes.count) == 0 {
-            return literal.text
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return tokens.first(ofCount: bytes.count) { literal, text in memcmp(literal.utf8Start, base, bytes.count) == 0 ? text : nil }
+            ?? String(decoding: bytes, as: UTF8.self)
     }
 
     /// An SDP format (RFC 4566 §5.14): RTP payload types 0-127, written without leading zeros,
@@ -81,9 +97,14 @@ extension OSIPCodec {
     /// more), anything else (a sign, more digits, garbage) goes through `T(String)` itself.
     static func integer<T: FixedWidthInteger>(_ pointer: UnsafeMutablePointer<CChar>?, as type: T.Type) -> T? {
         guard let pointer else { return nil }
-        let digits = bytes(pointer)
+        return integer(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), as: type)
+    }
+
+    /// `text` as an integer, read as `integer(_:as:)` reads a C string.
+    static func integer<T: FixedWidthInteger>(_ text: UnsafeRawBufferPointer, as type: T.Type) -> T? {
+        let digits = text.assumingMemoryBound(to: UInt8.self)[...]
         if digits.count <= 9, T.bitWidth >= 32, let value = HeaderFieldScan.decimal(digits) { return T(value) }
-        return string(pointer).flatMap { T($0) }
+        return T(String(decoding: text, as: UTF8.self))
     }
 
     /// The Call-ID as `osip_call_id_to_str` writes it (`number@host`, RFC 3261 §20.8), without

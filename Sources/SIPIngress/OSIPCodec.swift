@@ -45,22 +45,41 @@ enum OSIPCodec {
         try OSIPArena.withArena { () throws(SIPIngressError) -> SIPMessage in try parseInArena(bytes) }
     }
 
-    private static func parseInArena(_ bytes: UnsafeRawBufferPointer) throws(SIPIngressError) -> SIPMessage {
+    static func parseInArena(_ bytes: UnsafeRawBufferPointer, splitting: Bool = true) throws(SIPIngressError) -> SIPMessage {
         var pointer: UnsafeMutablePointer<osip_message_t>?
         guard osip_message_init(&pointer) == 0, let message = pointer else {
             throw .malformedMessage("cannot allocate a message")
         }
         defer { if !OSIPArena.holdsEverything() { osip_message_free(message) } }
-        let status = bytes.withMemoryRebound(to: CChar.self) { chars in
-            osip_message_parse(message, chars.baseAddress, chars.count)
-        }
+        var fields = UninterpretedFields()
+        let split = splitting ? osipParseSplit(bytes, into: message, fields: &fields) : nil
+        let status = split ?? bytes.withMemoryRebound(to: CChar.self) { osip_message_parse(message, $0.baseAddress, $0.count) }
         guard status == 0 else { throw .malformedMessage("rejected by the parser (\(status))") }
-        return try convert(message.pointee)
+        let parsed = try convert(message.pointee, fields: &fields)
+        #if DEBUG
+        if split != nil { checkSplit(parsed, bytes) }
+        #endif
+        return parsed
+    }
+
+    /// libosip2's parse of `bytes` without the fields `HeaderSection` reads into `fields`, or
+    /// nil when its header section is not plain (`fields` is then left empty).
+    private static func osipParseSplit(
+        _ bytes: UnsafeRawBufferPointer, into message: UnsafeMutablePointer<osip_message_t>, fields: inout UninterpretedFields
+    ) -> Int32? {
+        guard !bytes.isEmpty, let copy = OSIPArena.allocate(byteCount: bytes.count) else { return nil }
+        defer { OSIPArena.release(copy) }
+        let out = UnsafeMutableRawBufferPointer(start: copy, count: bytes.count)
+        guard let length = HeaderSection.split(bytes, into: out, fields: &fields) else {
+            fields = UninterpretedFields()
+            return nil
+        }
+        return osip_message_parse(message, copy.assumingMemoryBound(to: CChar.self), length)
     }
 
     // MARK: - Message conversion
 
-    private static func convert(_ m: osip_message_t) throws(SIPIngressError) -> SIPMessage {
+    private static func convert(_ m: osip_message_t, fields: inout UninterpretedFields) throws(SIPIngressError) -> SIPMessage {
         // RFC 3261 §7.1, §21.5.6: only SIP/2.0 is spoken (RFC 4475 §3.1.2.16 badvers: 505).
         guard holds(m.sip_version, "SIP/2.0") else { throw .versionNotSupported }
         let startLine: SIPMessage.StartLine
@@ -91,30 +110,14 @@ enum OSIPCodec {
         if let length = m.content_length, integer(length.pointee.value, as: UInt32.self) == nil {
             throw .malformedMessage("bad Content-Length")
         }
-        var maxForwards: Int?
-        var others: [SIPHeader] = []
-        others.reserveCapacity(Int(m.headers.nb_elt) + 2)
-        var badMaxForwards = false
         forEach(&m.headers, as: osip_header_t.self) { header in
-            guard var name = string(header.pointee.hname, among: .headerNames) else { return }
-            // libosip2 expands only the compact forms it types; k and s are RFC 3261 §7.3.3's too.
-            if name.equalsIgnoringASCIICase("k") {
-                name = "Supported"
-            } else if name.equalsIgnoringASCIICase("s") {
-                name = "Subject"
-            }
-            if name.equalsIgnoringASCIICase("Max-Forwards") {
-                // Read as a number in place: the text itself is not kept.
-                guard maxForwards == nil, let hops = integer(header.pointee.hvalue, as: Int.self), (0...255).contains(hops) else {
-                    badMaxForwards = true
-                    return
-                }
-                maxForwards = hops
-            } else {
-                others.append(SIPHeader(name, string(header.pointee.hvalue) ?? ""))
-            }
+            guard let name = header.pointee.hname else { return }
+            fields.add(name: rawBytes(name), value: header.pointee.hvalue.map(rawBytes))
         }
-        if badMaxForwards { throw .missingHeader("Max-Forwards") }
+        if fields.badMaxForwards { throw .missingHeader("Max-Forwards") }
+        let maxForwards = fields.maxForwards
+        var others = fields.headers
+        fields.headers = []
         typedHeaders(&m, into: &others)
         var contentType = m.content_type.flatMap(contentTypeText)
         var body: [UInt8] = []
@@ -324,6 +327,11 @@ enum OSIPCodec {
     static func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
         guard let pointer else { return nil }
         return String(decoding: UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), as: UTF8.self)
+    }
+
+    /// A C string owned by osip as raw bytes, read in place.
+    static func rawBytes(_ pointer: UnsafeMutablePointer<CChar>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
     }
 
     /// The bytes of a C string owned by osip, read in place.

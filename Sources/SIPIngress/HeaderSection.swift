@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A message's header section (RFC 3261 §7.3) split before libosip2 parses it: the fields
+/// libosip2 interprets (Via, From, To, Call-ID, CSeq, Contact, the routes, the Content-*
+/// fields, the authentication fields, Accept-*, the *-Info fields, every compact form) stay in
+/// the copy it parses; the others, which it would only store as a name and a value, are read
+/// here in place (`UninterpretedFields`) and left out of the copy.
+///
+/// libosip2 copies, scans (three times over), lower-cases, hashes and allocates for every field,
+/// and splits list fields into one object per element: about 1 000 instructions for a short
+/// extension field and 8 000 for a nine-method `Allow`, for fields it does not interpret
+/// (Benchmarks/README.md, finding G). `Allow` is read here too: libosip2 keeps it only as a list
+/// of tokens, and `otherHeaders` holds it as one field either way.
+///
+/// Only a plain header section is split: every line ends with CRLF, no field is folded onto a
+/// second line (§7.3.1), no byte of it is NUL, and every field read here has a token (§25.1)
+/// for a name. Any other message goes to libosip2 whole, as it arrived, so the RFC 4475 torture
+/// messages meet libosip2's own handling. The fields are the same either way, except that a
+/// list field libosip2 would split at its commas (`Supported: replaces, timer`, two fields
+/// there) stays one field, as it arrived, which RFC 3261 §7.3.1 makes equivalent. Debug builds
+/// parse every split message a second time, whole, and check the two agree (`OSIPCodec`).
+enum HeaderSection {
+    /// Copies `message` into `out` without the fields libosip2 does not interpret, which are
+    /// added to `fields` in their order.
+    /// - Parameter out: at least `message.count` bytes.
+    /// - Returns: the bytes written, or nil when the header section is not plain: the message is
+    ///   then to be parsed whole, and `out` and `fields` thrown away.
+    static func split(
+        _ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, fields: inout UninterpretedFields
+    ) -> Int? {
+        guard let base = message.baseAddress, let target = out.baseAddress, out.count >= message.count else { return nil }
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
+        let end = message.count
+        // The start line, ended by CRLF (libosip2 would skip line ends before it).
+        guard end > 0, bytes[0] != cr, bytes[0] != lf, let startLineEnd = find(lf, bytes, start: 0, end: end),
+            startLineEnd > 0, bytes[startLineEnd - 1] == cr, find(cr, bytes, start: 0, end: startLineEnd - 1) == nil
+        else { return nil }
+        var written = 0
+        var pending = 0  // the first byte not yet copied
+        var line = startLineEnd + 1
+        while true {
+            guard line < end, let lineEnd = find(lf, bytes, start: line, end: end), lineEnd > line,
+                bytes[lineEnd - 1] == cr
+            else { return nil }
+            let contentEnd = lineEnd - 1
+            if contentEnd == line { break }  // the empty line before the body
+            let next = lineEnd + 1
+            if next < end, bytes[next] == space || bytes[next] == tab { return nil }  // folded
+            // A bare CR would end a line, or the header section, for libosip2.
+            guard find(cr, bytes, start: line, end: contentEnd) == nil,
+                let colon = find(UInt8(ascii: ":"), bytes, start: line, end: contentEnd)
+            else { return nil }
+            var nameEnd = colon
+            while nameEnd > line, bytes[nameEnd - 1] == space || bytes[nameEnd - 1] == tab { nameEnd -= 1 }
+            guard nameEnd > line else { return nil }
+            let name = UnsafeRawBufferPointer(start: bytes + line, count: nameEnd - line)
+            if !interpretedByOSIP(name) {
+                guard name.allSatisfy(isTokenCharacter) else { return nil }
+                var valueStart = colon + 1
+                var valueEnd = contentEnd
+                while valueStart < valueEnd, bytes[valueStart] == space || bytes[valueStart] == tab { valueStart += 1 }
+                while valueEnd > valueStart, bytes[valueEnd - 1] == space || bytes[valueEnd - 1] == tab { valueEnd -= 1 }
+                let value = valueEnd > valueStart ? UnsafeRawBufferPointer(start: bytes + valueStart, count: valueEnd - valueStart) : nil
+                fields.add(name: name, value: value)
+                (target + written).copyMemory(from: bytes + pending, byteCount: line - pending)
+                written += line - pending
+                pending = next
+            }
+            line = next
+        }
+        // libosip2 reads the header section as C strings: a NUL in it must meet libosip2 whole.
+        guard memchr(base, 0, line) == nil else { return nil }
+        (target + written).copyMemory(from: bytes + pending, byteCount: end - pending)
+        return written + end - pending
+    }
+
+    /// Whether libosip2 parses a field of this name into one of its typed structures (its
+    /// `parser_init` table) — or, for a one-letter name, may: compact forms stay with libosip2.
+    /// A false yes only sends a line to libosip2 as it arrived, as if nothing were split, so
+    /// bytes are compared with their case bit set whatever they are (the first letter is
+    /// matched by the caller).
+    static func interpretedByOSIP(_ name: UnsafeRawBufferPointer) -> Bool {
+        func named(_ literal: StaticString) -> Bool {
+            guard literal.utf8CodeUnitCount == name.count else { return false }
+            let expected = literal.utf8Start
+            var index = 1
+            while index < name.count {
+                guard name[index] | 0x20 == expected[index] else { return false }
+                index += 1
+            }
+            return true
+        }
+        guard name.count > 1 else { return true }
+        switch name[0] | 0x20 {
+        case UInt8(ascii: "a"):
+            return named("accept") || named("accept-encoding") || named("accept-language") || named("alert-info")
+                || named("authorization") || named("authentication-info")
+        case UInt8(ascii: "c"):
+            return named("cseq") || named("call-id") || named("contact") || named("call-info") || named("content-type")
+                || named("content-length") || named("content-encoding")
+        case UInt8(ascii: "e"): return named("error-info")
+        case UInt8(ascii: "f"): return named("from")
+        case UInt8(ascii: "m"): return named("mime-version")
+        case UInt8(ascii: "p"):
+            return named("proxy-authenticate") || named("proxy-authorization") || named("proxy-authentication-info")
+        case UInt8(ascii: "r"): return named("route") || named("record-route")
+        case UInt8(ascii: "t"): return named("to")
+        case UInt8(ascii: "v"): return named("via")
+        case UInt8(ascii: "w"): return named("www-authenticate")
+        default: return false
+        }
+    }
+
+    /// RFC 3261 §25.1 `token`: letters, digits and `-.!%*_+`'~`.
+    static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "%"), UInt8(ascii: "*"), UInt8(ascii: "_"),
+            UInt8(ascii: "+"), UInt8(ascii: "`"), UInt8(ascii: "'"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The index of the first `byte` in `bytes[start..<end]`.
+    private static func find(_ byte: UInt8, _ bytes: UnsafePointer<UInt8>, start: Int, end: Int) -> Int? {
+        guard start < end, let found = memchr(bytes + start, Int32(byte), end - start) else { return nil }
+        return UnsafeRawPointer(found) - UnsafeRawPointer(bytes)
+    }
+
+    private static let cr = UInt8(ascii: "\r")
+    private static let lf = UInt8(ascii: "\n")
+    private static let space = UInt8(ascii: " ")
+    private static let tab = UInt8(ascii: "\t")
+}
