@@ -34,14 +34,19 @@ struct WireWriter: WireSink {
     }
 
     // Inlined into the renderer: called out of line, every string appended was retained and
-    // released around the copy (a third of rendering a response).
+    // released around the copy (a third of rendering a response). A small string (15 bytes or
+    // fewer, kept inside the value: hosts, tags, ports) has no storage to offer; `withUTF8`
+    // reads it from a copy on the stack (an array of its bytes was a heap block).
     @inline(__always)
     mutating func append(_ text: String) {
         let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
             copy(UnsafeRawBufferPointer(utf8))
             return true
         }
-        if copied == nil { append(Array(text.utf8)) }
+        if copied == nil {
+            var small = text
+            small.withUTF8 { copy(UnsafeRawBufferPointer($0)) }
+        }
     }
 
     mutating func append(_ text: StaticString) {

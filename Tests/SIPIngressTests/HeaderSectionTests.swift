@@ -126,3 +126,12 @@ import Testing
         #expect(split.wireText == whole.wireText)
     }
 }
+
+extension HeaderSectionTests {
+    @Test func tokenCharactersAreRFC3261s() {
+        let token = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~".utf8)
+        for byte in UInt8.min...UInt8.max {
+            #expect(HeaderSection.isTokenCharacter(byte) == token.contains(byte), "\(byte)")
+        }
+    }
+}
