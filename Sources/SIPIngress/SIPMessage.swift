@@ -121,7 +121,11 @@ public struct SIPMessage: Sendable {
             yield &storage.contentType
         }
     }
-    /// Every other header field, in order.
+    /// Every other header field, in order. A parsed message keeps each field's value as it
+    /// arrived, a list such as `Supported: replaces, timer` as one field (RFC 3261 §7.3.1 makes
+    /// it the same as one field per element), with its name in lower case as libosip2 stores
+    /// names (`Allow` excepted); the fields libosip2 types (Accept, Authorization, ...) follow,
+    /// rendered back.
     public var otherHeaders: [SIPHeader] {
         get { storage.otherHeaders }
         _modify {
