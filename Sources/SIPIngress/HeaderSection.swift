@@ -11,10 +11,11 @@ import Darwin
 /// here in place (`UninterpretedFields`) and left out of the copy.
 ///
 /// libosip2 copies, scans (three times over), lower-cases, hashes and allocates for every field,
-/// and splits list fields into one object per element: about 1 000 instructions for a short
-/// extension field and 8 000 for a nine-method `Allow`, for fields it does not interpret
-/// (Benchmarks/README.md, finding G). `Allow` is read here too: libosip2 keeps it only as a list
-/// of tokens, and `otherHeaders` holds it as one field either way.
+/// and splits list fields into one object per element: for a carrier INVITE's seven fields it
+/// does not interpret, about 3 000 instructions each besides the allocations, 7 800 for a
+/// nine-method `Allow` (measured in C: Benchmarks/results/2026-11-29-sip-fifth-pass.md). `Allow`
+/// is read here too: libosip2 keeps it only as a list of tokens, and `otherHeaders` holds it as
+/// one field either way.
 ///
 /// Only a plain header section is split: every line ends with CRLF, no field is folded onto a
 /// second line (§7.3.1), no byte of it is NUL, and every field read here has a token (§25.1)

@@ -45,6 +45,9 @@ enum OSIPCodec {
         try OSIPArena.withArena { () throws(SIPIngressError) -> SIPMessage in try parseInArena(bytes) }
     }
 
+    /// libosip2's parse and the conversion; inside an `OSIPArena.withArena` scope.
+    /// - Parameter splitting: whether `HeaderSection` may read the fields libosip2 does not
+    ///   interpret (debug builds' check parses with it off).
     static func parseInArena(_ bytes: UnsafeRawBufferPointer, splitting: Bool = true) throws(SIPIngressError) -> SIPMessage {
         var pointer: UnsafeMutablePointer<osip_message_t>?
         guard osip_message_init(&pointer) == 0, let message = pointer else {
