@@ -38,7 +38,8 @@ enum HeaderSection {
         let end = message.count
         // The start line, ended by CRLF (libosip2 would skip line ends before it).
         guard end > 0, bytes[0] != cr, bytes[0] != lf, let startLineEnd = find(lf, bytes, start: 0, end: end),
-            startLineEnd > 0, bytes[startLineEnd - 1] == cr, find(cr, bytes, start: 0, end: startLineEnd - 1) == nil
+            startLineEnd > 0, bytes[startLineEnd - 1] == cr, find(cr, bytes, start: 0, end: startLineEnd - 1) == nil,
+            startLineEnd + 1 == end || (bytes[startLineEnd + 1] != space && bytes[startLineEnd + 1] != tab)
         else { return nil }
         var written = 0
         var pending = 0  // the first byte not yet copied
@@ -60,13 +61,9 @@ enum HeaderSection {
             guard nameEnd > line else { return nil }
             let name = UnsafeRawBufferPointer(start: bytes + line, count: nameEnd - line)
             if !interpretedByOSIP(name) {
-                guard name.allSatisfy(isTokenCharacter) else { return nil }
-                var valueStart = colon + 1
-                var valueEnd = contentEnd
-                while valueStart < valueEnd, bytes[valueStart] == space || bytes[valueStart] == tab { valueStart += 1 }
-                while valueEnd > valueStart, bytes[valueEnd - 1] == space || bytes[valueEnd - 1] == tab { valueEnd -= 1 }
-                let value = valueEnd > valueStart ? UnsafeRawBufferPointer(start: bytes + valueStart, count: valueEnd - valueStart) : nil
-                fields.add(name: name, value: value)
+                guard name.allSatisfy(HeaderFieldScan.isTokenCharacter) else { return nil }
+                let value = HeaderFieldScan.trimmed(UnsafeBufferPointer(start: bytes, count: end)[(colon + 1)..<contentEnd])
+                fields.add(name: name, value: value.isEmpty ? nil : UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: value)))
                 (target + written).copyMemory(from: bytes + pending, byteCount: line - pending)
                 written += line - pending
                 pending = next
@@ -113,19 +110,6 @@ enum HeaderSection {
         case UInt8(ascii: "v"): return named("via")
         case UInt8(ascii: "w"): return named("www-authenticate")
         default: return false
-        }
-    }
-
-    /// RFC 3261 §25.1 `token`: letters, digits and `-.!%*_+`'~`.
-    static func isTokenCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "%"), UInt8(ascii: "*"), UInt8(ascii: "_"),
-            UInt8(ascii: "+"), UInt8(ascii: "`"), UInt8(ascii: "'"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
         }
     }
 

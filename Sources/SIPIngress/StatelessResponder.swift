@@ -85,17 +85,9 @@ extension StatelessResponder {
     /// Methods are case-sensitive tokens (§7.1, §25.1).
     public static func extensionMethod(in bytes: some Collection<UInt8>) -> String? {
         guard let (method, _) = requestLine(of: bytes), !method.isEmpty,
-            method.unicodeScalars.allSatisfy(isTokenCharacter), !knownMethods.contains(method)
+            method.utf8.allSatisfy(HeaderFieldScan.isTokenCharacter), !knownMethods.contains(method)
         else { return nil }
         return String(method)
-    }
-
-    /// RFC 3261 §25.1 `token`: alphanumerics and `-.!%*_+`'~`.
-    private static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar {
-        case "a"..."z", "A"..."Z", "0"..."9", "-", ".", "!", "%", "*", "_", "+", "`", "'", "~": true
-        default: false
-        }
     }
 }
 

@@ -59,14 +59,8 @@ struct UninterpretedFields {
 
     private static let maxForwardsName: StaticString = "max-forwards"
 
-    /// Whether `bytes` spell `literal` (lower-case letters and `-`) with letters in any case;
-    /// `bytes` must have its length.
+    /// Whether `bytes` spell `literal` with letters in any case.
     static func isFolded(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
-        let expected = literal.utf8Start
-        for index in 0..<bytes.count where bytes[index] != expected[index] {
-            guard (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(expected[index]), bytes[index] | 0x20 == expected[index]
-            else { return false }
-        }
-        return true
+        HeaderFieldScan.equalFolded(bytes, UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 }

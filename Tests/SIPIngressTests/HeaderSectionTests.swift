@@ -131,7 +131,7 @@ extension HeaderSectionTests {
     @Test func tokenCharactersAreRFC3261s() {
         let token = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~".utf8)
         for byte in UInt8.min...UInt8.max {
-            #expect(HeaderSection.isTokenCharacter(byte) == token.contains(byte), "\(byte)")
+            #expect(HeaderFieldScan.isTokenCharacter(byte) == token.contains(byte), "\(byte)")
         }
     }
 }
