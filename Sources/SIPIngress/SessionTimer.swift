@@ -43,42 +43,33 @@ public enum SessionTimerNegotiation: Sendable, Hashable {
         // One pass over the headers (this runs for every INVITE): the first element of the
         // first Session-Expires and Min-SE that have one, and whether Supported lists `timer`
         // and Allow lists `UPDATE`.
-        var askedRefresher: SessionRefresher?
-        var asked: Int?
-        var callerMinimum = 0
-        var seenSessionExpires = false
-        var seenMinimum = false
-        var supportsTimer = false
-        var allowsUpdate = false
-        // The headers are read in place (`headers[index]`, never a copy of one).
+        var found = RequestedTimer()
+        // The headers are read in place (`headers[index]`, never a copy of one), and a name's
+        // length picks the one field it can be (most fields are none of the four).
         request.withOtherHeaders { headers in
             for index in headers.indices {
-                if !seenSessionExpires, headers[index].name.isField("Session-Expires", compact: "x") {
-                    HeaderFieldScan.forEachElement(of: headers[index].value) { element in
-                        let value = HeaderFieldScan.parameters(of: element) { name, value in
-                            guard HeaderFieldScan.equalFolded(name, "refresher".utf8), let value else { return false }
-                            askedRefresher =
-                                HeaderFieldScan.equalFolded(value, "uac".utf8) ? .uac
-                                : HeaderFieldScan.equalFolded(value, "uas".utf8) ? .uas : nil
-                            return askedRefresher != nil
-                        }
-                        asked = HeaderFieldScan.decimal(value)
-                        seenSessionExpires = true
-                        return true
+                switch headers[index].name.utf8.count {
+                case 1:
+                    if headers[index].name.equalsIgnoringASCIICase("x") {
+                        found.readSessionExpires(headers[index].value)
+                    } else if headers[index].name.equalsIgnoringASCIICase("k") {
+                        found.readSupported(headers[index].value)
                     }
-                } else if !seenMinimum, headers[index].name.equalsIgnoringASCIICase("Min-SE") {
-                    HeaderFieldScan.forEachElement(of: headers[index].value) { element in
-                        callerMinimum = HeaderFieldScan.decimal(HeaderFieldScan.parameters(of: element) { _, _ in true }) ?? 0
-                        seenMinimum = true
-                        return true
-                    }
-                } else if !supportsTimer, headers[index].name.isField("Supported", compact: "k") {
-                    supportsTimer = HeaderFieldScan.lists(headers[index].value, "timer".utf8)
-                } else if !allowsUpdate, headers[index].name.equalsIgnoringASCIICase("Allow") {
-                    allowsUpdate = HeaderFieldScan.lists(headers[index].value, "UPDATE".utf8)
+                case 5 where headers[index].name.equalsIgnoringASCIICase("Allow"):
+                    found.readAllow(headers[index].value)
+                case 6 where headers[index].name.equalsIgnoringASCIICase("Min-SE"):
+                    found.readMinimum(headers[index].value)
+                case 9 where headers[index].name.equalsIgnoringASCIICase("Supported"):
+                    found.readSupported(headers[index].value)
+                case 15 where headers[index].name.equalsIgnoringASCIICase("Session-Expires"):
+                    found.readSessionExpires(headers[index].value)
+                default:
+                    break
                 }
             }
         }
+        let (asked, askedRefresher, callerMinimum) = (found.asked, found.refresher, found.callerMinimum)
+        let (supportsTimer, allowsUpdate) = (found.supportsTimer, found.allowsUpdate)
         let minimum = max(settings.minimumSessionExpires, callerMinimum)
         if let asked, asked < settings.minimumSessionExpires {
             return .tooSmall(minimum: max(settings.minimumSessionExpires, callerMinimum))
@@ -116,5 +107,54 @@ public enum SessionTimerNegotiation: Sendable, Hashable {
     public var deadline: Int? {
         guard case .active(let interval, let refresher) = self else { return nil }
         return refresher == .uas ? interval / 2 : interval - min(32, interval / 3)
+    }
+}
+
+/// What a request asks of the session timer (RFC 4028 §7.1, §7.2), gathered field by field.
+private struct RequestedTimer {
+    /// The first `Session-Expires` delta-seconds and its refresher.
+    var asked: Int?
+    var refresher: SessionRefresher?
+    var seenSessionExpires = false
+    /// The first `Min-SE` (0 without one).
+    var callerMinimum = 0
+    var seenMinimum = false
+    /// Whether `Supported` lists `timer` and `Allow` lists `UPDATE` (RFC 3311).
+    var supportsTimer = false
+    var allowsUpdate = false
+
+    /// `Session-Expires: delta-seconds *(;se-params)` (RFC 4028 §4): its first element.
+    mutating func readSessionExpires(_ value: String) {
+        guard !seenSessionExpires else { return }
+        HeaderFieldScan.forEachElement(of: value) { element in
+            let seconds = HeaderFieldScan.parameters(of: element) { name, value in
+                guard HeaderFieldScan.equalFolded(name, "refresher".utf8), let value else { return false }
+                refresher =
+                    HeaderFieldScan.equalFolded(value, "uac".utf8) ? .uac
+                    : HeaderFieldScan.equalFolded(value, "uas".utf8) ? .uas : nil
+                return refresher != nil
+            }
+            asked = HeaderFieldScan.decimal(seconds)
+            seenSessionExpires = true
+            return true
+        }
+    }
+
+    /// `Min-SE: delta-seconds *(;generic-param)` (RFC 4028 §5): its first element.
+    mutating func readMinimum(_ value: String) {
+        guard !seenMinimum else { return }
+        HeaderFieldScan.forEachElement(of: value) { element in
+            callerMinimum = HeaderFieldScan.decimal(HeaderFieldScan.parameters(of: element) { _, _ in true }) ?? 0
+            seenMinimum = true
+            return true
+        }
+    }
+
+    mutating func readSupported(_ value: String) {
+        if !supportsTimer { supportsTimer = HeaderFieldScan.lists(value, "timer".utf8) }
+    }
+
+    mutating func readAllow(_ value: String) {
+        if !allowsUpdate { allowsUpdate = HeaderFieldScan.lists(value, "UPDATE".utf8) }
     }
 }
