@@ -25,14 +25,26 @@ import Darwin
 /// there) stays one field, as it arrived, which RFC 3261 §7.3.1 makes equivalent. Debug builds
 /// parse every split message a second time, whole, and check the two agree (`OSIPCodec`).
 enum HeaderSection {
+    /// What `split` found besides the fields it read.
+    struct Layout {
+        /// The bytes written to `out`.
+        var length = 0
+        /// Whether a `Content-Type` field (or `c`) mentions `multipart`: only then can libosip2
+        /// parse the body as parts (`MultipartGuard` must look at it first).
+        var mentionsMultipart = false
+        /// Where the `Via` lines are (CRLF included) when they are adjacent, in order: what a
+        /// response copies (RFC 3261 §8.2.6.2).
+        var viaLines: Range<Int>?
+    }
+
     /// Copies `message` into `out` without the fields libosip2 does not interpret, which are
     /// added to `fields` in their order.
     /// - Parameter out: at least `message.count` bytes.
-    /// - Returns: the bytes written, or nil when the header section is not plain: the message is
-    ///   then to be parsed whole, and `out` and `fields` thrown away.
+    /// - Returns: the layout, or nil when the header section is not plain: the message is then to
+    ///   be parsed whole, and `out` and `fields` thrown away.
     static func split(
         _ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, fields: inout UninterpretedFields
-    ) -> Int? {
+    ) -> Layout? {
         guard let base = message.baseAddress, let target = out.baseAddress, out.count >= message.count else { return nil }
         let bytes = base.assumingMemoryBound(to: UInt8.self)
         let end = message.count
@@ -41,6 +53,8 @@ enum HeaderSection {
             startLineEnd > 0, bytes[startLineEnd - 1] == cr, find(cr, bytes, start: 0, end: startLineEnd - 1) == nil,
             startLineEnd + 1 == end || (bytes[startLineEnd + 1] != space && bytes[startLineEnd + 1] != tab)
         else { return nil }
+        var layout = Layout()
+        var (viaStart, viaEnd, viasApart) = (0, 0, false)
         var written = 0
         var pending = 0  // the first byte not yet copied
         var line = startLineEnd + 1
@@ -60,28 +74,59 @@ enum HeaderSection {
             while nameEnd > line, bytes[nameEnd - 1] == space || bytes[nameEnd - 1] == tab { nameEnd -= 1 }
             guard nameEnd > line else { return nil }
             let name = UnsafeRawBufferPointer(start: bytes + line, count: nameEnd - line)
-            if !interpretedByOSIP(name) {
+            let kind = classify(name)
+            if kind == .uninterpreted {
                 guard name.allSatisfy(HeaderFieldScan.isTokenCharacter) else { return nil }
                 let value = HeaderFieldScan.trimmed(UnsafeBufferPointer(start: bytes, count: end)[(colon + 1)..<contentEnd])
                 fields.add(name: name, value: value.isEmpty ? nil : UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: value)))
                 (target + written).copyMemory(from: bytes + pending, byteCount: line - pending)
                 written += line - pending
                 pending = next
+            } else if kind == .via {
+                if viaEnd == 0 {
+                    (viaStart, viaEnd) = (line, next)
+                } else if viaEnd == line {
+                    viaEnd = next
+                } else {
+                    viasApart = true
+                }
+            } else if kind == .contentType, !layout.mentionsMultipart {
+                layout.mentionsMultipart = MultipartGuard.mentionsMultipart(message[(colon + 1)..<contentEnd])
             }
             line = next
         }
         // libosip2 reads the header section as C strings: a NUL in it must meet libosip2 whole.
         guard memchr(base, 0, line) == nil else { return nil }
         (target + written).copyMemory(from: bytes + pending, byteCount: end - pending)
-        return written + end - pending
+        layout.length = written + end - pending
+        if viaEnd > 0, !viasApart { layout.viaLines = viaStart..<viaEnd }
+        return layout
+    }
+
+
+    /// What `split` does with a field.
+    enum FieldKind {
+        /// Read here and left out of libosip2's copy.
+        case uninterpreted
+        /// Left to libosip2.
+        case interpreted
+        /// `Via` or `v`, left to libosip2 (and their lines noted).
+        case via
+        /// `Content-Type` or `c`, left to libosip2 (and looked at for `multipart`).
+        case contentType
     }
 
     /// Whether libosip2 parses a field of this name into one of its typed structures (its
     /// `parser_init` table) — or, for a one-letter name, may: compact forms stay with libosip2.
-    /// A false yes only sends a line to libosip2 as it arrived, as if nothing were split, so
-    /// bytes are compared with their case bit set whatever they are (the first letter is
-    /// matched by the caller).
     static func interpretedByOSIP(_ name: UnsafeRawBufferPointer) -> Bool {
+        classify(name) != .uninterpreted
+    }
+
+    /// The kind of a field by its name. A false "interpreted" only sends a line to libosip2 as
+    /// it arrived, as if nothing were split, so bytes are compared with their case bit set
+    /// whatever they are (which matches a letter only with itself in either case, and `-` only
+    /// with itself or CR, which the caller has ruled out).
+    static func classify(_ name: UnsafeRawBufferPointer) -> FieldKind {
         func named(_ literal: StaticString) -> Bool {
             guard literal.utf8CodeUnitCount == name.count else { return false }
             let expected = literal.utf8Start
@@ -92,24 +137,34 @@ enum HeaderSection {
             }
             return true
         }
-        guard name.count > 1 else { return true }
+        func kind(_ interpreted: Bool) -> FieldKind { interpreted ? .interpreted : .uninterpreted }
+        guard name.count > 1 else {
+            switch name.first.map({ $0 | 0x20 }) {
+            case UInt8(ascii: "v"): return .via
+            case UInt8(ascii: "c"): return .contentType
+            default: return .interpreted
+            }
+        }
         switch name[0] | 0x20 {
         case UInt8(ascii: "a"):
-            return named("accept") || named("accept-encoding") || named("accept-language") || named("alert-info")
-                || named("authorization") || named("authentication-info")
+            return kind(
+                named("accept") || named("accept-encoding") || named("accept-language") || named("alert-info")
+                    || named("authorization") || named("authentication-info"))
         case UInt8(ascii: "c"):
-            return named("cseq") || named("call-id") || named("contact") || named("call-info") || named("content-type")
-                || named("content-length") || named("content-encoding")
-        case UInt8(ascii: "e"): return named("error-info")
-        case UInt8(ascii: "f"): return named("from")
-        case UInt8(ascii: "m"): return named("mime-version")
+            if named("content-type") { return .contentType }
+            return kind(
+                named("cseq") || named("call-id") || named("contact") || named("call-info") || named("content-length")
+                    || named("content-encoding"))
+        case UInt8(ascii: "e"): return kind(named("error-info"))
+        case UInt8(ascii: "f"): return kind(named("from"))
+        case UInt8(ascii: "m"): return kind(named("mime-version"))
         case UInt8(ascii: "p"):
-            return named("proxy-authenticate") || named("proxy-authorization") || named("proxy-authentication-info")
-        case UInt8(ascii: "r"): return named("route") || named("record-route")
-        case UInt8(ascii: "t"): return named("to")
-        case UInt8(ascii: "v"): return named("via")
-        case UInt8(ascii: "w"): return named("www-authenticate")
-        default: return false
+            return kind(named("proxy-authenticate") || named("proxy-authorization") || named("proxy-authentication-info"))
+        case UInt8(ascii: "r"): return kind(named("route") || named("record-route"))
+        case UInt8(ascii: "t"): return kind(named("to"))
+        case UInt8(ascii: "v"): return named("via") ? .via : .uninterpreted
+        case UInt8(ascii: "w"): return kind(named("www-authenticate"))
+        default: return .uninterpreted
         }
     }
 

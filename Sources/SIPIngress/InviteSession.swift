@@ -77,7 +77,8 @@ public struct InviteSession: Sendable {
     private let local: LocalEndpoint
     /// The INVITE's Vias as every response to it carries them (RFC 3261 §18.2.1, RFC 3581 §4).
     private let responseVias: [Via]
-    /// `responseVias` rendered once: every response of the session copies these lines.
+    /// `responseVias`' lines (the INVITE's as they arrived, edited, or rendered once): every
+    /// response of the session copies them.
     private let responseViaLines: [UInt8]
 
     /// Creates the session for an INVITE.
@@ -94,8 +95,9 @@ public struct InviteSession: Sendable {
     ) {
         self.invite = invite
         self.localTag = localTag
-        self.responseVias = MessageFactory.responseVias(invite, sourceHost: source.host, sourcePort: source.port)
-        self.responseViaLines = ViaLines(responseVias).wireBytes
+        let vias = ResponseVias(invite, sourceHost: source.host, sourcePort: source.port)
+        self.responseVias = vias.vias
+        self.responseViaLines = vias.lines ?? ViaLines(vias.vias).wireBytes
         self.local = local
         self.timers = timers
         self.reliable = reliable

@@ -53,12 +53,13 @@ public enum MessageFactory {
         to request: SIPMessage, status: Int, reason: String? = nil, toTag: String?,
         sourceHost: String?, sourcePort: Int?
     ) -> SIPMessage {
-        response(
-            to: request, vias: responseVias(request, sourceHost: sourceHost, sourcePort: sourcePort), status: status,
-            reason: reason, toTag: toTag)
+        let vias = ResponseVias(request, sourceHost: sourceHost, sourcePort: sourcePort)
+        var response = response(to: request, vias: vias.vias, status: status, reason: reason, toTag: toTag)
+        if let lines = vias.lines { response.setVias(vias.vias, renderedAs: lines) }
+        return response
     }
 
-    /// A response to `request` with `vias` from `responseVias` (computed once for every
+    /// A response to `request` with `vias` from `ResponseVias` (computed once for every
     /// response of a transaction).
     static func response(to request: SIPMessage, vias: [Via], status: Int, reason: String? = nil, toTag: String?) -> SIPMessage {
         var to = request.to
@@ -67,36 +68,6 @@ public enum MessageFactory {
             startLine: .response(status: status, reason: reason ?? reasonPhrase(status)),
             vias: vias, from: request.from, to: to, callID: request.callID, cseq: request.cseq,
             otherHeaders: [serverHeader])
-    }
-
-    /// The request's Vias as its responses carry them: the top one with `received` when the
-    /// source host differs from `sent-by` (RFC 3261 §18.2.1), and with `rport` filled in and
-    /// `received` when the client asked for it (RFC 3581 §4).
-    static func responseVias(_ request: SIPMessage, sourceHost: String?, sourcePort: Int?) -> [Via] {
-        var vias = request.vias
-        guard let top = vias.first, let sourceHost else { return vias }
-        // One pass over the top Via's parameters: where rport and received are.
-        var rport: Int?
-        var received: Int?
-        for (index, parameter) in top.parameters.enumerated() {
-            if rport == nil, parameter.name.equalsIgnoringASCIICase("rport") { rport = index }
-            if received == nil, parameter.name.equalsIgnoringASCIICase("received") { received = index }
-        }
-        let fillsRport = rport != nil && sourcePort != nil
-        if !fillsRport, top.host == sourceHost { return vias }
-        // Copied once with room for `received` (changing the shared array in place would copy
-        // it, and appending to the copy would copy it again).
-        var parameters: [(name: String, value: String?)] = []
-        parameters.reserveCapacity(top.parameters.count + 1)
-        parameters.append(contentsOf: top.parameters)
-        if let rport, let sourcePort { parameters[rport].value = String(sourcePort) }
-        if let received {
-            parameters[received].value = sourceHost
-        } else {
-            parameters.append(("received", sourceHost))
-        }
-        vias[0] = Via(transport: top.transport, host: top.host, port: top.port, parameters: parameters)
-        return vias
     }
 
     /// The default reason phrase of RFC 3261 §21 (and RFC 3261 extensions the bridge sends).

@@ -27,15 +27,15 @@ enum OSIPCodec {
     ///   `.versionNotSupported` (505) when it is not SIP/2.0.
     static func parseMessage(_ bytes: UnsafeRawBufferPointer) throws(SIPIngressError) -> SIPMessage {
         precondition(parserReady)
-        if MultipartGuard.repeatsPartContentType(bytes) {
-            throw .malformedMessage("a multipart body part with two Content-Type headers")
-        }
         if let escapedNull = EscapedNull(bytes) {
             let substituted = escapedNull.substituted(bytes)
             let parsed = substituted.withUnsafeBytes { bytes in
                 Result { () throws(SIPIngressError) -> SIPMessage in try parse(bytes) }
             }
-            return escapedNull.restore(try parsed.get())
+            // The Via lines as received would show the substitute.
+            var restored = escapedNull.restore(try parsed.get())
+            restored.setReceivedViaLines(nil)
+            return restored
         }
         return try parse(bytes)
     }
@@ -55,10 +55,13 @@ enum OSIPCodec {
         }
         defer { if !OSIPArena.holdsEverything() { osip_message_free(message) } }
         var fields = UninterpretedFields()
-        let split = splitting ? osipParseSplit(bytes, into: message, fields: &fields) : nil
+        var viaLines: Range<Int>?
+        let split = splitting ? try osipParseSplit(bytes, into: message, fields: &fields, viaLines: &viaLines) : nil
+        if split == nil, MultipartGuard.repeatsPartContentType(bytes) { throw multipartError }
         let status = split ?? bytes.withMemoryRebound(to: CChar.self) { osip_message_parse(message, $0.baseAddress, $0.count) }
         guard status == 0 else { throw .malformedMessage("rejected by the parser (\(status))") }
-        let parsed = try convert(message.pointee, fields: &fields)
+        var parsed = try convert(message.pointee, fields: &fields)
+        if let viaLines { parsed.setReceivedViaLines(Array(UnsafeRawBufferPointer(rebasing: bytes[viaLines]))) }
         #if DEBUG
         if split != nil { checkSplit(parsed, bytes) }
         #endif
@@ -67,18 +70,28 @@ enum OSIPCodec {
 
     /// libosip2's parse of `bytes` without the fields `HeaderSection` reads into `fields`, or
     /// nil when its header section is not plain (`fields` is then left empty).
+    /// - Parameter viaLines: set to where the Via lines are, when they are adjacent.
+    /// - Throws: for a multipart body that `MultipartGuard` refuses (checked only when a
+    ///   `Content-Type` mentions multipart: libosip2 parses parts for no other message).
     private static func osipParseSplit(
-        _ bytes: UnsafeRawBufferPointer, into message: UnsafeMutablePointer<osip_message_t>, fields: inout UninterpretedFields
-    ) -> Int32? {
+        _ bytes: UnsafeRawBufferPointer, into message: UnsafeMutablePointer<osip_message_t>, fields: inout UninterpretedFields,
+        viaLines: inout Range<Int>?
+    ) throws(SIPIngressError) -> Int32? {
         guard !bytes.isEmpty, let copy = OSIPArena.allocate(byteCount: bytes.count) else { return nil }
         defer { OSIPArena.release(copy) }
         let out = UnsafeMutableRawBufferPointer(start: copy, count: bytes.count)
-        guard let length = HeaderSection.split(bytes, into: out, fields: &fields) else {
+        guard let layout = HeaderSection.split(bytes, into: out, fields: &fields) else {
             fields = UninterpretedFields()
             return nil
         }
-        return osip_message_parse(message, copy.assumingMemoryBound(to: CChar.self), length)
+        if layout.mentionsMultipart, MultipartGuard.repeatsPartContentType(bytes) { throw multipartError }
+        viaLines = layout.viaLines
+        return osip_message_parse(message, copy.assumingMemoryBound(to: CChar.self), layout.length)
     }
+
+    /// libosip2 5.3 leaks a multipart body part's first `Content-Type` when it has two
+    /// (`MultipartGuard`): such messages are refused before libosip2 parses them.
+    private static let multipartError = SIPIngressError.malformedMessage("a multipart body part with two Content-Type headers")
 
     // MARK: - Message conversion
 

@@ -28,6 +28,9 @@ extension SIPMessage {
         /// The `Via` header lines as rendered from `vias`, when whoever set them had them
         /// already (a session's responses share one rendering); dropped when `vias` changes.
         @exclusivity(unchecked) var viaLines: [UInt8]?
+        /// A parsed message's `Via` header lines as they arrived (`SIPMessage.receivedViaLines`);
+        /// dropped when `vias` changes.
+        @exclusivity(unchecked) var receivedViaLines: [UInt8]?
 
         init(
             startLine: StartLine, vias: [Via], from: NameAddress, to: NameAddress, callID: String, cseq: CSeq,
@@ -56,6 +59,7 @@ extension SIPMessage {
                 recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards, contentType: contentType,
                 otherHeaders: otherHeaders, body: body)
             copy.viaLines = viaLines
+            copy.receivedViaLines = receivedViaLines
             return copy
         }
     }

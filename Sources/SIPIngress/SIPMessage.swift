@@ -35,8 +35,21 @@ public struct SIPMessage: Sendable {
         _modify {
             uniqueStorage()
             storage.viaLines = nil
+            storage.receivedViaLines = nil
             yield &storage.vias
         }
+    }
+
+    /// The `Via` header lines of a parsed message exactly as they arrived (CRLF included), when
+    /// they were adjacent: responses copy them (RFC 3261 §8.2.6.2: the Via values of a response
+    /// equal the request's), editing only the top one (`ResponseVias`). Nil for a message built
+    /// here, and once `vias` changes.
+    var receivedViaLines: [UInt8]? { storage.receivedViaLines }
+
+    /// Sets `receivedViaLines` (the parser does, for the Vias it parsed from them).
+    mutating func setReceivedViaLines(_ lines: [UInt8]?) {
+        uniqueStorage()
+        storage.receivedViaLines = lines
     }
 
     /// The `Via` header lines rendered once for several messages (`ViaLines`), if set.
@@ -48,6 +61,7 @@ public struct SIPMessage: Sendable {
         uniqueStorage()
         storage.vias = vias
         storage.viaLines = lines
+        storage.receivedViaLines = nil
     }
     /// `From` (RFC 3261 §20.20).
     public var from: NameAddress {

@@ -6,14 +6,45 @@ import Testing
 @Suite struct HeaderSectionTests {
     /// The split of `text`: the bytes libosip2 gets and the fields read, or nil.
     private func split(_ text: String) -> (kept: String, fields: UninterpretedFields)? {
+        layout(text).map { ($0.kept, $0.fields) }
+    }
+
+    /// The split of `text` with its layout.
+    private func layout(_ text: String) -> (kept: String, fields: UninterpretedFields, layout: HeaderSection.Layout)? {
         let bytes = Array(text.utf8)
         var fields = UninterpretedFields()
         var out = [UInt8](repeating: 0, count: bytes.count)
-        let length = bytes.withUnsafeBytes { message in
+        let layout = bytes.withUnsafeBytes { message in
             out.withUnsafeMutableBytes { HeaderSection.split(message, into: $0, fields: &fields) }
         }
-        guard let length else { return nil }
-        return (String(decoding: out[..<length], as: UTF8.self), fields)
+        guard let layout else { return nil }
+        return (String(decoding: out[..<layout.length], as: UTF8.self), fields, layout)
+    }
+
+    /// The text of `range` in `text`'s bytes.
+    private func text(_ text: String, _ range: Range<Int>?) -> String? {
+        range.map { String(decoding: Array(text.utf8)[$0], as: UTF8.self) }
+    }
+
+    @Test func adjacentViaLinesAreFoundInAnyCaseAndCompactForm() throws {
+        let vias = ["Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKhs1", "VIA : SIP/2.0/TCP p;branch=z9hG4bK2", "v: SIP/2.0/UDP q"]
+        let message = TestMessages.text(["OPTIONS sip:b@example.com SIP/2.0"] + vias + dialog)
+        let found = try #require(layout(message))
+        #expect(text(message, found.layout.viaLines) == vias.map { $0 + "\r\n" }.joined())
+        #expect(!found.layout.mentionsMultipart)
+        // Vias with another field between them are not copied as lines (rendered instead).
+        let apart = TestMessages.text(["OPTIONS sip:b@example.com SIP/2.0", vias[0], "Max-Forwards: 70", vias[1]] + dialog)
+        #expect(try #require(layout(apart)).layout.viaLines == nil)
+    }
+
+    @Test func aContentTypeMentioningMultipartIsNoted() throws {
+        for (field, multipart) in [
+            ("Content-Type: application/sdp", false), ("Content-Type: MultiPart/mixed;boundary=x", true),
+            ("c: multipart/alternative; boundary=y", true), ("X-Note: multipart", false),
+        ] {
+            let message = TestMessages.text(start + dialog + [field], body: "v=0\r\n")
+            #expect(try #require(layout(message)).layout.mentionsMultipart == multipart, "\(field)")
+        }
     }
 
     private let start = ["INVITE sip:b@example.com SIP/2.0", "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bKhs1"]
