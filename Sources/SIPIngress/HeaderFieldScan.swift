@@ -16,6 +16,12 @@ extension SIPMessage {
         return values
     }
 
+    /// Whether the message has a field named `name` (not a compact form), without reading
+    /// any value.
+    func hasField(_ name: String) -> Bool {
+        withOtherHeaders { headers in headers.indices.contains { headers[$0].name.equalsIgnoringASCIICase(name) } }
+    }
+
     /// Whether a list header (by full or compact name) has `token` among its elements, e.g.
     /// `Supported: timer` or `Allow: UPDATE` (RFC 3261 §20.37, §20.5), case-insensitively.
     func header(_ name: String, compact: String? = nil, lists token: String) -> Bool {

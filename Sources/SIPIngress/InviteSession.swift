@@ -76,7 +76,7 @@ public struct InviteSession: Sendable {
     private let reliable: Bool
     private let local: LocalEndpoint
     /// The INVITE's Vias as every response to it carries them (RFC 3261 §18.2.1, RFC 3581 §4).
-    private let responseVias: [Via]
+    private let responseVias: ResponseVias
     /// `responseVias`' lines (the INVITE's as they arrived, edited, or rendered once): every
     /// response of the session copies them.
     private let responseViaLines: [UInt8]
@@ -95,9 +95,8 @@ public struct InviteSession: Sendable {
     ) {
         self.invite = invite
         self.localTag = localTag
-        let vias = ResponseVias(invite, sourceHost: source.host, sourcePort: source.port)
-        self.responseVias = vias.vias
-        self.responseViaLines = vias.lines ?? ViaLines(vias.vias).wireBytes
+        self.responseVias = ResponseVias(invite, sourceHost: source.host, sourcePort: source.port)
+        self.responseViaLines = responseVias.lines ?? ViaLines(responseVias.vias).wireBytes
         self.local = local
         self.timers = timers
         self.reliable = reliable
@@ -140,7 +139,7 @@ public struct InviteSession: Sendable {
     /// A response to the INVITE with the session's tag and the source-address Via fix-ups.
     public func response(_ status: Int, reason: String? = nil) -> SIPMessage {
         var response = MessageFactory.response(to: invite, vias: [], status: status, reason: reason, toTag: localTag)
-        response.setVias(responseVias, renderedAs: responseViaLines)
+        response.setVias(responseVias.requestVias, fixup: responseVias.fixup, renderedAs: responseViaLines)
         return response
     }
 

@@ -54,8 +54,11 @@ public enum MessageFactory {
         sourceHost: String?, sourcePort: Int?
     ) -> SIPMessage {
         let vias = ResponseVias(request, sourceHost: sourceHost, sourcePort: sourcePort)
-        var response = response(to: request, vias: vias.vias, status: status, reason: reason, toTag: toTag)
-        if let lines = vias.lines { response.setVias(vias.vias, renderedAs: lines) }
+        guard let lines = vias.lines else {
+            return response(to: request, vias: vias.vias, status: status, reason: reason, toTag: toTag)
+        }
+        var response = response(to: request, vias: [], status: status, reason: reason, toTag: toTag)
+        response.setVias(vias.requestVias, fixup: vias.fixup, renderedAs: lines)
         return response
     }
 

@@ -99,10 +99,12 @@ enum OSIPCodec {
         // RFC 3261 §7.1, §21.5.6: only SIP/2.0 is spoken (RFC 4475 §3.1.2.16 badvers: 505).
         guard holds(m.sip_version, "SIP/2.0") else { throw .versionNotSupported }
         let startLine: SIPMessage.StartLine
+        var requestMethod: SIPMethod?
         if m.status_code == 0 {
             guard let method = string(m.sip_method, among: .methods), let uri = m.req_uri.flatMap(convertURI) else {
                 throw .malformedMessage("bad request line")
             }
+            requestMethod = SIPMethod(rawValue: method)
             startLine = .request(method: SIPMethod(rawValue: method), uri: uri)
         } else {
             // libosip2 wraps an overlarge code into an int (RFC 4475 §3.1.2.19 bigcode: 4294967301
@@ -148,7 +150,7 @@ enum OSIPCodec {
             contentType = "application/sdp"
         }
         return SIPMessage(
-            startLine: startLine, vias: vias, from: from, to: to, callID: callID,
+            startLine: startLine, method: requestMethod, vias: vias, from: from, to: to, callID: callID,
             cseq: CSeq(number: number, method: SIPMethod(rawValue: cseqMethod)),
             contacts: nameAddresses(&m.contacts), recordRoutes: nameAddresses(&m.record_routes),
             routes: nameAddresses(&m.routes),

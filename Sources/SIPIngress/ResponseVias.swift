@@ -5,51 +5,35 @@
 ///
 /// `lines` is what responses write: the request's Via lines as they arrived, with only the top
 /// via-parm edited, when the parser kept them (`SIPMessage.receivedViaLines`) and that via-parm is
-/// plain (no white space after `sent-by`, no quoted string); otherwise nil, and the Vias are
-/// rendered from `vias`. Copying costs about a tenth of rendering two Vias. Debug builds parse
-/// every edited copy again and check that it gives `vias`.
+/// plain (no white space after `sent-by`, no quoted string); otherwise the Vias rendered. Copying
+/// costs about a tenth of rendering two Vias. The fixed-up values themselves (`vias`) are made
+/// only when read: a response carries the request's Vias and the fix-up (`SIPMessage.setVias`),
+/// and nothing on the way out reads them. Debug builds parse every edited copy again and check
+/// that it gives `vias`.
 struct ResponseVias {
-    /// The Vias, the top one fixed up.
-    let vias: [Via]
-    /// Their wire lines, or nil when they are to be rendered from `vias`.
+    /// The request's Vias.
+    let requestVias: [Via]
+    /// What changes in the top one, if anything.
+    let fixup: TopViaFixup?
+    /// The lines responses write, or nil when they are to be rendered from `vias`.
     let lines: [UInt8]?
+
+    /// The Vias, the top one fixed up.
+    var vias: [Via] { fixup.map { $0.applied(to: requestVias) } ?? requestVias }
 
     /// The Vias for responses to `request`, which came from `sourceHost`:`sourcePort`.
     init(_ request: SIPMessage, sourceHost: String?, sourcePort: Int?) {
-        var vias = request.vias
+        let vias = request.vias
         let received = request.receivedViaLines
-        guard let top = vias.first, let sourceHost else {
-            (self.vias, self.lines) = (vias, received)
+        requestVias = vias
+        guard let sourceHost, let fixup = TopViaFixup(vias.first, sourceHost: sourceHost, sourcePort: sourcePort) else {
+            (self.fixup, lines) = (nil, received)
             return
         }
-        // One pass over the top Via's parameters: where rport and received are.
-        var rport: Int?
-        var receivedIndex: Int?
-        for (index, parameter) in top.parameters.enumerated() {
-            if rport == nil, parameter.name.equalsIgnoringASCIICase("rport") { rport = index }
-            if receivedIndex == nil, parameter.name.equalsIgnoringASCIICase("received") { receivedIndex = index }
-        }
-        let filledPort = rport != nil ? sourcePort : nil
-        if filledPort == nil, top.host == sourceHost {
-            (self.vias, self.lines) = (vias, received)
-            return
-        }
-        // Copied once with room for `received` (changing the shared array in place would copy
-        // it, and appending to the copy would copy it again).
-        var parameters: [(name: String, value: String?)] = []
-        parameters.reserveCapacity(top.parameters.count + 1)
-        parameters.append(contentsOf: top.parameters)
-        if let rport, let filledPort { parameters[rport].value = String(filledPort) }
-        if let receivedIndex {
-            parameters[receivedIndex].value = sourceHost
-        } else {
-            parameters.append(("received", sourceHost))
-        }
-        vias[0] = Via(transport: top.transport, host: top.host, port: top.port, parameters: parameters)
-        self.vias = vias
-        self.lines = received.flatMap { Self.edited($0, rport: filledPort, received: sourceHost) }
+        self.fixup = fixup
+        lines = received.flatMap { Self.edited($0, rport: fixup.rport, received: fixup.received) }
         #if DEBUG
-        if let lines { Self.check(lines, vias) }
+        if let lines { Self.check(lines, self.vias) }
         #endif
     }
 

@@ -12,7 +12,12 @@ extension SIPMessage {
     /// Only `SIPMessage`'s accessors touch these fields, and the compiler already checks
     /// overlapping access to a `SIPMessage` variable statically.
     final class Storage: @unchecked Sendable {
-        @exclusivity(unchecked) var startLine: StartLine
+        @exclusivity(unchecked) var startLine: StartLine {
+            didSet { method = Self.method(of: startLine) }
+        }
+        /// The request's method, kept beside `startLine`: taking it out of the enum copied the
+        /// whole start line (the Request-URI's strings) on every read, several per request.
+        @exclusivity(unchecked) private(set) var method: SIPMethod?
         @exclusivity(unchecked) var vias: [Via]
         @exclusivity(unchecked) var from: NameAddress
         @exclusivity(unchecked) var to: NameAddress
@@ -31,13 +36,17 @@ extension SIPMessage {
         /// A parsed message's `Via` header lines as they arrived (`SIPMessage.receivedViaLines`);
         /// dropped when `vias` changes.
         @exclusivity(unchecked) var receivedViaLines: [UInt8]?
+        /// A fix-up `SIPMessage.vias` applies to `vias` when read (set only with `viaLines`,
+        /// which have it already: a response's copy of its request's Vias).
+        @exclusivity(unchecked) var topViaFixup: TopViaFixup?
 
         init(
-            startLine: StartLine, vias: [Via], from: NameAddress, to: NameAddress, callID: String, cseq: CSeq,
+            startLine: StartLine, method: SIPMethod?, vias: [Via], from: NameAddress, to: NameAddress, callID: String, cseq: CSeq,
             contacts: [NameAddress], recordRoutes: [NameAddress], routes: [NameAddress], maxForwards: Int?,
             contentType: String?, otherHeaders: [SIPHeader], body: [UInt8]
         ) {
             self.startLine = startLine
+            self.method = method
             self.vias = vias
             self.from = from
             self.to = to
@@ -52,14 +61,20 @@ extension SIPMessage {
             self.body = body
         }
 
+        static func method(of startLine: StartLine) -> SIPMethod? {
+            if case .request(let method, _) = startLine { return method }
+            return nil
+        }
+
         /// A storage of its own with the same fields (before a shared message changes).
         func copy() -> Storage {
             let copy = Storage(
-                startLine: startLine, vias: vias, from: from, to: to, callID: callID, cseq: cseq, contacts: contacts,
+                startLine: startLine, method: method, vias: vias, from: from, to: to, callID: callID, cseq: cseq, contacts: contacts,
                 recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards, contentType: contentType,
                 otherHeaders: otherHeaders, body: body)
             copy.viaLines = viaLines
             copy.receivedViaLines = receivedViaLines
+            copy.topViaFixup = topViaFixup
             return copy
         }
     }

@@ -31,9 +31,13 @@ public struct SIPMessage: Sendable {
     }
     /// `Via` values, topmost first (RFC 3261 §20.42).
     public var vias: [Via] {
-        get { storage.vias }
+        get { storage.topViaFixup.map { $0.applied(to: storage.vias) } ?? storage.vias }
         _modify {
             uniqueStorage()
+            if let fixup = storage.topViaFixup {
+                storage.vias = fixup.applied(to: storage.vias)
+                storage.topViaFixup = nil
+            }
             storage.viaLines = nil
             storage.receivedViaLines = nil
             yield &storage.vias
@@ -57,9 +61,12 @@ public struct SIPMessage: Sendable {
 
     /// Sets `vias` together with their rendering (`ViaLines(vias).wireBytes`), which every write
     /// of this message then copies instead of rendering each Via again.
-    mutating func setVias(_ vias: [Via], renderedAs lines: [UInt8]) {
+    /// - Parameter fixup: when not nil, `vias` are a request's and `fixup` applies to them:
+    ///   `lines` already have it, and `vias` are fixed up only when read (`ResponseVias`).
+    mutating func setVias(_ vias: [Via], fixup: TopViaFixup? = nil, renderedAs lines: [UInt8]) {
         uniqueStorage()
         storage.vias = vias
+        storage.topViaFixup = fixup
         storage.viaLines = lines
         storage.receivedViaLines = nil
     }
@@ -163,10 +170,22 @@ public struct SIPMessage: Sendable {
         routes: [NameAddress] = [], maxForwards: Int? = nil, contentType: String? = nil,
         otherHeaders: [SIPHeader] = [], body: [UInt8] = []
     ) {
+        self.init(
+            startLine: startLine, method: Storage.method(of: startLine), vias: vias, from: from, to: to, callID: callID,
+            cseq: cseq, contacts: contacts, recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards,
+            contentType: contentType, otherHeaders: otherHeaders, body: body)
+    }
+
+    /// Creates a message whose start line's method (for a request) the caller has at hand.
+    init(
+        startLine: StartLine, method: SIPMethod?, vias: [Via], from: NameAddress, to: NameAddress, callID: String,
+        cseq: CSeq, contacts: [NameAddress], recordRoutes: [NameAddress], routes: [NameAddress], maxForwards: Int?,
+        contentType: String?, otherHeaders: [SIPHeader], body: [UInt8]
+    ) {
         storage = Storage(
-            startLine: startLine, vias: vias, from: from, to: to, callID: callID, cseq: cseq, contacts: contacts,
-            recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards, contentType: contentType,
-            otherHeaders: otherHeaders, body: body)
+            startLine: startLine, method: method, vias: vias, from: from, to: to, callID: callID, cseq: cseq,
+            contacts: contacts, recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards,
+            contentType: contentType, otherHeaders: otherHeaders, body: body)
     }
 
     private mutating func uniqueStorage() {
@@ -174,10 +193,11 @@ public struct SIPMessage: Sendable {
     }
 
     /// The method of a request, or `nil` for a response.
-    public var method: SIPMethod? {
-        if case .request(let method, _) = startLine { return method }
-        return nil
-    }
+    public var method: SIPMethod? { storage.method }
+
+    /// The `tag` of `To` (RFC 3261 §19.3: a request with one is inside a dialog), read without
+    /// copying the whole `To` value.
+    var toTag: String? { storage.to.tag }
 
     /// The Request-URI of a request, or `nil` for a response.
     public var requestURI: SIPURI? {

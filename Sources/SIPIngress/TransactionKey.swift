@@ -40,8 +40,12 @@ struct TransactionKey: Hashable {
     var method: SIPMethod { fields.method }
 
     init(_ request: SIPMessage) {
+        self.init(request, method: request.method ?? request.cseq.method)
+    }
+
+    /// The key of `request`, whose method the caller has read already.
+    init(_ request: SIPMessage, method: SIPMethod) {
         let top = request.vias[0]
-        let method = request.method ?? request.cseq.method
         let branch: String
         if let magic = top.branch, magic.utf8.count > 7, Via.beginsWithMagicCookie(magic) {
             branch = magic

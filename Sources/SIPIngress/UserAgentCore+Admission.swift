@@ -20,7 +20,7 @@ extension UserAgentCore {
             }
             return false
         }
-        guard method == .invite, request.to.tag == nil else { return true }
+        guard method == .invite, request.toTag == nil else { return true }
         if request.maxForwards == 0 {
             respond(to: request, key: key, peer: peer, status: 483)
             return false

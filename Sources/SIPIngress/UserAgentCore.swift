@@ -210,7 +210,7 @@ final class UserAgentCore {
     private func receivedRequest(_ request: SIPMessage, from source: SIPPeer) {
         guard let method = request.method else { return }
         let peer = source.learningReopenAddress(from: request)
-        let key = TransactionKey(request)
+        let key = TransactionKey(request, method: method)
         guard admits(request, method: method, key: key, peer: peer) else { return }
         if method != .ack && method != .cancel && request.cseq.method != method {
             // RFC 4475 §3.1.2.17: the CSeq method must match the request line.
@@ -221,12 +221,12 @@ final class UserAgentCore {
         if let entry = serverTransactions[key] {
             return retransmission(of: key, entry)
         }
-        if let scheme = request.requestURI?.scheme.lowercased(), scheme != "sip" && scheme != "sips" {
+        if let scheme = request.requestURI?.scheme, !scheme.equalsIgnoringASCIICase("sip") && !scheme.equalsIgnoringASCIICase("sips") {
             // RFC 3261 §8.2.2.1 (RFC 4475 §3.3.2 unkscm).
             return respond(to: request, key: key, peer: peer, status: 416)
         }
         // RFC 4028 `timer` is the one extension the bridge implements.
-        let required = request.headerValues("Require").filter { $0.lowercased() != "timer" }
+        let required = request.hasField("Require") ? request.headerValues("Require").filter { $0.lowercased() != "timer" } : []
         if !required.isEmpty {
             // RFC 3261 §8.2.2.3: the bridge supports no extension a caller may require (every
             // method but ACK and CANCEL; RFC 4475 §3.3.5 bext01 lists two).
@@ -234,7 +234,7 @@ final class UserAgentCore {
             return respond(to: request, key: key, peer: peer, status: 420, headers: [unsupported])
         }
         switch method {
-        case .invite where request.to.tag == nil:
+        case .invite where request.toTag == nil:
             receivedInvite(request, key: key, peer: peer)
         case .bye:
             guard let id = session(for: request) else {
@@ -242,9 +242,9 @@ final class UserAgentCore {
             }
             respond(to: request, key: key, peer: peer, status: 200)
             runSession(id) { $0.receivedBye() }
-        case .options where request.to.tag == nil && draining:
+        case .options where request.toTag == nil && draining:
             respond(to: request, key: key, peer: peer, status: 503, headers: [SIPHeader("Retry-After", "30")])
-        case .options where request.to.tag == nil && full:
+        case .options where request.toTag == nil && full:
             respond(to: request, key: key, peer: peer, status: 503, headers: [SIPHeader("Retry-After", "5")])
         case .options:
             var extra = [SIPHeader("Allow", SIPMethod.allowed.map(\.rawValue).joined(separator: ", "))]
@@ -266,7 +266,12 @@ final class UserAgentCore {
     }
 
     private func receivedInvite(_ invite: SIPMessage, key: TransactionKey, peer: SIPPeer) {
-        let accepted = invite.otherHeaders.filter { $0.name.equalsIgnoringASCIICase("Accept") }.map { $0.value.lowercased() }
+        var accepted: [String] = []
+        invite.withOtherHeaders { headers in
+            for index in headers.indices where headers[index].name.equalsIgnoringASCIICase("Accept") {
+                accepted.append(headers[index].value.lowercased())
+            }
+        }
         let takesSDP = accepted.contains { ["application/sdp", "application/*", "*/*"].contains(where: $0.contains) }
         if !accepted.isEmpty && !takesSDP {
             // The 2xx must carry the SDP answer, which the caller says it cannot take
@@ -283,7 +288,7 @@ final class UserAgentCore {
         let offer: SessionDescription
         do {
             guard !invite.body.isEmpty else { throw SIPIngressError.malformedSDP("no SDP offer") }
-            guard invite.contentType?.lowercased().hasPrefix("application/sdp") == true else {
+            guard let contentType = invite.contentType, Self.isSDP(contentType) else {
                 return respond(
                     to: invite, key: key, peer: peer, status: 415, headers: [SIPHeader("Accept", "application/sdp")])
             }
@@ -307,10 +312,18 @@ final class UserAgentCore {
         let trying = session.response(100)  // no To tag on a 100 (RFC 3261 §8.2.6.2)
         let actions = transaction.send(trying)
         serverTransactions[key] = ServerEntry(transaction: .invite(transaction), peer: peer, session: id)
-        sessions[id] = SessionEntry(session: session, peer: peer, inviteKey: key, sessionTimer: timer)
         dialogs[DialogKey(callID: invite.callID, localTag: session.localTag)] = id
+        sessions[id] = SessionEntry(session: consume session, peer: peer, inviteKey: key, sessionTimer: timer)
         run(actions, serverKey: key)
         delegate.incomingCall(IncomingCall(id: id, invite: invite, offer: offer, sourceHost: source.host, sourcePort: source.port, transport: peer.transport))
+    }
+
+    /// Whether a `Content-Type` value is `application/sdp` (RFC 4566 §8.1), with or without
+    /// parameters, its type and subtype compared without case (RFC 3261 §7.3.1).
+    private static func isSDP(_ contentType: String) -> Bool {
+        let type = "application/sdp"
+        return contentType.utf8.count >= type.utf8.count
+            && HeaderFieldScan.equalFolded(contentType.utf8.prefix(type.utf8.count), type.utf8)
     }
 
     private func receivedAck(_ ack: SIPMessage, key: TransactionKey) {
@@ -349,7 +362,7 @@ final class UserAgentCore {
     }
 
     func session(for request: SIPMessage) -> SessionID? {
-        guard let tag = request.to.tag else { return nil }
+        guard let tag = request.toTag else { return nil }
         return dialogs[DialogKey(callID: request.callID, localTag: tag)]
     }
 

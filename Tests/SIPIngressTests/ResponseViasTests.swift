@@ -87,5 +87,13 @@ import Testing
         var changed = request
         changed.vias[0].setParameter("branch", "z9hG4bK9")
         #expect(changed.receivedViaLines == nil)
+        // The response's Vias are the request's fixed up when read, and stay so when changed.
+        #expect(response.vias[0].parameter("rport") == .some("6000"))
+        #expect(response.vias[0].parameter("received") == .some("203.0.113.9"))
+        var edited = response
+        edited.vias[0].setParameter("branch", "z9hG4bK9")
+        #expect(edited.renderedViaLines == nil)
+        #expect(edited.wireText.contains("Via: SIP/2.0/UDP a;rport=6000;branch=z9hG4bK9;received=203.0.113.9\r\n"))
+        #expect(response.wireText.contains(";branch=z9hG4bK1;"))
     }
 }
