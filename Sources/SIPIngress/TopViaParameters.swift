@@ -59,10 +59,10 @@ struct TopViaParameters {
 
     /// Records the parameter named by `start..<nameEnd` when it is the first `rport` or
     /// `received` (names compared without case, RFC 3261 §7.3.1).
-    /// - Returns: false for an empty name (`;;` or `;=x`), which makes the via-parm not plain
-    ///   (libosip2 reads the parameters after it its own way).
+    /// - Returns: false for an empty name (`;;` or `;=x`) or an empty value (`;branch=`), which
+    ///   make the via-parm not plain (libosip2 reads what follows them its own way).
     private mutating func note(_ start: Int, _ nameEnd: Int, end: Int, in base: UnsafePointer<UInt8>) -> Bool {
-        guard nameEnd > start else { return false }
+        guard nameEnd > start, nameEnd == end || nameEnd + 1 < end else { return false }
         let name = UnsafeBufferPointer(start: base + start, count: nameEnd - start)
         if name.count == 5, rport == nil, HeaderFieldScan.equalFolded(name, "rport".utf8) {
             (rport, rportEnd) = (start..<nameEnd, end)

@@ -307,13 +307,15 @@ final class UserAgentCore {
         nextSession += 1
         let source = peer.addressAndPort
         var transaction = InviteServerTransaction(timers: timerValues, reliable: peer.transport.isReliable)
-        let session = InviteSession(
-            invite: invite, localTag: token(), source: source, local: local(for: peer), timers: timerValues, reliable: false)
-        let trying = session.response(100)  // no To tag on a 100 (RFC 3261 §8.2.6.2)
+        let entry = SessionEntry(
+            session: InviteSession(
+                invite: invite, localTag: token(), source: source, local: local(for: peer), timers: timerValues, reliable: false),
+            peer: peer, inviteKey: key, sessionTimer: timer)
+        let trying = entry.session.response(100)  // no To tag on a 100 (RFC 3261 §8.2.6.2)
         let actions = transaction.send(trying)
         serverTransactions[key] = ServerEntry(transaction: .invite(transaction), peer: peer, session: id)
-        dialogs[DialogKey(callID: invite.callID, localTag: session.localTag)] = id
-        sessions[id] = SessionEntry(session: consume session, peer: peer, inviteKey: key, sessionTimer: timer)
+        dialogs[DialogKey(callID: invite.callID, localTag: entry.session.localTag)] = id
+        sessions[id] = consume entry
         run(actions, serverKey: key)
         delegate.incomingCall(IncomingCall(id: id, invite: invite, offer: offer, sourceHost: source.host, sourcePort: source.port, transport: peer.transport))
     }
@@ -321,9 +323,14 @@ final class UserAgentCore {
     /// Whether a `Content-Type` value is `application/sdp` (RFC 4566 §8.1), with or without
     /// parameters, its type and subtype compared without case (RFC 3261 §7.3.1).
     private static func isSDP(_ contentType: String) -> Bool {
-        let type = "application/sdp"
-        return contentType.utf8.count >= type.utf8.count
-            && HeaderFieldScan.equalFolded(contentType.utf8.prefix(type.utf8.count), type.utf8)
+        let type: StaticString = "application/sdp"
+        var text = contentType
+        return text.withUTF8 { bytes in
+            bytes.count >= type.utf8CodeUnitCount
+                && HeaderFieldScan.equalFolded(
+                    UnsafeBufferPointer(rebasing: bytes.prefix(type.utf8CodeUnitCount)),
+                    UnsafeBufferPointer(start: type.utf8Start, count: type.utf8CodeUnitCount))
+        }
     }
 
     private func receivedAck(_ ack: SIPMessage, key: TransactionKey) {

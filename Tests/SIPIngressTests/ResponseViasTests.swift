@@ -57,7 +57,7 @@ import Testing
         for line in [
             "Via: SIP/2.0/UDP a ;branch=z9hG4bK1;rport", "Via: SIP/2.0/UDP a;branch=z9hG4bK1 ;rport",
             "Via: SIP/2.0/UDP a;branch=z9hG4bK1;x=\"q;r\";rport", "Via: SIP / 2.0 / UDP a;branch=z9hG4bK1;rport",
-            "Via: SIP/2.0/UDP a;branch=z9hG4bK1;rport;",
+            "Via: SIP/2.0/UDP a;branch=z9hG4bK1;rport;", "Via: SIP/2.0/UDP a;rport;branch=",
         ] {
             let found = try #require(try? vias([line]), "\(line)")
             #expect(found.lines == nil, "\(line)")
