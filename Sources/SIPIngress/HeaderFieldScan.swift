@@ -58,7 +58,26 @@ enum HeaderFieldScan {
 
     /// Whether a comma-separated value has `token` among its elements, case-insensitively.
     static func lists(_ value: String, _ token: some Collection<UInt8>) -> Bool {
-        forEachElement(of: value) { equalFolded($0, token) }
+        var text = value
+        let direct = text.withUTF8 { all in
+            token.withContiguousStorageIfAvailable { token in
+                // One pass: an element's bytes are compared only when its trimmed length is the
+                // token's (most of a nine-method Allow is skipped by length).
+                var index = all.startIndex
+                while index < all.endIndex {
+                    while index < all.endIndex, all[index] == UInt8(ascii: ",") || isSpace(all[index]) { index += 1 }
+                    let start = index
+                    while index < all.endIndex, all[index] != UInt8(ascii: ",") { index += 1 }
+                    var end = index
+                    while end > start, isSpace(all[end - 1]) { end -= 1 }
+                    if end - start == token.count, equalFolded(UnsafeBufferPointer(rebasing: all[start..<end]), token) {
+                        return true
+                    }
+                }
+                return false
+            }
+        }
+        return direct ?? forEachElement(of: value) { equalFolded($0, token) }
     }
 
     /// The bytes before the first `separator` and, if there is one, those after it.
@@ -157,6 +176,14 @@ enum HeaderFieldScan {
 }
 
 extension String {
+    /// Whether this header name is `lowercased` (a name in lower case) in any case: tried as
+    /// it is first, a plain comparison of bytes, since the parser stores the names of the
+    /// fields libosip2 does not interpret in lower case (`UninterpretedFields`).
+    @inline(__always)
+    func isNamed(_ lowercased: String) -> Bool {
+        self == lowercased || equalsIgnoringASCIICase(lowercased)
+    }
+
     /// Equality with ASCII letters compared case-insensitively (header names, RFC 3261 §7.3.1).
     /// Strings of different lengths (most comparisons with a name) are told apart inline.
     @inline(__always)

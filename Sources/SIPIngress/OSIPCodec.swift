@@ -166,7 +166,7 @@ enum OSIPCodec {
 
     /// The URI with its text (or, for a name-addr's URI, the name-addr's text and the URI's
     /// UTF-8 offsets in it), or nil for a host that is not one.
-    private static func makeURI(_ uri: UnsafeMutablePointer<osip_uri_t>, text: String, range: Range<Int>?) -> SIPURI? {
+    @inline(__always) private static func makeURI(_ uri: UnsafeMutablePointer<osip_uri_t>, text: String, range: Range<Int>?) -> SIPURI? {
         let scheme = string(uri.pointee.scheme, among: .schemes) ?? ""
         let host = string(uri.pointee.host) ?? ""
         // A host with a colon must be an IPv6 reference (RFC 3261 §25.1, RFC 5118 §4.2 and
