@@ -176,19 +176,14 @@ enum HeaderFieldScan {
 }
 
 extension String {
-    /// Whether this header name is `lowercased` (a name in lower case) in any case: tried as
-    /// it is first, a plain comparison of bytes, since the parser stores the names of the
-    /// fields libosip2 does not interpret in lower case (`UninterpretedFields`).
-    @inline(__always)
-    func isNamed(_ lowercased: String) -> Bool {
-        self == lowercased || equalsIgnoringASCIICase(lowercased)
-    }
-
     /// Equality with ASCII letters compared case-insensitively (header names, RFC 3261 §7.3.1).
-    /// Strings of different lengths (most comparisons with a name) are told apart inline.
+    /// Strings of different lengths (most comparisons with a name) are told apart inline, and
+    /// equal ones are tried as they are first, a plain comparison of bytes: names arrive mostly
+    /// as the literals compared with them (the parser stores the fields libosip2 does not
+    /// interpret in lower case, `UninterpretedFields`, and parameter names as its literals).
     @inline(__always)
     func equalsIgnoringASCIICase(_ other: String) -> Bool {
-        utf8.count == other.utf8.count && HeaderFieldScan.equalFolded(utf8, other.utf8)
+        utf8.count == other.utf8.count && (self == other || HeaderFieldScan.equalFolded(utf8, other.utf8))
     }
 
     /// Whether the text has a colon, as an IPv6 host does (RFC 3261 §25.1): read from the UTF-8

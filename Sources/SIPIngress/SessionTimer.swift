@@ -55,13 +55,13 @@ public enum SessionTimerNegotiation: Sendable, Hashable {
                     } else if headers[index].name.equalsIgnoringASCIICase("k") {
                         found.readSupported(headers[index].value)
                     }
-                case 5 where headers[index].name.isNamed("allow"):
+                case 5 where headers[index].name.equalsIgnoringASCIICase("Allow"):
                     found.readAllow(headers[index].value)
-                case 6 where headers[index].name.isNamed("min-se"):
+                case 6 where headers[index].name.equalsIgnoringASCIICase("min-se"):
                     found.readMinimum(headers[index].value)
-                case 9 where headers[index].name.isNamed("supported"):
+                case 9 where headers[index].name.equalsIgnoringASCIICase("supported"):
                     found.readSupported(headers[index].value)
-                case 15 where headers[index].name.isNamed("session-expires"):
+                case 15 where headers[index].name.equalsIgnoringASCIICase("session-expires"):
                     found.readSessionExpires(headers[index].value)
                 default:
                     break

@@ -32,9 +32,14 @@ import Testing
             .scheme: alphanumeric, .host: alphanumeric + Array(".-".utf8), .user: alphanumeric + mark + [UInt8(ascii: "+")],
             .parameter: alphanumeric + mark, .digits: Array("0123456789".utf8),
         ]
+        let table = OSIPCodec.plainCharacters
+        #expect(table.utf8CodeUnitCount == 128)
         for part in OSIPCodec.PlainPart.allCases {
             let allowed = (0...255).map(UInt8.init).filter(part.allows)
             #expect(allowed == expected[part]!.sorted(), "\(part)")
+            // The table the parser reads holds the same sets, a bit per part.
+            let tabled = (0..<128).map(UInt8.init).filter { table.utf8Start[Int($0)] & part.bit != 0 }
+            #expect(tabled == expected[part]!.sorted(), "\(part)")
         }
     }
 
