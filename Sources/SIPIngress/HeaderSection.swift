@@ -103,7 +103,6 @@ enum HeaderSection {
         return layout
     }
 
-
     /// What `split` does with a field.
     enum FieldKind {
         /// Read here and left out of libosip2's copy.

@@ -176,12 +176,14 @@ public struct SIPMessage: Sendable {
             contentType: contentType, otherHeaders: otherHeaders, body: body)
     }
 
-    /// Creates a message whose start line's method (for a request) the caller has at hand.
+    /// Creates a message whose start line's method (for a request) the caller has at hand:
+    /// `method` must be `startLine`'s (debug builds check).
     init(
         startLine: StartLine, method: SIPMethod?, vias: [Via], from: NameAddress, to: NameAddress, callID: String,
         cseq: CSeq, contacts: [NameAddress], recordRoutes: [NameAddress], routes: [NameAddress], maxForwards: Int?,
         contentType: String?, otherHeaders: [SIPHeader], body: [UInt8]
     ) {
+        assert(method == Storage.method(of: startLine), "method differs from the start line's")
         storage = Storage(
             startLine: startLine, method: method, vias: vias, from: from, to: to, callID: callID, cseq: cseq,
             contacts: contacts, recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards,
