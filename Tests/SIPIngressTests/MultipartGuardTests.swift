@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SIPIngress
@@ -42,6 +43,21 @@ struct MultipartGuardTests {
         #expect(repeats(message("Content-Type: text/plain\r\nContent-Type: text/html\r\n")))
         #expect(repeats(message("content-type: text/plain\r\nCONTENT-TYPE : text/html\r\n")), "any case, space before the colon")
         #expect(parsed(message("Content-Type: text/plain\r\nContent-Type: text/html\r\n")) == nil)
+    }
+
+    @Test func theGuardRunsWhetherOrNotTheHeaderSectionIsSplit() {
+        // A plain header section is split before libosip2 parses it, and the guard runs when a
+        // Content-Type line (compact form too) mentions multipart; a folded one is parsed whole,
+        // guard first. Both are refused.
+        let twoTypes = "Content-Type: text/plain\r\nContent-Type: text/html\r\n"
+        let compact = message(twoTypes).replacingOccurrences(of: "Content-Type: multipart", with: "c: multipart")
+        #expect(compact.contains("c: multipart") && parsed(compact) == nil)
+        let folded = message(twoTypes).replacingOccurrences(of: "Max-Forwards: 70", with: "Max-Forwards:\r\n 70")
+        #expect(folded.contains("Max-Forwards:\r\n 70") && parsed(folded) == nil)
+        // The same messages with one Content-Type in the part parse.
+        let one = "Content-Type: text/plain\r\n"
+        #expect(parsed(message(one).replacingOccurrences(of: "Content-Type: multipart", with: "c: multipart")) != nil)
+        #expect(parsed(message(one).replacingOccurrences(of: "Max-Forwards: 70", with: "Max-Forwards:\r\n 70")) != nil)
     }
 
     @Test func multipartIsFoundAtEveryOffsetInAnyCase() {
