@@ -159,15 +159,7 @@ enum HeaderFieldScan {
 
     /// RFC 3261 §25.1 `token` characters: letters, digits and `-.!%*_+`'~`.
     static func isTokenCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "%"), UInt8(ascii: "*"), UInt8(ascii: "_"),
-            UInt8(ascii: "+"), UInt8(ascii: "`"), UInt8(ascii: "'"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
+        byte < 128 && OSIPCodec.plainCharacters.utf8Start[Int(byte)] & 32 != 0
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {
