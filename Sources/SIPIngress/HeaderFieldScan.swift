@@ -70,7 +70,7 @@ enum HeaderFieldScan {
                     while index < all.endIndex, all[index] != UInt8(ascii: ",") { index += 1 }
                     var end = index
                     while end > start, isSpace(all[end - 1]) { end -= 1 }
-                    if end - start == token.count, equalFolded(UnsafeBufferPointer(rebasing: all[start..<end]), token) {
+                    if end > start, end - start == token.count, equalFolded(UnsafeBufferPointer(rebasing: all[start..<end]), token) {
                         return true
                     }
                 }

@@ -5,7 +5,8 @@
 ///
 /// `lines` is what responses write: the request's Via lines as they arrived, with only the top
 /// via-parm edited, when the parser kept them (`SIPMessage.receivedViaLines`) and that via-parm is
-/// plain (no white space after `sent-by`, no quoted string); otherwise the Vias rendered. Copying
+/// plain (no white space after `sent-by`, no quoted string, no empty parameter name or value);
+/// otherwise the Vias rendered. Copying
 /// costs about a tenth of rendering two Vias. The fixed-up values themselves (`vias`) are made
 /// only when read: a response carries the request's Vias and the fix-up (`SIPMessage.setVias`),
 /// and nothing on the way out reads them. Debug builds parse every edited copy again and check

@@ -298,6 +298,13 @@ import Testing
         #expect(parsed.header("supported", lists: "100rel"))
         #expect(!parsed.header("Supported", compact: "k", lists: "tim"))
         #expect(parsed.header("Allow", lists: "UPDATE"))
+        // Elements trimmed, empty ones skipped, letters in any case; never a part of an element.
+        for (value, token, listed) in [
+            ("  ,timer ,, replaces\t", "timer", true), ("  ,timer ,, replaces\t", "REPLACES", true), ("a,", "", false),
+            ("", "timer", false), ("timers, xtimer", "timer", false), (" , ", "", false), ("100rel,timer", "timer", true),
+        ] {
+            #expect(HeaderFieldScan.lists(value, token.utf8) == listed, "\(value) \(token)")
+        }
         #expect(!parsed.header("Require", lists: "timer"))
         #expect(parsed.headerValues("Supported", compact: "k") == ["Timer", "100rel", "path"])
         #expect("  a b\t\r\n".trimmingSpaces() == "a b")
