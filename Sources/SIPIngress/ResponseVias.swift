@@ -41,77 +41,48 @@ struct ResponseVias {
     /// `lines` with the top via-parm's `rport` set to `rport` (when not nil) and its `received`
     /// set to `received`, or added at its end; nil when the via-parm is not plain.
     static func edited(_ lines: [UInt8], rport: Int?, received: String) -> [UInt8]? {
-        lines.withUnsafeBufferPointer { bytes -> [UInt8]? in
-            guard let top = TopViaParameters(bytes) else { return nil }
-            var host = received
-            return host.withUTF8 { host in
-                let port = rport.map { ($0, digits($0)) }
-                // At most `=` and the digits for rport, `;received=` and the host for received.
-                let capacity = bytes.count + host.count + (port?.1 ?? 0) + 16
-                return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
-                    var written = 0
-                    var copied = 0
-                    func copy(upTo end: Int) {
-                        (out.baseAddress! + written).initialize(from: bytes.baseAddress! + copied, count: end - copied)
-                        written += end - copied
-                        copied = end
-                    }
-                    func put(_ byte: UInt8) {
-                        out[written] = byte
-                        written += 1
-                    }
-                    func put(_ text: UnsafeBufferPointer<UInt8>) {
-                        (out.baseAddress! + written).initialize(from: text.baseAddress!, count: text.count)
-                        written += text.count
-                    }
-                    // A parameter filled in keeps its name as it arrived and gets the value.
-                    func fillRport() {
-                        guard let (value, digits) = port, let name = top.rport else { return }
-                        copy(upTo: name.upperBound)
-                        put(UInt8(ascii: "="))
-                        var rest = value
-                        for index in stride(from: written + digits - 1, through: written, by: -1) {
-                            out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                            rest /= 10
-                        }
-                        written += digits
-                        copied = top.rportEnd
-                    }
-                    func fillReceived() {
-                        guard let name = top.received else { return }
-                        copy(upTo: name.upperBound)
-                        put(UInt8(ascii: "="))
-                        put(host)
-                        copied = top.receivedEnd
-                    }
-                    if (top.rport?.lowerBound ?? .max) < (top.received?.lowerBound ?? .max) {
-                        fillRport()
-                        fillReceived()
-                    } else {
-                        fillReceived()
-                        fillRport()
-                    }
-                    copy(upTo: top.end)
-                    if top.received == nil {
-                        let parameter: StaticString = ";received="
-                        put(UnsafeBufferPointer(start: parameter.utf8Start, count: parameter.utf8CodeUnitCount))
-                        put(host)
-                    }
-                    copy(upTo: bytes.count)
-                    count = written
+        lines.withUnsafeBytes { bytes -> [UInt8]? in
+            guard let top = TopViaParameters(bytes.assumingMemoryBound(to: UInt8.self)) else { return nil }
+            // At most `=` and the digits for rport, `;received=` and the host for received.
+            let capacity = bytes.count + received.utf8.count + WireWriter.digits(rport ?? 0) + 16
+            return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+                var writer = WireWriter(UnsafeMutableRawBufferPointer(out))
+                var copied = 0
+                func copy(upTo end: Int) {
+                    writer.append(UnsafeRawBufferPointer(rebasing: bytes[copied..<end]))
+                    copied = end
                 }
+                // A parameter filled in keeps its name as it arrived and gets the value.
+                func fillRport() {
+                    guard let rport, let name = top.rport else { return }
+                    copy(upTo: name.upperBound)
+                    writer.appendByte(UInt8(ascii: "="))
+                    writer.appendDecimal(rport)
+                    copied = top.rportEnd
+                }
+                func fillReceived() {
+                    guard let name = top.received else { return }
+                    copy(upTo: name.upperBound)
+                    writer.appendByte(UInt8(ascii: "="))
+                    writer.append(received)
+                    copied = top.receivedEnd
+                }
+                if (top.rport?.lowerBound ?? .max) < (top.received?.lowerBound ?? .max) {
+                    fillRport()
+                    fillReceived()
+                } else {
+                    fillReceived()
+                    fillRport()
+                }
+                copy(upTo: top.end)
+                if top.received == nil {
+                    writer.append(";received=")
+                    writer.append(received)
+                }
+                copy(upTo: bytes.count)
+                count = writer.offset
             }
         }
-    }
-
-    /// The number of decimal digits of a non-negative number.
-    private static func digits(_ value: Int) -> Int {
-        var (count, rest) = (1, value)
-        while rest >= 10 {
-            rest /= 10
-            count += 1
-        }
-        return count
     }
 
     #if DEBUG
