@@ -15,6 +15,11 @@
 #include <osipparser2/osip_message.h>
 #include <osipparser2/sdp_message.h>
 
+/// osip_malloc is a macro; Swift cannot call it. Blocks for libosip2 to own (and free).
+static inline void *cosip_malloc(size_t size) {
+    return osip_malloc(size);
+}
+
 /// osip_free is a macro; Swift cannot call it.
 static inline void cosip_free(void *pointer) {
     osip_free(pointer);

@@ -4,18 +4,22 @@ import Glibc
 import Darwin
 #endif
 
-/// A message's header section (RFC 3261 §7.3) split before libosip2 parses it: the fields
+/// A message's header section (RFC 3261 §7.3) split before libosip2 sees it: the fields
 /// libosip2 interprets (Via, From, To, Call-ID, CSeq, Contact, the routes, the Content-*
-/// fields, the authentication fields, Accept-*, the *-Info fields, every compact form) stay in
-/// the copy it parses; the others, which it would only store as a name and a value, are read
-/// here in place (`UninterpretedFields`) and left out of the copy.
+/// fields, the authentication fields, Accept-*, the *-Info fields, every compact form) are handed
+/// to libosip2 one by one, as its own header loop would hand them on; the others, which it would
+/// only store as a name and a value, are read here in place (`UninterpretedFields`).
 ///
-/// libosip2 copies, scans (three times over), lower-cases, hashes and allocates for every field,
-/// and splits list fields into one object per element: for a carrier INVITE's seven fields it
-/// does not interpret, about 3 000 instructions each besides the allocations, 7 800 for a
-/// nine-method `Allow` (measured in C: Benchmarks/results/2026-11-29-sip-fifth-pass.md). `Allow`
-/// is read here too: libosip2 keeps it only as a list of tokens, and `otherHeaders` holds it as
-/// one field either way.
+/// libosip2's `osip_message_parse` copies the message, scans it for folded lines, then for every
+/// line finds its end and its colon, allocates and trims a copy of its name and of its value, and
+/// only then sets the field; this walk has found all of that already (about 15 000 instructions
+/// of a carrier INVITE's 38 000 in libosip2, measured with callgrind:
+/// Benchmarks/results/2026-11-29-sip-seventh-pass.md). For fields it does not interpret it
+/// also lower-cases, hashes and allocates, and splits list fields into one object per element:
+/// for a carrier INVITE's seven such fields about 3 000 instructions each besides the
+/// allocations, 7 800 for a nine-method `Allow` (Benchmarks/results/2026-11-29-sip-fifth-pass.md).
+/// `Allow` is read here too: libosip2 keeps it only as a list of tokens, and `otherHeaders` holds
+/// it as one field either way.
 ///
 /// Only a plain header section is split: every line ends with CRLF, no field is folded onto a
 /// second line (§7.3.1), no byte of it is NUL, and every field read here has a token (§25.1)
@@ -25,27 +29,37 @@ import Darwin
 /// there) stays one field, as it arrived, which RFC 3261 §7.3.1 makes equivalent. Debug builds
 /// parse every split message a second time, whole, and check the two agree (`OSIPCodec`).
 enum HeaderSection {
-    /// What `split` found besides the fields it read.
+    /// What `split` found besides the fields.
     struct Layout {
-        /// The bytes written to `out`.
-        var length = 0
-        /// Whether a `Content-Type` field (or `c`) mentions `multipart`: only then can libosip2
-        /// parse the body as parts (`MultipartGuard` must look at it first).
-        var mentionsMultipart = false
+        /// Where the start line ends (before its CRLF).
+        var startLineEnd = 0
+        /// Where the body starts: after the empty line that ends the header section.
+        var bodyStart = 0
         /// Where the `Via` lines are (CRLF included) when they are adjacent, in order: what a
         /// response copies (RFC 3261 §8.2.6.2).
         var viaLines: Range<Int>?
     }
 
-    /// Copies `message` into `out` without the fields libosip2 does not interpret, which are
-    /// added to `fields` in their order.
-    /// - Parameter out: at least `message.count` bytes.
-    /// - Returns: the layout, or nil when the header section is not plain: the message is then to
-    ///   be parsed whole, and `out` and `fields` thrown away.
+    /// A field libosip2 interprets, as its header loop (`msg_headers_parse`) hands it to
+    /// `osip_message_set_multiple_header`: its kind, the name as written (white space before the
+    /// colon trimmed) and the value with white space trimmed at both ends, nil when nothing
+    /// follows the colon, each NUL-terminated. False stops the split (libosip2 refused the field).
+    typealias Interpreted = (
+        _ kind: FieldKind, _ name: UnsafeMutablePointer<CChar>, _ value: UnsafeMutablePointer<CChar>?
+    ) -> Bool
+
+    /// Walks `message`'s header section: the fields libosip2 does not interpret are added to
+    /// `fields` in their order, the others handed to `interpreted` in theirs.
+    /// - Parameter scratch: at least `message.count` bytes, where the interpreted fields' names and
+    ///   values are written with their NULs.
+    /// - Returns: the layout, or nil when the header section is not plain or a field was refused:
+    ///   the message is then to be parsed whole, and whatever `interpreted` built and `fields`
+    ///   thrown away.
     static func split(
-        _ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, fields: inout UninterpretedFields
+        _ message: UnsafeRawBufferPointer, scratch: UnsafeMutableRawBufferPointer, fields: inout UninterpretedFields,
+        interpreted: Interpreted
     ) -> Layout? {
-        guard let base = message.baseAddress, let target = out.baseAddress, out.count >= message.count else { return nil }
+        guard let base = message.baseAddress, let target = scratch.baseAddress, scratch.count >= message.count else { return nil }
         let bytes = base.assumingMemoryBound(to: UInt8.self)
         let end = message.count
         // The start line, ended by CRLF (libosip2 would skip line ends before it).
@@ -53,10 +67,11 @@ enum HeaderSection {
             startLineEnd > 0, bytes[startLineEnd - 1] == cr, find(cr, bytes, start: 0, end: startLineEnd - 1) == nil,
             startLineEnd + 1 == end || (bytes[startLineEnd + 1] != space && bytes[startLineEnd + 1] != tab)
         else { return nil }
-        var layout = Layout()
+        var layout = Layout(startLineEnd: startLineEnd - 1)
         var (viaStart, viaEnd, viasApart) = (0, 0, false)
+        // Each interpreted field's name and value go to `scratch` after the previous one's: no
+        // longer than its line, which has a colon and a CRLF besides.
         var written = 0
-        var pending = 0  // the first byte not yet copied
         var line = startLineEnd + 1
         while true {
             guard line < end, let lineEnd = find(lf, bytes, start: line, end: end), lineEnd > line,
@@ -75,44 +90,69 @@ enum HeaderSection {
             guard nameEnd > line else { return nil }
             let name = UnsafeRawBufferPointer(start: bytes + line, count: nameEnd - line)
             let kind = classify(name)
+            let value = HeaderFieldScan.trimmed(UnsafeBufferPointer(start: bytes, count: end)[(colon + 1)..<contentEnd])
             if kind == .uninterpreted {
                 guard name.allSatisfy(HeaderFieldScan.isTokenCharacter) else { return nil }
-                let value = HeaderFieldScan.trimmed(UnsafeBufferPointer(start: bytes, count: end)[(colon + 1)..<contentEnd])
                 fields.add(name: name, value: value.isEmpty ? nil : UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: value)))
-                (target + written).copyMemory(from: bytes + pending, byteCount: line - pending)
-                written += line - pending
-                pending = next
-            } else if kind == .via {
-                if viaEnd == 0 {
-                    (viaStart, viaEnd) = (line, next)
-                } else if viaEnd == line {
-                    viaEnd = next
-                } else {
-                    viasApart = true
+            } else {
+                if kind == .via {
+                    if viaEnd == 0 {
+                        (viaStart, viaEnd) = (line, next)
+                    } else if viaEnd == line {
+                        viaEnd = next
+                    } else {
+                        viasApart = true
+                    }
                 }
-            } else if kind == .contentType, !layout.mentionsMultipart {
-                layout.mentionsMultipart = MultipartGuard.mentionsMultipart(message[(colon + 1)..<contentEnd])
+                let nameCopy = target + written
+                nameCopy.copyMemory(from: name.baseAddress!, byteCount: name.count)
+                nameCopy.storeBytes(of: 0, toByteOffset: name.count, as: UInt8.self)
+                written += name.count + 1
+                var valueCopy: UnsafeMutableRawPointer?
+                if contentEnd > colon + 1 {
+                    valueCopy = target + written
+                    valueCopy!.copyMemory(from: bytes + value.startIndex, byteCount: value.count)
+                    valueCopy!.storeBytes(of: 0, toByteOffset: value.count, as: UInt8.self)
+                    written += value.count + 1
+                }
+                let accepted = interpreted(
+                    kind, nameCopy.assumingMemoryBound(to: CChar.self), valueCopy?.assumingMemoryBound(to: CChar.self))
+                guard accepted else { return nil }
             }
             line = next
         }
         // libosip2 reads the header section as C strings: a NUL in it must meet libosip2 whole.
         guard memchr(base, 0, line) == nil else { return nil }
-        (target + written).copyMemory(from: bytes + pending, byteCount: end - pending)
-        layout.length = written + end - pending
+        layout.bodyStart = line + 2
         if viaEnd > 0, !viasApart { layout.viaLines = viaStart..<viaEnd }
         return layout
     }
 
-    /// What `split` does with a field.
+    /// What `split` does with a field: read it, or hand it to libosip2 — by name, or, for the
+    /// fields every message has, naming the field (`OSIPCodec.parseSplit` then calls libosip2's
+    /// function for it, as libosip2's table of them would).
     enum FieldKind {
-        /// Read here and left out of libosip2's copy.
+        /// Read here.
         case uninterpreted
-        /// Left to libosip2.
+        /// Handed to libosip2 by name.
         case interpreted
-        /// `Via` or `v`, left to libosip2 (and their lines noted).
+        /// `Via` or `v` (their lines are also noted).
         case via
-        /// `Content-Type` or `c`, left to libosip2 (and looked at for `multipart`).
+        /// `From` or `f`.
+        case from
+        /// `To` or `t`.
+        case to
+        /// `Call-ID` or `i`.
+        case callID
+        case cseq
+        /// `Contact` or `m`.
+        case contact
+        case recordRoute
+        case route
+        /// `Content-Type` or `c`.
         case contentType
+        /// `Content-Length` or `l`.
+        case contentLength
     }
 
     /// Whether libosip2 parses a field of this name into one of its typed structures (its
@@ -140,7 +180,12 @@ enum HeaderSection {
         guard name.count > 1 else {
             switch name.first.map({ $0 | 0x20 }) {
             case UInt8(ascii: "v"): return .via
+            case UInt8(ascii: "f"): return .from
+            case UInt8(ascii: "t"): return .to
+            case UInt8(ascii: "i"): return .callID
+            case UInt8(ascii: "m"): return .contact
             case UInt8(ascii: "c"): return .contentType
+            case UInt8(ascii: "l"): return .contentLength
             default: return .interpreted
             }
         }
@@ -150,17 +195,19 @@ enum HeaderSection {
                 named("accept") || named("accept-encoding") || named("accept-language") || named("alert-info")
                     || named("authorization") || named("authentication-info"))
         case UInt8(ascii: "c"):
+            if named("cseq") { return .cseq }
+            if named("call-id") { return .callID }
+            if named("contact") { return .contact }
             if named("content-type") { return .contentType }
-            return kind(
-                named("cseq") || named("call-id") || named("contact") || named("call-info") || named("content-length")
-                    || named("content-encoding"))
+            if named("content-length") { return .contentLength }
+            return kind(named("call-info") || named("content-encoding"))
         case UInt8(ascii: "e"): return kind(named("error-info"))
-        case UInt8(ascii: "f"): return kind(named("from"))
+        case UInt8(ascii: "f"): return named("from") ? .from : .uninterpreted
         case UInt8(ascii: "m"): return kind(named("mime-version"))
         case UInt8(ascii: "p"):
             return kind(named("proxy-authenticate") || named("proxy-authorization") || named("proxy-authentication-info"))
-        case UInt8(ascii: "r"): return kind(named("route") || named("record-route"))
-        case UInt8(ascii: "t"): return kind(named("to"))
+        case UInt8(ascii: "r"): return named("route") ? .route : named("record-route") ? .recordRoute : .uninterpreted
+        case UInt8(ascii: "t"): return named("to") ? .to : .uninterpreted
         case UInt8(ascii: "v"): return named("via") ? .via : .uninterpreted
         case UInt8(ascii: "w"): return kind(named("www-authenticate"))
         default: return .uninterpreted

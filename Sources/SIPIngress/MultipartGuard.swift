@@ -56,11 +56,6 @@ enum MultipartGuard {
         return nil
     }
 
-    /// Whether `bytes` (a `Content-Type` value) hold the word `multipart`, in any case.
-    static func mentionsMultipart(_ bytes: Slice<UnsafeRawBufferPointer>) -> Bool {
-        contains(bytes, "multipart")
-    }
-
     /// ASCII case-insensitive search for a lower-case word.
     private static func contains(_ bytes: Slice<UnsafeRawBufferPointer>, _ word: StaticString) -> Bool {
         end(of: word, in: bytes) != nil

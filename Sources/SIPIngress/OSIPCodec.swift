@@ -46,47 +46,35 @@ enum OSIPCodec {
     }
 
     /// libosip2's parse and the conversion; inside an `OSIPArena.withArena` scope.
-    /// - Parameter splitting: whether `HeaderSection` may read the fields libosip2 does not
-    ///   interpret (debug builds' check parses with it off).
+    /// - Parameter splitting: whether a plain message may be parsed split (`parseSplit`); debug
+    ///   builds' check parses with it off.
     static func parseInArena(_ bytes: UnsafeRawBufferPointer, splitting: Bool = true) throws(SIPIngressError) -> SIPMessage {
+        if splitting, let parsed = try withMessage({ message throws(SIPIngressError) in try parseSplit(bytes, into: message) }) {
+            #if DEBUG
+            checkSplit(parsed, bytes)
+            #endif
+            return parsed
+        }
+        guard !MultipartGuard.repeatsPartContentType(bytes) else { throw multipartError }
+        return try withMessage { message throws(SIPIngressError) in
+            let status = bytes.withMemoryRebound(to: CChar.self) { osip_message_parse(message, $0.baseAddress, $0.count) }
+            guard status == 0 else { throw .malformedMessage("rejected by the parser (\(status))") }
+            var fields = UninterpretedFields()
+            return try convert(message.pointee, fields: &fields, body: nil)
+        }
+    }
+
+    /// `body` with a new libosip2 message, freed after it (not block by block when the arena
+    /// holds all of its blocks).
+    private static func withMessage<Result>(
+        _ body: (UnsafeMutablePointer<osip_message_t>) throws(SIPIngressError) -> Result
+    ) throws(SIPIngressError) -> Result {
         var pointer: UnsafeMutablePointer<osip_message_t>?
         guard osip_message_init(&pointer) == 0, let message = pointer else {
             throw .malformedMessage("cannot allocate a message")
         }
         defer { if !OSIPArena.holdsEverything() { osip_message_free(message) } }
-        var fields = UninterpretedFields()
-        var viaLines: Range<Int>?
-        let split = splitting ? try osipParseSplit(bytes, into: message, fields: &fields, viaLines: &viaLines) : nil
-        if split == nil, MultipartGuard.repeatsPartContentType(bytes) { throw multipartError }
-        let status = split ?? bytes.withMemoryRebound(to: CChar.self) { osip_message_parse(message, $0.baseAddress, $0.count) }
-        guard status == 0 else { throw .malformedMessage("rejected by the parser (\(status))") }
-        var parsed = try convert(message.pointee, fields: &fields)
-        if let viaLines { parsed.setReceivedViaLines(Array(UnsafeRawBufferPointer(rebasing: bytes[viaLines]))) }
-        #if DEBUG
-        if split != nil { checkSplit(parsed, bytes) }
-        #endif
-        return parsed
-    }
-
-    /// libosip2's parse of `bytes` without the fields `HeaderSection` reads into `fields`, or
-    /// nil when its header section is not plain (`fields` is then left empty).
-    /// - Parameter viaLines: set to where the Via lines are, when they are adjacent.
-    /// - Throws: for a multipart body that `MultipartGuard` refuses (checked only when a
-    ///   `Content-Type` mentions multipart: libosip2 parses parts for no other message).
-    private static func osipParseSplit(
-        _ bytes: UnsafeRawBufferPointer, into message: UnsafeMutablePointer<osip_message_t>, fields: inout UninterpretedFields,
-        viaLines: inout Range<Int>?
-    ) throws(SIPIngressError) -> Int32? {
-        guard !bytes.isEmpty, let copy = OSIPArena.allocate(byteCount: bytes.count) else { return nil }
-        defer { OSIPArena.release(copy) }
-        let out = UnsafeMutableRawBufferPointer(start: copy, count: bytes.count)
-        guard let layout = HeaderSection.split(bytes, into: out, fields: &fields) else {
-            fields = UninterpretedFields()
-            return nil
-        }
-        if layout.mentionsMultipart, MultipartGuard.repeatsPartContentType(bytes) { throw multipartError }
-        viaLines = layout.viaLines
-        return osip_message_parse(message, copy.assumingMemoryBound(to: CChar.self), layout.length)
+        return try body(message)
     }
 
     /// libosip2 5.3 leaks a multipart body part's first `Content-Type` when it has two
@@ -95,7 +83,10 @@ enum OSIPCodec {
 
     // MARK: - Message conversion
 
-    private static func convert(_ m: osip_message_t, fields: inout UninterpretedFields) throws(SIPIngressError) -> SIPMessage {
+    /// - Parameter body: the body when the message was parsed split (libosip2 then has none).
+    static func convert(
+        _ m: osip_message_t, fields: inout UninterpretedFields, body splitBody: UnsafeRawBufferPointer?
+    ) throws(SIPIngressError) -> SIPMessage {
         // RFC 3261 §7.1, §21.5.6: only SIP/2.0 is spoken (RFC 4475 §3.1.2.16 badvers: 505).
         guard holds(m.sip_version, "SIP/2.0") else { throw .versionNotSupported }
         let startLine: SIPMessage.StartLine
@@ -139,7 +130,9 @@ enum OSIPCodec {
         typedHeaders(&m, into: &others)
         var contentType = m.content_type.flatMap(contentTypeText)
         var body: [UInt8] = []
-        if m.bodies.nb_elt == 1, let only = m.bodies.node?.pointee.element?.assumingMemoryBound(to: osip_body_t.self) {
+        if let splitBody {
+            body = Array(splitBody)
+        } else if m.bodies.nb_elt == 1, let only = m.bodies.node?.pointee.element?.assumingMemoryBound(to: osip_body_t.self) {
             body = bytes(only.pointee)
         } else if let sdp = list(&m.bodies, as: osip_body_t.self).first(where: { isSDP($0.pointee.content_type) }) {
             // A multipart body (RFC 5621): keep the SDP part, the only one the bridge reads. The
