@@ -81,13 +81,13 @@ extension OSIPCodec {
             let code = version.count + 1
             guard line.count >= code + 4, line[code + 3] == space,
                 (UInt8(ascii: "1")...UInt8(ascii: "6")).contains(line[code]),
-                let status = HeaderFieldScan.decimal(line.assumingMemoryBound(to: UInt8.self)[code..<(code + 3)]),
-                let versionText = copy(version), let reason = copy(UnsafeRawBufferPointer(rebasing: line[(code + 4)...]))
+                let status = HeaderFieldScan.decimal(line.assumingMemoryBound(to: UInt8.self)[code..<(code + 3)])
             else { return false }
-            message.pointee.sip_version = versionText
+            // Each block belongs to the message as soon as it is made (freed with it).
+            message.pointee.sip_version = copy(version)
             message.pointee.status_code = Int32(status)
-            message.pointee.reason_phrase = reason
-            return true
+            message.pointee.reason_phrase = copy(UnsafeRawBufferPointer(rebasing: line[(code + 4)...]))
+            return message.pointee.sip_version != nil && message.pointee.reason_phrase != nil
         }
         guard let methodEnd = line.firstIndex(of: space), methodEnd > 0,
             line[..<methodEnd].allSatisfy(HeaderFieldScan.isTokenCharacter),
@@ -96,13 +96,13 @@ extension OSIPCodec {
             let uriText = copy(UnsafeRawBufferPointer(rebasing: line[(methodEnd + 1)..<uriEnd]))
         else { return false }
         defer { cosip_free(uriText) }
-        guard osip_uri_init(&message.pointee.req_uri) == 0, osip_uri_parse(message.pointee.req_uri, uriText) == 0,
-            let method = copy(UnsafeRawBufferPointer(rebasing: line[..<methodEnd])), let versionText = copy(version)
-        else { return false }
-        message.pointee.sip_method = method
-        message.pointee.sip_version = versionText
+        guard osip_uri_init(&message.pointee.req_uri) == 0, osip_uri_parse(message.pointee.req_uri, uriText) == 0 else {
+            return false
+        }
+        message.pointee.sip_method = copy(UnsafeRawBufferPointer(rebasing: line[..<methodEnd]))
+        message.pointee.sip_version = copy(version)
         message.pointee.status_code = 0
-        return true
+        return message.pointee.sip_method != nil && message.pointee.sip_version != nil
     }
 
     /// Where the body is in `bytes`, as libosip2's parse takes it after the header section
