@@ -54,10 +54,10 @@ struct CallSetupFailureTests {
     }
 
     @Test func unreachableAIServerIs503AndReleasesThePorts() async throws {
-        // A port nothing listens on: the connect is refused at once.
-        let closed = try await UDPEndpoint.bind(group: MultiThreadedEventLoopGroup.singleton)
-        let port = closed.port
-        await closed.close()
+        // A port nothing listens on, held for the whole test: the connect is refused at once.
+        let refusing = try RefusingTCPPort()
+        let port = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         let bridge = try await Self.bridge(
             routes: "  - { name: any, match: {}, stream: { url: \"ws://127.0.0.1:\(port)/ws\" } }", rtpRangeIndex: 9)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
