@@ -104,20 +104,17 @@ enum HeaderSection {
                         viasApart = true
                     }
                 }
-                let nameCopy = target + written
-                nameCopy.copyMemory(from: name.baseAddress!, byteCount: name.count)
-                nameCopy.storeBytes(of: 0, toByteOffset: name.count, as: UInt8.self)
-                written += name.count + 1
-                var valueCopy: UnsafeMutableRawPointer?
-                if contentEnd > colon + 1 {
-                    valueCopy = target + written
-                    valueCopy!.copyMemory(from: bytes + value.startIndex, byteCount: value.count)
-                    valueCopy!.storeBytes(of: 0, toByteOffset: value.count, as: UInt8.self)
-                    written += value.count + 1
+                /// `count` bytes from `start`, NUL-terminated in `scratch` after what is there.
+                func terminated(_ start: Int, _ count: Int) -> UnsafeMutablePointer<CChar> {
+                    let copy = target + written
+                    copy.copyMemory(from: bytes + start, byteCount: count)
+                    copy.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
+                    written += count + 1
+                    return copy.assumingMemoryBound(to: CChar.self)
                 }
-                let accepted = interpreted(
-                    kind, nameCopy.assumingMemoryBound(to: CChar.self), valueCopy?.assumingMemoryBound(to: CChar.self))
-                guard accepted else { return nil }
+                let nameCopy = terminated(line, name.count)
+                let valueCopy = contentEnd > colon + 1 ? terminated(value.startIndex, value.count) : nil
+                guard interpreted(kind, nameCopy, valueCopy) else { return nil }
             }
             line = next
         }

@@ -65,8 +65,8 @@ enum OSIPCodec {
     }
 
     /// `body` with a new libosip2 message, freed after it (not block by block when the arena
-    /// holds all of its blocks).
-    private static func withMessage<Result>(
+    /// holds all of its blocks); inside an `OSIPArena.withArena` scope.
+    static func withMessage<Result>(
         _ body: (UnsafeMutablePointer<osip_message_t>) throws(SIPIngressError) -> Result
     ) throws(SIPIngressError) -> Result {
         var pointer: UnsafeMutablePointer<osip_message_t>?

@@ -24,10 +24,11 @@ import Testing
         var outcome: Swift.Result<Result, SIPIngressError>!
         bytes.withUnsafeBytes { raw in
             OSIPArena.withArena {
-                var pointer: UnsafeMutablePointer<osip_message_t>?
-                guard osip_message_init(&pointer) == 0, let message = pointer else { return }
-                defer { if !OSIPArena.holdsEverything() { osip_message_free(message) } }
-                do throws(SIPIngressError) { outcome = .success(try body(raw, message)) } catch { outcome = .failure(error) }
+                do throws(SIPIngressError) {
+                    outcome = .success(try OSIPCodec.withMessage { message throws(SIPIngressError) in try body(raw, message) })
+                } catch {
+                    outcome = .failure(error)
+                }
             }
         }
         return try outcome.get()
