@@ -45,8 +45,8 @@ struct ResponseVias {
             guard let top = TopViaParameters(bytes.assumingMemoryBound(to: UInt8.self)) else { return nil }
             // At most `=` and the digits for rport, `;received=` and the host for received.
             let capacity = bytes.count + received.utf8.count + WireWriter.digits(rport ?? 0) + 16
-            return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
-                var writer = WireWriter(UnsafeMutableRawBufferPointer(out))
+            return .written(capacity: capacity) { out in
+                var writer = WireWriter(out)
                 var copied = 0
                 func copy(upTo end: Int) {
                     writer.append(UnsafeRawBufferPointer(rebasing: bytes[copied..<end]))
@@ -80,7 +80,7 @@ struct ResponseVias {
                     writer.append(received)
                 }
                 copy(upTo: bytes.count)
-                count = writer.offset
+                return writer.offset
             }
         }
     }

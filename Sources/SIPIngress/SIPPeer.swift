@@ -38,24 +38,57 @@ public enum SIPTransport: Hashable, Sendable {
 }
 
 /// The other end of a message: its address and the transport (and connection) it used.
+///
+/// The fields live behind one reference: a peer is copied into every transaction, session and
+/// action that answers it, and copying its two socket addresses and its text field by field
+/// went through the runtime's generic value witnesses (an `Optional<SIPPeer>` copied and
+/// destroyed that way cost about a thousand instructions per INVITE; Benchmarks finding G).
 public struct SIPPeer: Hashable, Sendable, CustomStringConvertible {
+    private final class Fields: Sendable {
+        let address: SocketAddress
+        let transport: SIPTransport
+        let reopenAddress: SocketAddress?
+        let ipAddress: String?
+
+        init(address: SocketAddress, transport: SIPTransport, reopenAddress: SocketAddress?, ipAddress: String?) {
+            self.address = address
+            self.transport = transport
+            self.reopenAddress = reopenAddress
+            self.ipAddress = ipAddress
+        }
+    }
+
+    private var fields: Fields
+
     /// The remote IP address and port.
-    public let address: SocketAddress
+    public var address: SocketAddress { fields.address }
     /// The transport the message came on (or goes on).
-    public let transport: SIPTransport
+    public var transport: SIPTransport { fields.transport }
     /// Where to open a new connection when the peer has closed this one (stream transports,
     /// RFC 3261 §18.2.2): the address the request came from, at the port its top `Via` names
     /// (5060 for TCP, 5061 for TLS when it names none). Learned from the peer's requests.
-    public private(set) var reopenAddress: SocketAddress?
+    public var reopenAddress: SocketAddress? { fields.reopenAddress }
     /// The remote IP address as text, formatted once (`SocketAddress.ipAddress` runs
     /// `inet_ntop` on every read; admission, Via `received` and the call read it per request).
-    public let ipAddress: String?
+    public var ipAddress: String? { fields.ipAddress }
 
     /// Creates a peer.
     public init(address: SocketAddress, transport: SIPTransport = .udp) {
-        self.address = address
-        self.transport = transport
-        self.ipAddress = Self.ipText(address)
+        fields = Fields(address: address, transport: transport, reopenAddress: nil, ipAddress: Self.ipText(address))
+    }
+
+    public static func == (lhs: SIPPeer, rhs: SIPPeer) -> Bool {
+        let (l, r) = (lhs.fields, rhs.fields)
+        return l === r
+            || (l.address == r.address && l.transport == r.transport && l.reopenAddress == r.reopenAddress
+                && l.ipAddress == r.ipAddress)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(fields.address)
+        hasher.combine(fields.transport)
+        hasher.combine(fields.reopenAddress)
+        hasher.combine(fields.ipAddress)
     }
 
     /// The address's IP as text: an IPv4 address written here in dotted decimal (RFC 791 §3.2's
@@ -96,8 +129,9 @@ public struct SIPPeer: Hashable, Sendable, CustomStringConvertible {
         guard transport.isReliable, reopenAddress == nil, let ip = ipAddress else { return self }
         let defaultPort = transport.isSecure ? 5061 : 5060
         let port = request.vias.first?.port ?? defaultPort
+        let reopen = try? SocketAddress(ipAddress: ip, port: (1...65535).contains(port) ? port : defaultPort)
         var peer = self
-        peer.reopenAddress = try? SocketAddress(ipAddress: ip, port: (1...65535).contains(port) ? port : defaultPort)
+        peer.fields = Fields(address: address, transport: transport, reopenAddress: reopen, ipAddress: ipAddress)
         return peer
     }
 

@@ -25,15 +25,13 @@ extension UserAgentCore {
             respond(to: request, key: key, peer: peer, status: 483)
             return false
         }
-        if var limiter = rateLimiter {
-            let wait = limiter.admit(source, now: clock())
-            rateLimiter = limiter
-            if let wait {
-                rejectedRequests += 1
-                respond(to: request, key: key, peer: peer, status: 503, reason: "Rate Limited",
-                        headers: [SIPHeader("Retry-After", "\(wait)")])
-                return false
-            }
+        // Admitted in place: a copy taken out and written back would copy the limiter's table
+        // of sources on every INVITE (the stored one still shares it while the copy mutates).
+        if let wait = rateLimiter?.admit(source, now: clock()) {
+            rejectedRequests += 1
+            respond(to: request, key: key, peer: peer, status: 503, reason: "Rate Limited",
+                    headers: [SIPHeader("Retry-After", "\(wait)")])
+            return false
         }
         return true
     }

@@ -1,21 +1,6 @@
 import Logging
 import NIOCore
 
-/// A dialog as the caller's requests identify it (RFC 3261 §12.2.2): Call-ID plus the tag the
-/// bridge chose, which is random and so unique on its own.
-struct DialogKey: Hashable {
-    let callID: String
-    let localTag: String
-
-    /// The local tag alone: the bridge made it, 64 random bits (`UserAgentCore.token()`), so it
-    /// tells dialogs apart on its own, and hashing the Call-ID too (30 bytes and more from a
-    /// trunk) doubled the cost of every dialog table insert and removal. Equality still
-    /// compares both (RFC 3261 §12: a dialog is Call-ID, local tag and remote tag).
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(localTag)
-    }
-}
-
 /// The driver of the SIP layer (STYLE.md rule 6): owns the transaction and session tables of
 /// one listener, turns their actions into sends and event-loop timers, and dispatches
 /// requests (RFC 3261 §8.2, §17.2.3, §12.2.2). Confined to the SIP event loop.
@@ -79,8 +64,6 @@ final class UserAgentCore {
     let timerValues: SIPTimerValues
     let delegate: any UserAgentDelegate
     var logger: Logger
-    /// The UDP socket (set once bound).
-    var datagramChannel: (any Channel)?
     /// Open TCP and TLS connections by number (RFC 3261 §18: responses and in-dialog requests
     /// go back on the connection a request came on).
     var connections: [Int: any Channel] = [:]
@@ -92,11 +75,11 @@ final class UserAgentCore {
     /// Messages waiting for a connection being reopened, by connection number.
     var reopening: [Int: [ByteBuffer]] = [:]
 
-    // The tables every request reads and writes. A class's stored properties are checked for
-    // overlapping access at run time, on every access (a runtime call each: about 2 % of an
-    // INVITE's handling). Debug builds, which run the tests, keep the check; release builds
-    // skip it for these tables. The core runs on one event loop, and no closure that mutates an
-    // entry in place reaches back into its table.
+    // The tables every request reads and writes, and the socket, counter and generator every
+    // INVITE uses. A class's stored properties are checked for overlapping access at run time,
+    // on every access (a runtime call each: about 2 % of an INVITE's handling). Debug builds,
+    // which run the tests, keep the check; release builds skip it for these. The core runs on
+    // one event loop, and no closure that mutates an entry in place reaches back into its table.
     #if DEBUG
     var serverTransactions: [TransactionKey: ServerEntry] = [:]
     var clientTransactions: [String: ClientEntry] = [:]
@@ -108,6 +91,13 @@ final class UserAgentCore {
     var timerQueue = TimerQueue<TimerKey>()
     /// The loop task that waits for `timerQueue`'s earliest deadline.
     var timerWakeup: (task: Scheduled<Void>, deadline: NIODeadline)?
+    /// The UDP socket (set once bound).
+    var datagramChannel: (any Channel)?
+    private var nextSession: UInt64 = 1
+    /// Tags, branches and initial CSeqs come from here: the system's generator unless the
+    /// embedding application gives a buffered one (`UserAgent.Configuration.randomSource`;
+    /// the system's costs one `getrandom` call per value).
+    var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
     #else
     @exclusivity(unchecked) var serverTransactions: [TransactionKey: ServerEntry] = [:]
     @exclusivity(unchecked) var clientTransactions: [String: ClientEntry] = [:]
@@ -116,6 +106,9 @@ final class UserAgentCore {
     @exclusivity(unchecked) var timers: [TimerOwner: [(timer: SIPTimer?, sequence: UInt64)]] = [:]
     @exclusivity(unchecked) var timerQueue = TimerQueue<TimerKey>()
     @exclusivity(unchecked) var timerWakeup: (task: Scheduled<Void>, deadline: NIODeadline)?
+    @exclusivity(unchecked) var datagramChannel: (any Channel)?
+    @exclusivity(unchecked) private var nextSession: UInt64 = 1
+    @exclusivity(unchecked) var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
     #endif
     /// OPTIONS get 503 + Retry-After while the bridge drains.
     var draining = false
@@ -134,11 +127,6 @@ final class UserAgentCore {
     var rejectedRequests = 0
     /// Monotonic nanoseconds (injected by tests).
     let clock: () -> Int64
-    private var nextSession: UInt64 = 1
-    /// Tags, branches and initial CSeqs come from here: the system's generator unless the
-    /// embedding application gives a buffered one (`UserAgent.Configuration.randomSource`;
-    /// the system's costs one `getrandom` call per value).
-    var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
 
     init(
         eventLoop: any EventLoop, local: LocalEndpoint, timers: SIPTimerValues, admission: AdmissionPolicy = .init(),
