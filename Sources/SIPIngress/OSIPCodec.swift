@@ -154,22 +154,37 @@ enum OSIPCodec {
         let plain = plainURIText(uri)
         assert(plain == nil || plain == toString(uri, osip_uri_to_str), "plain URI text differs from libosip2's")
         guard let text = plain ?? toString(uri, osip_uri_to_str) else { return nil }
-        return makeURI(uri, text: text, range: nil)
+        return makeURI(uri, text: text, range: nil, plain: plain != nil)
     }
 
     /// The URI with its text (or, for a name-addr's URI, the name-addr's text and the URI's
-    /// UTF-8 offsets in it), or nil for a host that is not one.
-    @inline(__always) private static func makeURI(_ uri: UnsafeMutablePointer<osip_uri_t>, text: String, range: Range<Int>?) -> SIPURI? {
+    /// UTF-8 offsets in it), or nil for a host that is not one. A `plain` text is
+    /// `writePlainURI`'s, `scheme:[user@]host…`, so the user and host are read from it when
+    /// asked for instead of being copied now.
+    @inline(__always) private static func makeURI(
+        _ uri: UnsafeMutablePointer<osip_uri_t>, text: String, range: Range<Int>?, plain: Bool
+    ) -> SIPURI? {
         let scheme = string(uri.pointee.scheme, among: .schemes) ?? ""
-        let host = string(uri.pointee.host) ?? ""
         // A host with a colon must be an IPv6 reference (RFC 3261 §25.1, RFC 5118 §4.2 and
         // §4.10): libosip2 reads `sip:2001:db8::10` as host `2001:db8:` and accepts `:::`.
         if let hostText = uri.pointee.host, strchr(hostText, Int32(UInt8(ascii: ":"))) != nil,
-            (try? SocketAddress(ipAddress: host, port: 0))?.protocol != .inet6
+            (try? SocketAddress(ipAddress: string(hostText) ?? "", port: 0))?.protocol != .inet6
         {
             return nil
         }
-        let (user, port) = (string(uri.pointee.username), integer(uri.pointee.port, as: Int.self))
+        let port = integer(uri.pointee.port, as: Int.self)
+        if plain, let schemeText = uri.pointee.scheme, let hostText = uri.pointee.host {
+            var at = (range?.lowerBound ?? 0) + strlen(schemeText) + 1
+            var user: Range<Int>?
+            if let userText = uri.pointee.username {
+                user = at..<(at + strlen(userText))
+                at += strlen(userText) + 1
+            }
+            let read = SIPURI(storage: text, range: range, scheme: scheme, user: user, host: at..<(at + strlen(hostText)), port: port)
+            assert(read.user == string(uri.pointee.username) && read.host == string(hostText), "plain URI parts differ from libosip2's")
+            return read
+        }
+        let (host, user) = (string(uri.pointee.host) ?? "", string(uri.pointee.username))
         guard let range else { return SIPURI(text: text, scheme: scheme, user: user, host: host, port: port) }
         return SIPURI(enclosing: text, range: range, scheme: scheme, user: user, host: host, port: port)
     }
@@ -248,10 +263,11 @@ enum OSIPCodec {
         guard text.utf8.count == length else {
             // Bytes that are not UTF-8 (in a display name or a parameter) were replaced, which
             // moved the URI: it gets a string of its own.
-            guard let own = rendered ?? plainURIText(url), let uri = makeURI(url, text: own, range: nil) else { return nil }
+            guard let own = rendered ?? plainURIText(url), let uri = makeURI(url, text: own, range: nil, plain: rendered == nil)
+            else { return nil }
             return NameAddress(text: text, uri: uri, tag: tag)
         }
-        guard let uri = makeURI(url, text: text, range: uriStart..<(uriStart + uriLength)) else { return nil }
+        guard let uri = makeURI(url, text: text, range: uriStart..<(uriStart + uriLength), plain: plainLength != nil) else { return nil }
         assert(uri.text == toString(url, osip_uri_to_str), "name-addr URI text differs from libosip2's")
         return NameAddress(text: text, uri: uri, tag: tag)
     }

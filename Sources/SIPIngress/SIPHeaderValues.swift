@@ -7,29 +7,44 @@ public import NIOCore
 public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     /// The URI exactly as it should be written back on the wire.
     public var text: String {
-        get {
-            guard textEnd > 0 else { return textStorage }
-            var whole = textStorage
-            return whole.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[Int(textStart)..<Int(textEnd)]), as: UTF8.self) }
-        }
+        get { textEnd > 0 ? Self.slice(textStorage, textStart, textEnd) : textStorage }
         set {
+            // A user or host read from the old text keeps its value.
+            if userEnd > 0 { (userStorage, userStart, userEnd) = (user, 0, 0) }
+            if hostEnd > 0 { (hostStorage, hostStart, hostEnd) = (host, 0, 0) }
             textStorage = newValue
             (textStart, textEnd) = (0, 0)
         }
     }
     /// `text`, or, for the URI of a name-addr, the name-addr's whole text with the URI at UTF-8
     /// offsets `textStart..<textEnd` (`textEnd` 0: all of it): converting a name-addr makes one
-    /// string, not two (its URI's text is seldom read). Two 32-bit offsets, not an optional
-    /// range: the value is copied with every name-addr, and 17 more bytes showed.
+    /// string, not two (its URI's text is seldom read). 32-bit offsets, not optional ranges:
+    /// the value is copied with every name-addr, and 17 more bytes showed.
     private var textStorage: String
     private var textStart: UInt32 = 0
     private var textEnd: UInt32 = 0
     /// `sip`, `sips` or another scheme (RFC 3261 §19.1.1).
     public var scheme: String
     /// The userinfo's user part, if any (the dialled number on a trunk).
-    public var user: String?
+    public var user: String? {
+        get { userEnd > 0 ? Self.slice(textStorage, userStart, userEnd) : userStorage }
+        set { (userStorage, userStart, userEnd) = (newValue, 0, 0) }
+    }
     /// The host part (a domain name or an IP address, IPv6 without brackets).
-    public var host: String
+    public var host: String {
+        get { hostEnd > 0 ? Self.slice(textStorage, hostStart, hostEnd) : hostStorage }
+        set { (hostStorage, hostStart, hostEnd) = (newValue, 0, 0) }
+    }
+    /// The user and host as strings of their own, or, for a URI the parser wrote plainly (no
+    /// escapes: its user and host appear in its text as they are), at UTF-8 offsets
+    /// `userStart..<userEnd` and `hostStart..<hostEnd` of `textStorage` (`End` 0: stored): a
+    /// carrier INVITE's five URIs would otherwise make ten strings, of which the core reads two.
+    private var userStorage: String?
+    private var hostStorage: String
+    private var userStart: UInt32 = 0
+    private var userEnd: UInt32 = 0
+    private var hostStart: UInt32 = 0
+    private var hostEnd: UInt32 = 0
     /// The port, if the URI names one.
     public var port: Int?
 
@@ -37,8 +52,8 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     public init(text: String, scheme: String, user: String?, host: String, port: Int?) {
         self.textStorage = text
         self.scheme = scheme
-        self.user = user
-        self.host = host
+        self.userStorage = user
+        self.hostStorage = host
         self.port = port
     }
 
@@ -47,6 +62,27 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         self.init(text: enclosing, scheme: scheme, user: user, host: host, port: port)
         precondition(!range.isEmpty && range.upperBound <= enclosing.utf8.count, "URI outside its name-addr")
         (textStart, textEnd) = (UInt32(range.lowerBound), UInt32(range.upperBound))
+    }
+
+    /// A URI written plainly into `storage`: its text is `range` of it (all of it when nil),
+    /// its user and host the bytes at `user` and `host` (UTF-8 offsets, not empty).
+    init(storage: String, range: Range<Int>?, scheme: String, user: Range<Int>?, host: Range<Int>, port: Int?) {
+        let count = storage.utf8.count
+        let text = range ?? 0..<count
+        func inside(_ part: Range<Int>) -> Bool {
+            !part.isEmpty && part.lowerBound >= text.lowerBound && part.upperBound <= text.upperBound
+        }
+        precondition(!text.isEmpty && text.upperBound <= count && inside(host) && user.map(inside) != false, "URI parts outside its text")
+        self.init(text: storage, scheme: scheme, user: nil, host: "", port: port)
+        if let range { (textStart, textEnd) = (UInt32(range.lowerBound), UInt32(range.upperBound)) }
+        if let user { (userStart, userEnd) = (UInt32(user.lowerBound), UInt32(user.upperBound)) }
+        (hostStart, hostEnd) = (UInt32(host.lowerBound), UInt32(host.upperBound))
+    }
+
+    /// `storage`'s UTF-8 bytes `start..<end` as a string.
+    private static func slice(_ storage: String, _ start: UInt32, _ end: UInt32) -> String {
+        var whole = storage
+        return whole.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[Int(start)..<Int(end)]), as: UTF8.self) }
     }
 
     public var description: String { text }

@@ -270,6 +270,14 @@ import Testing
         changed.text = "sip:carol@example.com"
         #expect(changed.text == "sip:carol@example.com")
         #expect(parsed.from.uri.text == "sip:bob@example.com;user=phone")
+        // The user and host are read from the name-addr's text; new text keeps them.
+        #expect(parsed.from.uri.user == "bob" && parsed.from.uri.host == "example.com")
+        #expect(parsed.contacts.first?.uri.user == "ab" && parsed.contacts.first?.uri.host == "192.0.2.1")
+        #expect(changed.user == "bob" && changed.host == "example.com")
+        changed.user = "carol"
+        changed.host = "example.org"
+        #expect(changed.user == "carol" && changed.host == "example.org" && changed.text == "sip:carol@example.com")
+        #expect(parsed.requestURI?.user == "b" && parsed.requestURI?.host == "example.com")
     }
 
     @Test("an escaped URI and a display name that is not UTF-8 keep the URI text right")
