@@ -180,13 +180,13 @@ enum OSIPCodec {
                 user = at..<(at + strlen(userText))
                 at += strlen(userText) + 1
             }
-            let read = SIPURI(storage: text, range: range, scheme: scheme, user: user, host: at..<(at + strlen(hostText)), port: port)
+            let read = SIPURI.plain(in: text, range: range, scheme: scheme, user: user, host: at..<(at + strlen(hostText)), port: port)
             assert(read.user == string(uri.pointee.username) && read.host == string(hostText), "plain URI parts differ from libosip2's")
             return read
         }
         let (host, user) = (string(uri.pointee.host) ?? "", string(uri.pointee.username))
         guard let range else { return SIPURI(text: text, scheme: scheme, user: user, host: host, port: port) }
-        return SIPURI(enclosing: text, range: range, scheme: scheme, user: user, host: host, port: port)
+        return .enclosed(in: text, range: range, scheme: scheme, user: user, host: host, port: port)
     }
 
     private static func convertVia(_ via: UnsafeMutablePointer<osip_via_t>) -> Via? {
@@ -215,7 +215,7 @@ enum OSIPCodec {
     /// A name-addr with its wire text rendered as `osip_from_to_str` does (`display-name <uri>`
     /// or `<uri>`, then `;name[=value]` per parameter, RFC 3261 §25.1): sized in one walk over
     /// osip's strings and copied in a second, into one string, which also holds the URI's text
-    /// (`SIPURI(enclosing:range:...)`).
+    /// (`SIPURI.enclosed(in:range:...)`).
     private static func convertNameAddress(_ header: UnsafeMutablePointer<osip_from_t>) -> NameAddress? {
         guard let url = header.pointee.url else { return nil }
         // A URI that is not plain is written by libosip2 (escaped as it escapes it).

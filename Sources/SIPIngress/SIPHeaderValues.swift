@@ -48,37 +48,6 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     /// The port, if the URI names one.
     public var port: Int?
 
-    /// Creates a URI from its parts.
-    public init(text: String, scheme: String, user: String?, host: String, port: Int?) {
-        self.textStorage = text
-        self.scheme = scheme
-        self.userStorage = user
-        self.hostStorage = host
-        self.port = port
-    }
-
-    /// A URI whose text is `range` (UTF-8 offsets) of `enclosing`, a name-addr's text.
-    init(enclosing: String, range: Range<Int>, scheme: String, user: String?, host: String, port: Int?) {
-        self.init(text: enclosing, scheme: scheme, user: user, host: host, port: port)
-        precondition(!range.isEmpty && range.upperBound <= enclosing.utf8.count, "URI outside its name-addr")
-        (textStart, textEnd) = (UInt32(range.lowerBound), UInt32(range.upperBound))
-    }
-
-    /// A URI written plainly into `storage`: its text is `range` of it (all of it when nil),
-    /// its user and host the bytes at `user` and `host` (UTF-8 offsets, not empty).
-    init(storage: String, range: Range<Int>?, scheme: String, user: Range<Int>?, host: Range<Int>, port: Int?) {
-        let count = storage.utf8.count
-        let text = range ?? 0..<count
-        func inside(_ part: Range<Int>) -> Bool {
-            !part.isEmpty && part.lowerBound >= text.lowerBound && part.upperBound <= text.upperBound
-        }
-        precondition(!text.isEmpty && text.upperBound <= count && inside(host) && user.map(inside) != false, "URI parts outside its text")
-        self.init(text: storage, scheme: scheme, user: nil, host: "", port: port)
-        if let range { (textStart, textEnd) = (UInt32(range.lowerBound), UInt32(range.upperBound)) }
-        if let user { (userStart, userEnd) = (UInt32(user.lowerBound), UInt32(user.upperBound)) }
-        (hostStart, hostEnd) = (UInt32(host.lowerBound), UInt32(host.upperBound))
-    }
-
     /// `storage`'s UTF-8 bytes `start..<end` as a string.
     private static func slice(_ storage: String, _ start: UInt32, _ end: UInt32) -> String {
         var whole = storage
@@ -98,6 +67,48 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         hasher.combine(user)
         hasher.combine(host)
         hasher.combine(port)
+    }
+}
+
+// The initializers live in an extension so that the struct keeps its memberwise initializer:
+// the parser's URIs are built with it in one expression. An initializer that set the properties
+// one by one (or delegated and then set the offsets) made the optimizer load the finished value
+// twice, retaining one copy and releasing the other — every string of it, about 200
+// instructions per URI.
+extension SIPURI {
+    /// Creates a URI from its parts.
+    public init(text: String, scheme: String, user: String?, host: String, port: Int?) {
+        self.init(textStorage: text, scheme: scheme, userStorage: user, hostStorage: host, port: port)
+    }
+
+    /// A URI whose text is `range` (UTF-8 offsets) of `enclosing`, a name-addr's text.
+    static func enclosed(
+        in enclosing: String, range: Range<Int>, scheme: String, user: String?, host: String, port: Int?
+    ) -> SIPURI {
+        precondition(!range.isEmpty && range.upperBound <= enclosing.utf8.count, "URI outside its name-addr")
+        return SIPURI(
+            textStorage: enclosing, textStart: UInt32(range.lowerBound), textEnd: UInt32(range.upperBound), scheme: scheme,
+            userStorage: user, hostStorage: host, port: port)
+    }
+
+    /// A URI written plainly into `storage`: its text is `range` of it (all of it when nil),
+    /// its user and host the bytes at `user` and `host` (UTF-8 offsets, not empty).
+    static func plain(
+        in storage: String, range: Range<Int>?, scheme: String, user: Range<Int>?, host: Range<Int>, port: Int?
+    ) -> SIPURI {
+        let text = range ?? 0..<storage.utf8.count
+        func inside(_ part: Range<Int>) -> Bool {
+            !part.isEmpty && part.lowerBound >= text.lowerBound && part.upperBound <= text.upperBound
+        }
+        precondition(
+            !text.isEmpty && text.upperBound <= storage.utf8.count && inside(host) && user.map(inside) != false,
+            "URI parts outside its text")
+        let (textStart, textEnd) = range.map { (UInt32($0.lowerBound), UInt32($0.upperBound)) } ?? (0, 0)
+        let (userStart, userEnd) = user.map { (UInt32($0.lowerBound), UInt32($0.upperBound)) } ?? (0, 0)
+        return SIPURI(
+            textStorage: storage, textStart: textStart, textEnd: textEnd, scheme: scheme, userStorage: nil, hostStorage: "",
+            userStart: userStart, userEnd: userEnd, hostStart: UInt32(host.lowerBound), hostEnd: UInt32(host.upperBound),
+            port: port)
     }
 }
 
