@@ -60,12 +60,17 @@ struct WireWriter: WireSink {
     mutating func appendDecimal(_ value: Int) {
         let count = Self.digits(value)
         precondition(offset + count <= memory.count, "rendering larger than its length")
+        // Written last digit first through a plain pointer (a `stride` over the buffer's
+        // subscript cost about twice as much; three numbers per message).
+        let start = memory.baseAddress! + offset
+        var position = count
         var remaining = value.magnitude
-        for position in stride(from: offset + count - 1, through: offset, by: -1) {
-            memory[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+        repeat {
+            position -= 1
+            start.storeBytes(of: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10), toByteOffset: position, as: UInt8.self)
             remaining /= 10
-        }
-        if value < 0 { memory[offset] = UInt8(ascii: "-") }
+        } while remaining > 0
+        if value < 0 { start.storeBytes(of: UInt8(ascii: "-"), as: UInt8.self) }
         offset += count
     }
 
