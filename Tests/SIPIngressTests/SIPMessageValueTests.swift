@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 @testable import SIPIngress
 
@@ -37,6 +38,25 @@ import Testing
         #expect(tagged.tag == "4f2a" && tagged.uri == uri)
         #expect(tagged.withTag("other") == tagged)
         #expect(NameAddress(text: "", uri: uri, tag: nil).withTag("t").text == ";tag=t")
+    }
+
+    /// `NameAddress` and `SIPPeer` keep their fields behind one reference too: a copy changed
+    /// is a new value, and values built apart compare and hash by their fields.
+    @Test func nameAddressesAndPeersAreValues() throws {
+        let uri = SIPURI(text: "sip:bob@example.com", scheme: "sip", user: "bob", host: "example.com", port: nil)
+        let original = NameAddress(text: "<sip:bob@example.com>", uri: uri, tag: nil)
+        var changed = original
+        changed.tag = "t"
+        changed.uri.host = "example.org"
+        #expect(original.tag == nil && original.uri.host == "example.com")
+        #expect(changed.tag == "t" && changed.uri.host == "example.org" && changed.text == original.text)
+        let twin = NameAddress(text: "<sip:bob@example.com>", uri: uri, tag: nil)
+        #expect(twin == original && twin.hashValue == original.hashValue && changed != original)
+        let address = try SocketAddress(ipAddress: "127.0.0.1", port: 5060)
+        let peer = SIPPeer(address: address, transport: .tcp(connection: 3))
+        #expect(peer == SIPPeer(address: address, transport: .tcp(connection: 3)))
+        #expect(peer.hashValue == SIPPeer(address: address, transport: .tcp(connection: 3)).hashValue)
+        #expect(peer != SIPPeer(address: address, transport: .udp) && peer.ipAddress == "127.0.0.1")
     }
 
     @Test func copiesThatNeverChangeShareTheirFields() throws {
