@@ -50,7 +50,7 @@ import Testing
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Counter(client: client)) }
                 }
-                .withBoundSocket(descriptor: descriptor).get()
+                .withBoundSocket(descriptor).get()
             let port = try #require(socket.localAddress?.port)
             let clock = try await loop.submit { MediaClock(eventLoop: loop, settlesAfterSocketPass: afterSocketPass) }.get()
             // Ticks run for a while first (the first one binds the wake-up socket).
