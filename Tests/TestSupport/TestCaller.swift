@@ -37,8 +37,11 @@ public final class TestCaller: Sendable {
         headers: [String] = [], timeout: Duration = .seconds(10)
     ) async throws -> Int {
         let sdp = offer(payloadType: payloadType, telephoneEvent: telephoneEvent, direction: direction)
-        try await send(request("INVITE", cseq: 1, to: "<sip:\(user)@127.0.0.1>", body: sdp, user: user, headers: headers))
-        let response = try await poll(timeout: timeout, what: "a final response to INVITE") {
+        let invite = request("INVITE", cseq: 1, to: "<sip:\(user)@127.0.0.1>", body: sdp, user: user, headers: headers)
+        let response = try await transact(
+            invite, timeout: timeout, what: "a final response to INVITE",
+            retransmitting: { self.responses(to: "INVITE").isEmpty }
+        ) {
             self.responses(to: "INVITE").first { ($0.status ?? 0) >= 200 }
         }
         guard let status = response.status else { return 0 }
@@ -62,8 +65,11 @@ public final class TestCaller: Sendable {
         let cseq = nextCSeq()
         let tag = dialog.value.toTag ?? ""
         let body = direction.map { offer(payloadType: payloadType, telephoneEvent: true, direction: $0, version: cseq) } ?? ""
-        try await send(request("INVITE", cseq: cseq, to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", body: body, user: user))
-        let response = try await poll(timeout: timeout, what: "a final response to re-INVITE \(cseq)") {
+        let reinvite = request("INVITE", cseq: cseq, to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", body: body, user: user)
+        let response = try await transact(
+            reinvite, timeout: timeout, what: "a final response to re-INVITE \(cseq)",
+            retransmitting: { !self.messages.contains { $0.header("CSeq") == "\(cseq) INVITE" && $0.status != nil } }
+        ) {
             self.messages.first { $0.header("CSeq") == "\(cseq) INVITE" && ($0.status ?? 0) >= 200 }
         }
         if (200..<300).contains(response.status ?? 0) {
@@ -78,9 +84,8 @@ public final class TestCaller: Sendable {
     ) async throws -> SIPText {
         let cseq = nextCSeq()
         let tag = dialog.value.toTag ?? ""
-        try await send(
-            request(method, cseq: cseq, to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", body: body, contentType: contentType, user: user))
-        return try await poll(timeout: timeout, what: "a final response to \(method) \(cseq)") {
+        let text = request(method, cseq: cseq, to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", body: body, contentType: contentType, user: user)
+        return try await transact(text, timeout: timeout, what: "a final response to \(method) \(cseq)") {
             self.messages.first { $0.header("CSeq") == "\(cseq) \(method)" && ($0.status ?? 0) >= 200 }
         }
     }
@@ -105,8 +110,8 @@ public final class TestCaller: Sendable {
     /// Sends an out-of-dialog OPTIONS (a proxy's health probe) and returns the response.
     public func options(user: String = "test", timeout: Duration = .seconds(10)) async throws -> SIPText {
         let cseq = Int.random(in: 100...10_000)
-        try await send(request("OPTIONS", cseq: cseq, to: "<sip:\(user)@127.0.0.1>", user: user))
-        return try await poll(timeout: timeout, what: "a response to OPTIONS") {
+        let text = request("OPTIONS", cseq: cseq, to: "<sip:\(user)@127.0.0.1>", user: user)
+        return try await transact(text, timeout: timeout, what: "a response to OPTIONS") {
             self.responses(to: "OPTIONS").first { $0.header("CSeq")?.hasPrefix("\(cseq) ") == true }
         }
     }
@@ -114,8 +119,8 @@ public final class TestCaller: Sendable {
     /// Sends BYE and waits for its final response.
     public func bye(user: String = "test", timeout: Duration = .seconds(10)) async throws -> Int {
         let tag = dialog.value.toTag ?? ""
-        try await send(request("BYE", cseq: nextCSeq(), to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", user: user))
-        let response = try await poll(timeout: timeout, what: "a response to BYE") {
+        let text = request("BYE", cseq: nextCSeq(), to: "<sip:\(user)@127.0.0.1>;tag=\(tag)", user: user)
+        let response = try await transact(text, timeout: timeout, what: "a response to BYE") {
             self.responses(to: "BYE").first { ($0.status ?? 0) >= 200 }
         }
         return response.status ?? 0
@@ -221,6 +226,32 @@ public final class TestCaller: Sendable {
         if !body.isEmpty { lines.append("Content-Type: \(contentType ?? "application/sdp")") }
         lines.append("Content-Length: \(body.utf8.count)")
         return lines.joined(separator: "\r\n") + "\r\n\r\n" + body
+    }
+
+    /// Sends a request and waits until `answer` finds its response, retransmitting the request
+    /// as a UAC's client transaction does over UDP (RFC 3261 §17.1.1.2 Timer A, §17.1.2.2 Timer
+    /// E): first after T1 = 500 ms, then at doubling intervals up to T2 = 4 s, for as long as
+    /// `retransmitting` says (an INVITE stops at its first response, a non-INVITE request at its
+    /// final one) and `timeout` has not passed. A lost datagram or a test thread starved in a
+    /// loaded run costs a retransmission, not the test; a bridge that never answers still fails it.
+    private func transact<T: Sendable>(
+        _ text: String, timeout: Duration, what: String, retransmitting: (@Sendable () -> Bool)? = nil,
+        _ answer: @escaping @Sendable () -> T?
+    ) async throws -> T {
+        try await send(text)
+        let timerE = LockedBox((due: ContinuousClock.now + .milliseconds(500), interval: Duration.milliseconds(500)))
+        return try await poll(timeout: timeout, what: what) {
+            if let value = answer() { return value }
+            let now = ContinuousClock.now
+            let due = timerE.update { timer in
+                guard now >= timer.due else { return false }
+                timer.interval = min(timer.interval * 2, .seconds(4))
+                timer.due = now + timer.interval
+                return true
+            }
+            if due, retransmitting?() ?? true { try await self.send(text) }
+            return nil
+        }
     }
 
     private func send(_ text: String) async throws {
