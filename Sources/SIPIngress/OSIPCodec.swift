@@ -177,8 +177,9 @@ enum OSIPCodec {
             var at = (range?.lowerBound ?? 0) + strlen(schemeText) + 1
             var user: Range<Int>?
             if let userText = uri.pointee.username {
-                user = at..<(at + strlen(userText))
-                at += strlen(userText) + 1
+                let end = at + strlen(userText)
+                user = at..<end
+                at = end + 1
             }
             let read = SIPURI.plain(in: text, range: range, scheme: scheme, user: user, host: at..<(at + strlen(hostText)), port: port)
             assert(read.user == string(uri.pointee.username) && read.host == string(hostText), "plain URI parts differ from libosip2's")

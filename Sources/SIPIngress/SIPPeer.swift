@@ -58,7 +58,9 @@ public struct SIPPeer: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    private var fields: Fields
+    private let fields: Fields
+
+    private init(fields: Fields) { self.fields = fields }
 
     /// The remote IP address and port.
     public var address: SocketAddress { fields.address }
@@ -74,7 +76,7 @@ public struct SIPPeer: Hashable, Sendable, CustomStringConvertible {
 
     /// Creates a peer.
     public init(address: SocketAddress, transport: SIPTransport = .udp) {
-        fields = Fields(address: address, transport: transport, reopenAddress: nil, ipAddress: Self.ipText(address))
+        self.init(fields: Fields(address: address, transport: transport, reopenAddress: nil, ipAddress: Self.ipText(address)))
     }
 
     public static func == (lhs: SIPPeer, rhs: SIPPeer) -> Bool {
@@ -130,9 +132,7 @@ public struct SIPPeer: Hashable, Sendable, CustomStringConvertible {
         let defaultPort = transport.isSecure ? 5061 : 5060
         let port = request.vias.first?.port ?? defaultPort
         let reopen = try? SocketAddress(ipAddress: ip, port: (1...65535).contains(port) ? port : defaultPort)
-        var peer = self
-        peer.fields = Fields(address: address, transport: transport, reopenAddress: reopen, ipAddress: ipAddress)
-        return peer
+        return SIPPeer(fields: Fields(address: address, transport: transport, reopenAddress: reopen, ipAddress: ipAddress))
     }
 
     /// The IP address and port as a tuple (port 0 when the address has none).
