@@ -49,8 +49,9 @@ extension OSIPCodec {
             forEach(&m.pointee.m_payloads, as: CChar.self) { formats.append(format($0)) }
             let firstConnection = m.pointee.c_connections.node?.pointee.element?.assumingMemoryBound(to: sdp_connection_t.self)
             var description = MediaDescription(
-                media: type, port: port, proto: string(m.pointee.m_proto, among: .mediaProtocols) ?? "",
-                formats: formats, connection: firstConnection.flatMap(connection))
+                port: port, media: type, proto: string(m.pointee.m_proto, among: .mediaProtocols) ?? "",
+                formats: formats, connection: firstConnection.flatMap(connection), rtpMaps: [:], formatParameters: [:],
+                packetTime: nil, direction: .sendrecv, crypto: [])
             description.rtpMaps.reserveCapacity(formats.count)
             var attributesEnded = false
             forEach(&m.pointee.a_attributes, as: sdp_attribute_t.self) { attribute in

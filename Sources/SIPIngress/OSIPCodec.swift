@@ -4,8 +4,8 @@ import NIOCore
 /// The one place that talks to libosip2 (STYLE.md rule 11): parses SIP messages (RFC 3261 §7)
 /// and, in `OSIPCodec+SessionDescription.swift`, session descriptions (RFC 4566) into Swift
 /// values and releases every osip allocation before returning (freed, or reclaimed with the
-/// thread's `OSIPArena` when that holds them all). No osip pointer leaves these two
-/// files (and `OSIPArena`, which allocates for them).
+/// thread's `OSIPArena` when that holds them all). No osip pointer leaves `OSIPCodec` and
+/// its extensions (`OSIPCodec+*.swift`) and `OSIPArena`, which allocates for them.
 enum OSIPCodec {
     /// `parser_init()` must run exactly once before the first parse (libosip2 builds its header
     /// lookup table there); a `static let` initialiser runs once, thread-safely.
@@ -91,11 +91,13 @@ enum OSIPCodec {
         guard holds(m.sip_version, "SIP/2.0") else { throw .versionNotSupported }
         let startLine: SIPMessage.StartLine
         var requestMethod: SIPMethod?
+        var requestURIIsSIP = false
         if m.status_code == 0 {
             guard let method = string(m.sip_method, among: .methods), let uri = m.req_uri.flatMap(convertURI) else {
                 throw .malformedMessage("bad request line")
             }
             requestMethod = SIPMethod(rawValue: method)
+            requestURIIsSIP = SIPMessage.Storage.isSIPScheme(uri.scheme)
             startLine = .request(method: SIPMethod(rawValue: method), uri: uri)
         } else {
             // libosip2 wraps an overlarge code into an int (RFC 4475 §3.1.2.19 bigcode: 4294967301
@@ -143,7 +145,7 @@ enum OSIPCodec {
             contentType = "application/sdp"
         }
         return SIPMessage(
-            startLine: startLine, method: requestMethod, vias: vias, from: from, to: to, callID: callID,
+            startLine: startLine, method: requestMethod, requestURIIsSIP: requestURIIsSIP, vias: vias, from: from, to: to, callID: callID,
             cseq: CSeq(number: number, method: SIPMethod(rawValue: cseqMethod)),
             contacts: nameAddresses(&m.contacts), recordRoutes: nameAddresses(&m.record_routes),
             routes: nameAddresses(&m.routes),
@@ -347,54 +349,5 @@ enum OSIPCodec {
     private static func bytes(_ body: osip_body_t) -> [UInt8] {
         guard let data = body.body, body.length > 0 else { return [] }
         return Array(UnsafeRawBufferPointer(start: data, count: body.length))
-    }
-
-    // MARK: - Helpers
-
-    /// A Swift string from a C string owned by osip (copied; osip keeps ownership).
-    static func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
-        guard let pointer else { return nil }
-        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)), as: UTF8.self)
-    }
-
-    /// A C string owned by osip as raw bytes, read in place.
-    static func rawBytes(_ pointer: UnsafeMutablePointer<CChar>) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
-    }
-
-    /// The bytes of a C string owned by osip, read in place.
-    static func bytes(_ pointer: UnsafeMutablePointer<CChar>) -> HeaderFieldScan.Bytes {
-        UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))[...]
-    }
-
-    /// Runs an osip `*_to_str` function and frees its result.
-    static func toString<T>(
-        _ value: UnsafeMutablePointer<T>,
-        _ render: (UnsafePointer<T>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
-    ) -> String? {
-        var out: UnsafeMutablePointer<CChar>?
-        guard render(value, &out) == 0, let out else { return nil }
-        defer { cosip_free(out) }
-        return string(out)
-    }
-
-    /// Calls `body` with each element of an osip list, walking its nodes once (indexing an osip
-    /// list walks it from the head every time).
-    static func forEach<T>(_ list: inout osip_list_t, as type: T.Type, _ body: (UnsafeMutablePointer<T>) -> Void) {
-        var node = list.node
-        var remaining = list.nb_elt
-        while remaining > 0, let current = node {
-            if let element = current.pointee.element { body(element.assumingMemoryBound(to: T.self)) }
-            node = current.pointee.next
-            remaining -= 1
-        }
-    }
-
-    /// The elements of an osip list, typed.
-    static func list<T>(_ list: inout osip_list_t, as type: T.Type) -> [UnsafeMutablePointer<T>] {
-        let count = Int(cosip_list_size(&list))
-        return (0..<count).compactMap { index in
-            cosip_list_get(&list, Int32(index))?.assumingMemoryBound(to: T.self)
-        }
     }
 }

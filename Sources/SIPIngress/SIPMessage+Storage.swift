@@ -13,11 +13,17 @@ extension SIPMessage {
     /// overlapping access to a `SIPMessage` variable statically.
     final class Storage: @unchecked Sendable {
         @exclusivity(unchecked) var startLine: StartLine {
-            didSet { method = Self.method(of: startLine) }
+            didSet {
+                method = Self.method(of: startLine)
+                requestURIIsSIP = Self.requestURIIsSIP(startLine)
+            }
         }
         /// The request's method, kept beside `startLine`: taking it out of the enum copied the
         /// whole start line (the Request-URI's strings) on every read, several per request.
         @exclusivity(unchecked) private(set) var method: SIPMethod?
+        /// Whether the message is a request whose Request-URI is a SIP or SIPS URI (RFC 3261
+        /// §8.2.2.1), kept beside `startLine` for the same reason (the check runs per request).
+        @exclusivity(unchecked) private(set) var requestURIIsSIP: Bool
         @exclusivity(unchecked) var vias: [Via]
         @exclusivity(unchecked) var from: NameAddress
         @exclusivity(unchecked) var to: NameAddress
@@ -41,12 +47,13 @@ extension SIPMessage {
         @exclusivity(unchecked) var topViaFixup: TopViaFixup?
 
         init(
-            startLine: StartLine, method: SIPMethod?, vias: [Via], from: NameAddress, to: NameAddress, callID: String, cseq: CSeq,
-            contacts: [NameAddress], recordRoutes: [NameAddress], routes: [NameAddress], maxForwards: Int?,
-            contentType: String?, otherHeaders: [SIPHeader], body: [UInt8]
+            startLine: StartLine, method: SIPMethod?, requestURIIsSIP: Bool, vias: [Via], from: NameAddress, to: NameAddress,
+            callID: String, cseq: CSeq, contacts: [NameAddress], recordRoutes: [NameAddress], routes: [NameAddress],
+            maxForwards: Int?, contentType: String?, otherHeaders: [SIPHeader], body: [UInt8]
         ) {
             self.startLine = startLine
             self.method = method
+            self.requestURIIsSIP = requestURIIsSIP
             self.vias = vias
             self.from = from
             self.to = to
@@ -66,10 +73,20 @@ extension SIPMessage {
             return nil
         }
 
+        static func requestURIIsSIP(_ startLine: StartLine) -> Bool {
+            guard case .request(_, let uri) = startLine else { return false }
+            return isSIPScheme(uri.scheme)
+        }
+
+        /// `sip` or `sips`, in any case (RFC 3261 §19.1.1: schemes are case-insensitive).
+        static func isSIPScheme(_ scheme: String) -> Bool {
+            scheme.equalsIgnoringASCIICase("sip") || scheme.equalsIgnoringASCIICase("sips")
+        }
+
         /// A storage of its own with the same fields (before a shared message changes).
         func copy() -> Storage {
             let copy = Storage(
-                startLine: startLine, method: method, vias: vias, from: from, to: to, callID: callID, cseq: cseq, contacts: contacts,
+                startLine: startLine, method: method, requestURIIsSIP: requestURIIsSIP, vias: vias, from: from, to: to, callID: callID, cseq: cseq, contacts: contacts,
                 recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards, contentType: contentType,
                 otherHeaders: otherHeaders, body: body)
             copy.viaLines = viaLines

@@ -171,21 +171,23 @@ public struct SIPMessage: Sendable {
         otherHeaders: [SIPHeader] = [], body: [UInt8] = []
     ) {
         self.init(
-            startLine: startLine, method: Storage.method(of: startLine), vias: vias, from: from, to: to, callID: callID,
+            startLine: startLine, method: Storage.method(of: startLine), requestURIIsSIP: Storage.requestURIIsSIP(startLine),
+            vias: vias, from: from, to: to, callID: callID,
             cseq: cseq, contacts: contacts, recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards,
             contentType: contentType, otherHeaders: otherHeaders, body: body)
     }
 
-    /// Creates a message whose start line's method (for a request) the caller has at hand:
-    /// `method` must be `startLine`'s (debug builds check).
+    /// Creates a message whose start line's method and Request-URI scheme check (for a request)
+    /// the caller has at hand: both must be `startLine`'s (debug builds check).
     init(
-        startLine: StartLine, method: SIPMethod?, vias: [Via], from: NameAddress, to: NameAddress, callID: String,
+        startLine: StartLine, method: SIPMethod?, requestURIIsSIP: Bool, vias: [Via], from: NameAddress, to: NameAddress, callID: String,
         cseq: CSeq, contacts: [NameAddress], recordRoutes: [NameAddress], routes: [NameAddress], maxForwards: Int?,
         contentType: String?, otherHeaders: [SIPHeader], body: [UInt8]
     ) {
         assert(method == Storage.method(of: startLine), "method differs from the start line's")
+        assert(requestURIIsSIP == Storage.requestURIIsSIP(startLine), "scheme check differs from the start line's")
         storage = Storage(
-            startLine: startLine, method: method, vias: vias, from: from, to: to, callID: callID, cseq: cseq,
+            startLine: startLine, method: method, requestURIIsSIP: requestURIIsSIP, vias: vias, from: from, to: to, callID: callID, cseq: cseq,
             contacts: contacts, recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards,
             contentType: contentType, otherHeaders: otherHeaders, body: body)
     }
@@ -200,6 +202,10 @@ public struct SIPMessage: Sendable {
     /// The `tag` of `To` (RFC 3261 §19.3: a request with one is inside a dialog), read without
     /// copying the whole `To` value.
     var toTag: String? { storage.to.tag }
+
+    /// Whether this is a request whose Request-URI is a SIP or SIPS URI (RFC 3261 §8.2.2.1;
+    /// `false` for a response), read without copying the start line.
+    var requestURIIsSIP: Bool { storage.requestURIIsSIP }
 
     /// The Request-URI of a request, or `nil` for a response.
     public var requestURI: SIPURI? {

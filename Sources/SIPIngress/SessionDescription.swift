@@ -87,11 +87,15 @@ public struct RTPMap: Sendable, Hashable {
 }
 
 /// One `m=` section (RFC 4566 §5.14) with its attributes.
+///
+/// `port` comes first so that the memberwise initializer (which the parser calls) differs from
+/// the public one: an initializer that sets the properties one by one made the optimizer copy
+/// the finished value and destroy the original (about 350 instructions per offer).
 public struct MediaDescription: Sendable, Hashable {
-    /// The media type, e.g. `audio`.
-    public var media: String
     /// The transport port (0 = rejected stream, RFC 3264 §6).
     public var port: Int
+    /// The media type, e.g. `audio`.
+    public var media: String
     /// The transport protocol, e.g. `RTP/AVP` (RFC 3551) or `RTP/SAVP`.
     public var proto: String
     /// The format list: RTP payload types for RTP profiles, in the offerer's preference order.
@@ -108,24 +112,6 @@ public struct MediaDescription: Sendable, Hashable {
     public var direction: MediaDirection
     /// The well-formed `a=crypto` lines in order (RFC 4568 §9.1; SRTP keys for `RTP/SAVP`).
     public var crypto: [CryptoAttribute]
-
-    /// Creates a media description.
-    public init(
-        media: String, port: Int, proto: String, formats: [String], connection: ConnectionAddress? = nil,
-        rtpMaps: PayloadTypeMap<RTPMap> = [:], formatParameters: PayloadTypeMap<String> = [:], packetTime: Int? = nil,
-        direction: MediaDirection = .sendrecv, crypto: [CryptoAttribute] = []
-    ) {
-        self.media = media
-        self.port = port
-        self.proto = proto
-        self.formats = formats
-        self.connection = connection
-        self.rtpMaps = rtpMaps
-        self.formatParameters = formatParameters
-        self.packetTime = packetTime
-        self.direction = direction
-        self.crypto = crypto
-    }
 
     /// The rtpmap for a payload type: the explicit `a=rtpmap`, or the static assignment of
     /// RFC 3551 Table 4 for the G.711 types the bridge knows.
@@ -145,5 +131,18 @@ extension SessionDescription {
     /// - Throws: `SIPIngressError` when the body is not a usable session description.
     public init(parsing body: [UInt8]) throws(SIPIngressError) {
         self = try OSIPCodec.parseSessionDescription(body)
+    }
+}
+
+extension MediaDescription {
+    /// Creates a media description.
+    public init(
+        media: String, port: Int, proto: String, formats: [String], connection: ConnectionAddress? = nil,
+        rtpMaps: PayloadTypeMap<RTPMap> = [:], formatParameters: PayloadTypeMap<String> = [:], packetTime: Int? = nil,
+        direction: MediaDirection = .sendrecv, crypto: [CryptoAttribute] = []
+    ) {
+        self.init(
+            port: port, media: media, proto: proto, formats: formats, connection: connection, rtpMaps: rtpMaps,
+            formatParameters: formatParameters, packetTime: packetTime, direction: direction, crypto: crypto)
     }
 }

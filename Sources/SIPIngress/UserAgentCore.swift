@@ -209,7 +209,7 @@ final class UserAgentCore {
         if let entry = serverTransactions[key] {
             return retransmission(of: key, entry)
         }
-        if let scheme = request.requestURI?.scheme, !scheme.equalsIgnoringASCIICase("sip") && !scheme.equalsIgnoringASCIICase("sips") {
+        if !request.requestURIIsSIP {
             // RFC 3261 §8.2.2.1 (RFC 4475 §3.3.2 unkscm).
             return respond(to: request, key: key, peer: peer, status: 416)
         }

@@ -59,6 +59,27 @@ import Testing
         #expect(peer != SIPPeer(address: address, transport: .udp) && peer.ipAddress == "127.0.0.1")
     }
 
+    /// The Request-URI scheme check kept beside the start line (RFC 3261 §8.2.2.1) follows it:
+    /// at parse, through the public initializer, and when the start line changes.
+    @Test func theRequestURISchemeCheckFollowsTheStartLine() throws {
+        var message = try TestMessages.parsedInvite()
+        #expect(message.requestURIIsSIP)
+        let tel = SIPURI(text: "tel:+15550100", scheme: "tel", user: nil, host: "", port: nil)
+        message.startLine = .request(method: .invite, uri: tel)
+        #expect(!message.requestURIIsSIP && message.method == .invite)
+        let sips = SIPURI(text: "SIPS:bob@example.com", scheme: "SIPS", user: "bob", host: "example.com", port: nil)
+        message.startLine = .request(method: .options, uri: sips)
+        #expect(message.requestURIIsSIP && message.method == .options)
+        message.startLine = .response(status: 200, reason: "OK")
+        #expect(!message.requestURIIsSIP && message.method == nil)
+        let built = SIPMessage(
+            startLine: .request(method: .invite, uri: tel), vias: message.vias, from: message.from, to: message.to,
+            callID: "c", cseq: CSeq(number: 1, method: .invite))
+        #expect(!built.requestURIIsSIP)
+        let parsedTel = try TestMessages.parse(TestMessages.invite().replacing("INVITE sip:", with: "INVITE tel:"))
+        #expect(!parsedTel.requestURIIsSIP)
+    }
+
     @Test func copiesThatNeverChangeShareTheirFields() throws {
         let original = try TestMessages.parsedInvite()
         var copies = Array(repeating: original, count: 3)
