@@ -69,11 +69,12 @@ final class Loopback {
     }
 
     /// A barrier: everything sent before it has been processed by the agent once the OPTIONS
-    /// answer arrives (one loop, one socket, in order).
+    /// answer arrives (one loop, one socket, in order). The OPTIONS is retransmitted as a UAC
+    /// would until answered (`UDPCaller.transact`).
     func sync() async throws {
         let branch = "z9hG4bKsync\(UInt32.random(in: 0...UInt32.max))"
-        try await caller.send(SIPScript(callID: "sync-\(branch)", fromTag: "s", callerPort: caller.port).options(branch: branch))
-        _ = try await caller.receive { $0.cseq.method == .options && $0.vias.first?.branch == branch }
+        let options = SIPScript(callID: "sync-\(branch)", fromTag: "s", callerPort: caller.port).options(branch: branch)
+        _ = try await caller.transact(options) { $0.cseq.method == .options && $0.vias.first?.branch == branch }
     }
 }
 
