@@ -145,8 +145,8 @@ enum OSIPCodec {
             contentType = "application/sdp"
         }
         return SIPMessage(
-            startLine: startLine, method: requestMethod, requestURIIsSIP: requestURIIsSIP, vias: vias, from: from, to: to, callID: callID,
-            cseq: CSeq(number: number, method: SIPMethod(rawValue: cseqMethod)),
+            startLine: startLine, method: requestMethod, requestURIIsSIP: requestURIIsSIP, vias: vias, from: from, to: to,
+            callID: callID, cseq: CSeq(number: number, method: SIPMethod(rawValue: cseqMethod)),
             contacts: nameAddresses(&m.contacts), recordRoutes: nameAddresses(&m.record_routes),
             routes: nameAddresses(&m.routes),
             maxForwards: maxForwards, contentType: contentType, otherHeaders: others, body: body)

@@ -86,9 +86,9 @@ extension SIPMessage {
         /// A storage of its own with the same fields (before a shared message changes).
         func copy() -> Storage {
             let copy = Storage(
-                startLine: startLine, method: method, requestURIIsSIP: requestURIIsSIP, vias: vias, from: from, to: to, callID: callID, cseq: cseq, contacts: contacts,
-                recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards, contentType: contentType,
-                otherHeaders: otherHeaders, body: body)
+                startLine: startLine, method: method, requestURIIsSIP: requestURIIsSIP, vias: vias, from: from, to: to,
+                callID: callID, cseq: cseq, contacts: contacts, recordRoutes: recordRoutes, routes: routes,
+                maxForwards: maxForwards, contentType: contentType, otherHeaders: otherHeaders, body: body)
             copy.viaLines = viaLines
             copy.receivedViaLines = receivedViaLines
             copy.topViaFixup = topViaFixup

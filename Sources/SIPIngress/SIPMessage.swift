@@ -180,16 +180,16 @@ public struct SIPMessage: Sendable {
     /// Creates a message whose start line's method and Request-URI scheme check (for a request)
     /// the caller has at hand: both must be `startLine`'s (debug builds check).
     init(
-        startLine: StartLine, method: SIPMethod?, requestURIIsSIP: Bool, vias: [Via], from: NameAddress, to: NameAddress, callID: String,
-        cseq: CSeq, contacts: [NameAddress], recordRoutes: [NameAddress], routes: [NameAddress], maxForwards: Int?,
-        contentType: String?, otherHeaders: [SIPHeader], body: [UInt8]
+        startLine: StartLine, method: SIPMethod?, requestURIIsSIP: Bool, vias: [Via], from: NameAddress, to: NameAddress,
+        callID: String, cseq: CSeq, contacts: [NameAddress], recordRoutes: [NameAddress], routes: [NameAddress],
+        maxForwards: Int?, contentType: String?, otherHeaders: [SIPHeader], body: [UInt8]
     ) {
         assert(method == Storage.method(of: startLine), "method differs from the start line's")
         assert(requestURIIsSIP == Storage.requestURIIsSIP(startLine), "scheme check differs from the start line's")
         storage = Storage(
-            startLine: startLine, method: method, requestURIIsSIP: requestURIIsSIP, vias: vias, from: from, to: to, callID: callID, cseq: cseq,
-            contacts: contacts, recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards,
-            contentType: contentType, otherHeaders: otherHeaders, body: body)
+            startLine: startLine, method: method, requestURIIsSIP: requestURIIsSIP, vias: vias, from: from, to: to,
+            callID: callID, cseq: cseq, contacts: contacts, recordRoutes: recordRoutes, routes: routes,
+            maxForwards: maxForwards, contentType: contentType, otherHeaders: otherHeaders, body: body)
     }
 
     private mutating func uniqueStorage() {
