@@ -97,7 +97,7 @@ enum OSIPCodec {
                 throw .malformedMessage("bad request line")
             }
             requestMethod = SIPMethod(rawValue: method)
-            requestURIIsSIP = SIPMessage.Storage.isSIPScheme(uri.scheme)
+            requestURIIsSIP = SIPURI.isSIPScheme(uri.scheme)
             startLine = .request(method: SIPMethod(rawValue: method), uri: uri)
         } else {
             // libosip2 wraps an overlarge code into an int (RFC 4475 §3.1.2.19 bigcode: 4294967301

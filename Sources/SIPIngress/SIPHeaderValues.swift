@@ -110,6 +110,12 @@ extension SIPURI {
             userStart: userStart, userEnd: userEnd, hostStart: UInt32(host.lowerBound), hostEnd: UInt32(host.upperBound),
             port: port)
     }
+
+    /// Whether `scheme` is `sip` or `sips`, in any case (RFC 3261 §19.1.1: schemes are
+    /// case-insensitive): the schemes the bridge serves (§8.2.2.1 answers any other 416).
+    static func isSIPScheme(_ scheme: String) -> Bool {
+        scheme.equalsIgnoringASCIICase("sip") || scheme.equalsIgnoringASCIICase("sips")
+    }
 }
 
 /// One `Via` header field value (RFC 3261 §20.42, §18.2.1; rport from RFC 3581).

@@ -75,12 +75,7 @@ extension SIPMessage {
 
         static func requestURIIsSIP(_ startLine: StartLine) -> Bool {
             guard case .request(_, let uri) = startLine else { return false }
-            return isSIPScheme(uri.scheme)
-        }
-
-        /// `sip` or `sips`, in any case (RFC 3261 §19.1.1: schemes are case-insensitive).
-        static func isSIPScheme(_ scheme: String) -> Bool {
-            scheme.equalsIgnoringASCIICase("sip") || scheme.equalsIgnoringASCIICase("sips")
+            return SIPURI.isSIPScheme(uri.scheme)
         }
 
         /// A storage of its own with the same fields (before a shared message changes).

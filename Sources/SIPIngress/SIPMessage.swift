@@ -172,9 +172,8 @@ public struct SIPMessage: Sendable {
     ) {
         self.init(
             startLine: startLine, method: Storage.method(of: startLine), requestURIIsSIP: Storage.requestURIIsSIP(startLine),
-            vias: vias, from: from, to: to, callID: callID,
-            cseq: cseq, contacts: contacts, recordRoutes: recordRoutes, routes: routes, maxForwards: maxForwards,
-            contentType: contentType, otherHeaders: otherHeaders, body: body)
+            vias: vias, from: from, to: to, callID: callID, cseq: cseq, contacts: contacts, recordRoutes: recordRoutes,
+            routes: routes, maxForwards: maxForwards, contentType: contentType, otherHeaders: otherHeaders, body: body)
     }
 
     /// Creates a message whose start line's method and Request-URI scheme check (for a request)

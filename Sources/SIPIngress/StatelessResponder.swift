@@ -62,12 +62,11 @@ extension StatelessResponder {
     /// still `416 Unsupported URI Scheme` (§8.2.2.1), not 400.
     public static func foreignScheme(in bytes: some Collection<UInt8>) -> String? {
         guard let (_, uri) = requestLine(of: bytes), let colon = uri.firstIndex(of: ":") else { return nil }
-        let scheme = uri[..<colon]
+        let scheme = String(uri[..<colon])
         guard let first = scheme.first, first.isASCII, first.isLetter,
             scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
         else { return nil }
-        let lowered = scheme.lowercased()
-        return lowered == "sip" || lowered == "sips" ? nil : String(scheme)
+        return SIPURI.isSIPScheme(scheme) ? nil : scheme
     }
 }
 

@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import Testing
+import TestSupport
 @testable import SIPIngress
 
 /// The caller's side of the loopback tests: a plain NIO UDP socket on 127.0.0.1 that sends
@@ -62,25 +63,25 @@ final class UDPCaller: Sendable {
     }
 
     /// Sends a request and takes its first response matching `predicate`, retransmitting the
-    /// request as a UAC's non-INVITE client transaction does over UDP (RFC 3261 §17.1.2.2 Timer
-    /// E: after 500 ms, then at doubling intervals up to 4 s) until `timeout`: a datagram lost or
-    /// a thread starved in a loaded run costs a retransmission, not the test. Copies of the
-    /// answer that retransmissions drew and that have arrived by then are dropped.
+    /// request as a UAC's non-INVITE client transaction does over UDP (`RetransmissionTimer`)
+    /// until `timeout`. Copies of the answer that retransmissions drew and that have arrived by
+    /// then are dropped.
     func transact(
         _ text: String, within timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
         where predicate: @escaping (SIPMessage) -> Bool
     ) async throws -> SIPMessage {
         let deadline = ContinuousClock.now + timeout
-        var interval = Duration.milliseconds(500)
+        var timer = RetransmissionTimer()
+        try await send(text)
         while true {
-            try await send(text)
-            let wait = min(interval, deadline - ContinuousClock.now)
+            let wait = min(timer.due, deadline) - ContinuousClock.now
             if let message = try await eventually(within: wait, { inbox.take { $0.message.map(predicate) ?? false } })?.message {
                 discard(where: predicate)
                 return message
             }
-            guard ContinuousClock.now < deadline else { break }
-            interval = min(interval * 2, .seconds(4))
+            let now = ContinuousClock.now
+            guard now < deadline else { break }
+            if timer.fires(at: now) { try await send(text) }
         }
         return try #require(nil as SIPMessage?, "no answer to the request in \(timeout)", sourceLocation: sourceLocation)
     }

@@ -26,3 +26,26 @@ public func firstMismatch(_ actual: [UInt8], _ expected: [UInt8]) -> String? {
     }
     return actual.count == expected.count ? nil : "length \(actual.count), expected \(expected.count)"
 }
+
+/// When a UAC retransmits a request over UDP (RFC 3261 §17.1.1.2 Timer A, §17.1.2.2 Timer E):
+/// T1 = 500 ms after it was sent, then at doubling intervals up to T2 = 4 s. The test callers
+/// retransmit on it, so a datagram lost or a test thread starved in a loaded run costs a
+/// retransmission, not the test.
+public struct RetransmissionTimer: Sendable {
+    /// When the next copy is due.
+    public private(set) var due: ContinuousClock.Instant
+    private var interval = Duration.milliseconds(500)
+
+    /// A timer for a request sent at `sent`.
+    public init(sent: ContinuousClock.Instant = .now) {
+        due = sent + .milliseconds(500)
+    }
+
+    /// Whether a copy is due at `now`; when it is, the next one is scheduled.
+    public mutating func fires(at now: ContinuousClock.Instant) -> Bool {
+        guard now >= due else { return false }
+        interval = min(interval * 2, .seconds(4))
+        due = now + interval
+        return true
+    }
+}

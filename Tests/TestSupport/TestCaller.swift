@@ -229,27 +229,19 @@ public final class TestCaller: Sendable {
     }
 
     /// Sends a request and waits until `answer` finds its response, retransmitting the request
-    /// as a UAC's client transaction does over UDP (RFC 3261 §17.1.1.2 Timer A, §17.1.2.2 Timer
-    /// E): first after T1 = 500 ms, then at doubling intervals up to T2 = 4 s, for as long as
+    /// as a UAC's client transaction does over UDP (`RetransmissionTimer`) for as long as
     /// `retransmitting` says (an INVITE stops at its first response, a non-INVITE request at its
-    /// final one) and `timeout` has not passed. A lost datagram or a test thread starved in a
-    /// loaded run costs a retransmission, not the test; a bridge that never answers still fails it.
+    /// final one) and `timeout` has not passed. A bridge that never answers still fails the test.
     private func transact<T: Sendable>(
         _ text: String, timeout: Duration, what: String, retransmitting: (@Sendable () -> Bool)? = nil,
         _ answer: @escaping @Sendable () -> T?
     ) async throws -> T {
         try await send(text)
-        let timerE = LockedBox((due: ContinuousClock.now + .milliseconds(500), interval: Duration.milliseconds(500)))
+        let timer = LockedBox(RetransmissionTimer())
         return try await poll(timeout: timeout, what: what) {
             if let value = answer() { return value }
             let now = ContinuousClock.now
-            let due = timerE.update { timer in
-                guard now >= timer.due else { return false }
-                timer.interval = min(timer.interval * 2, .seconds(4))
-                timer.due = now + timer.interval
-                return true
-            }
-            if due, retransmitting?() ?? true { try await self.send(text) }
+            if timer.update({ $0.fires(at: now) }), retransmitting?() ?? true { try await self.send(text) }
             return nil
         }
     }
