@@ -105,11 +105,26 @@ extension Call: StreamConnectionDelegate {
         if wasIdle && playout.queuedBytes > 0 && isActive { sendOnArrival(arrival) }
     }
 
-    /// Audio that finds the queue empty goes out now, not at the next tick, when its slot is
-    /// near enough (`Pacer.claimNextFrame(arrival:)`); it takes that slot, so the cadence and
-    /// timestamps hold.
+    /// Audio that finds the queue empty goes out now, not at the next tick. Within a talk-spurt
+    /// (the last slot carried audio) it does when its slot is near enough
+    /// (`Pacer.claimNextFrame(arrival:)`) and takes that slot, so the cadence and timestamps
+    /// hold. Audio that starts one (it gets the marker bit, `sendFrame`) always does, and its
+    /// slot moves to the first clock tick half an interval or more after the arrival
+    /// (`Pacer.claimTalkSpurt(slot:)`): a real-time stream's later frames then have 10–15 ms
+    /// of room for jitter either way (plus a tick's wait when late) wherever the silence left
+    /// the grid. Each later frame sent on arrival draws the grid an eighth of the way back to
+    /// that half interval (`Pacer.track(arrival:slot:target:)`): a stream whose clock drifts
+    /// late against the bridge's keeps its room.
     private func sendOnArrival(_ arrival: NIODeadline) {
-        guard !dtmfOut.isActive, var pacer, pacer.claimNextFrame(arrival: arrival) else { return }
+        guard !dtmfOut.isActive, var pacer else { return }
+        let halfInterval = TimeAmount.nanoseconds(pacer.interval.nanoseconds / 2)
+        if previousSlotHadAudio {
+            let slot = pacer.nextDeadline
+            guard pacer.claimNextFrame(arrival: arrival) else { return }
+            pacer.track(arrival: arrival, slot: slot, target: halfInterval)
+        } else {
+            pacer.claimTalkSpurt(slot: clock.tick(atOrAfter: arrival + halfInterval))
+        }
         self.pacer = pacer
         sendFrame()
         stream?.flush()

@@ -4,8 +4,9 @@ public import NIOCore
 /// (`start + n × 20 ms`), never by adding 20 ms to the last wake-up, so the cadence does not
 /// drift however late individual wake-ups are. Time is an argument (STYLE.md rule 9).
 public struct Pacer: Sendable {
-    /// When frame 0 is due.
-    public let start: NIODeadline
+    /// When frame 0 is due: moved at a talk-spurt's start (`claimTalkSpurt(slot:)`) and, a
+    /// little, with each frame of a real-time stream (`track(arrival:slot:target:)`).
+    public private(set) var start: NIODeadline
     /// The frame interval.
     public let interval: TimeAmount
     /// The most frames sent in one burst after a stall; older ones are skipped.
@@ -67,6 +68,42 @@ public struct Pacer: Sendable {
         guard nextDeadline <= arrival + interval + earlyTolerance else { return false }
         nextFrame += 1
         return true
+    }
+
+    /// Audio that starts a talk-spurt arrived to an empty queue: its frame goes out now, and
+    /// the grid moves so that the slot it claims falls due at `slot`.
+    ///
+    /// The first packet of a talk-spurt carries the marker bit (RFC 3551 §4.1), at which a
+    /// receiver re-synchronises its playout, so the grid may move there by as much as an
+    /// interval without a receiver hearing it; timestamps go on one frame apart. What the move is for:
+    /// an AI server streaming in real time sends each next frame about one interval after the
+    /// previous one, with jitter either way, and each is sent on arrival only between
+    /// `interval + earlyTolerance` before its slot and `lateTolerance` after it. Where the
+    /// slots of silence before the talk-spurt left the grid, a stream whose first frame came
+    /// just before a slot boundary had only `lateTolerance` of room for a late frame, which
+    /// then found its slot gone (silence, an underrun) and the stream a frame behind. With
+    /// `slot` about half an interval after the arrival (the bridge: the first clock tick
+    /// 10 ms or more after it), the stream's arrivals sit in the middle of that window.
+    public mutating func claimTalkSpurt(slot: NIODeadline) {
+        start = slot - .nanoseconds(interval.nanoseconds * nextFrame)
+        nextFrame += 1
+    }
+
+    /// A frame of a talk-spurt claimed the slot due at `slot` on its arrival at `arrival`
+    /// (`claimNextFrame(arrival:)`): the grid moves an eighth of the way towards putting that
+    /// slot `target` after the arrival (the bridge: half an interval, where a talk-spurt's
+    /// first frame puts it), the slots after it with it.
+    ///
+    /// A fixed grid serves a stream that keeps time. An AI server that paces itself with sleeps
+    /// and restarts its schedule from a late wake-up (Pipecat's websocket output does) loses
+    /// that lateness every time and never makes it up: its frames drift later against a fixed
+    /// grid until one comes later than the tick's wait and its slot goes out silent. Tracked
+    /// this way, a drift of d per frame leaves the frames about 8·d off `target`, while one
+    /// frame's jitter moves the grid an eighth of it and the frames after it draw it back.
+    /// Timestamps go on one frame apart; the receiver sees the grid's steps as jitter.
+    public mutating func track(arrival: NIODeadline, slot: NIODeadline, target: TimeAmount) {
+        let error = (slot - arrival) - target
+        start = start - .nanoseconds(error.nanoseconds / 8)
     }
 
     /// What a wake-up at `now` must do. After a stall longer than `maximumBurst` frames the

@@ -25,6 +25,20 @@ import Testing
         #expect(tick == .init(due: 0, skipped: 0, next: at(20 * Self.millisecond)))
     }
 
+    /// A talk-spurt's first frame goes out at once whatever its slot, and the grid moves with
+    /// it: later slots fall due one interval apart from the slot it was given.
+    @Test func aTalkSpurtMovesTheGrid() {
+        let ms = Self.millisecond
+        var pacer = Pacer(start: Self.start)
+        #expect(pacer.tick(now: at(45 * ms)).due == 3)
+        pacer.claimTalkSpurt(slot: at(57 * ms))
+        #expect(pacer.nextFrame == 4)
+        #expect(pacer.deadline(ofFrame: 3) == at(57 * ms))
+        #expect(pacer.nextDeadline == at(77 * ms))
+        #expect(pacer.tick(now: at(76 * ms)).due == 0)
+        #expect(pacer.tick(now: at(77 * ms)) == .init(due: 1, skipped: 0, next: at(97 * ms)))
+    }
+
     /// Audio faster than real time: however often it finds the queue empty, at most two
     /// frames leave at one instant and none more than an interval plus the tolerance early.
     @Test func earlyFramesAreBounded() {
