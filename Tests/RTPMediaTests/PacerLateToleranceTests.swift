@@ -1,4 +1,5 @@
 import NIOCore
+import NIOEmbedded
 import Testing
 
 @testable import RTPMedia
@@ -29,6 +30,8 @@ import Testing
     static func play(_ arrivals: [Int64], lateTolerance: Int64, movesGrid: Bool = true, until end: Int64) -> Outcome {
         var pacer = Pacer(
             start: start, earlyTolerance: .nanoseconds(5 * millisecond), lateTolerance: .nanoseconds(lateTolerance * millisecond))
+        // The call's clock, for where a talk-spurt's slot goes (its ticks are this model's).
+        let clock = MediaClock(eventLoop: EmbeddedEventLoop(), epoch: start)
         var queue: [Int64] = []
         var previousSlotHadAudio = false
         var outcome = Outcome()
@@ -38,7 +41,7 @@ import Testing
             while next < arrivals.count && arrivals[next] < tick {
                 let arrival = arrivals[next]
                 next += 1
-                let centred = start + .nanoseconds(Self.tick(atOrAfter: arrival + 10 * millisecond))
+                let centred = clock.tick(atOrAfter: start + .nanoseconds(arrival + 10 * millisecond))
                 let deadline = pacer.nextDeadline
                 if queue.isEmpty && movesGrid && !previousSlotHadAudio {
                     pacer.claimTalkSpurt(slot: centred)
@@ -74,13 +77,6 @@ import Testing
             tick += 5 * millisecond
         }
         return outcome
-    }
-
-    /// The media clock's first tick at or after `time` (nanoseconds after `start`; ticks every
-    /// 5 ms from `start`, as `MediaClock.tick(atOrAfter:)` on the call's grid).
-    static func tick(atOrAfter time: Int64) -> Int64 {
-        let step = 5 * millisecond
-        return time <= 0 ? -(-time / step) * step : (time + step - 1) / step * step
     }
 
     /// 300 frames in real time, each `phase` ms from its slot, frame 100 `delay` ms later.
